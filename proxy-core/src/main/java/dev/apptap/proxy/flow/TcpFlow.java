@@ -1,0 +1,59 @@
+package dev.apptap.proxy.flow;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A connection that did not speak HTTP (or whose TLS was relayed undecrypted, or refused by the app),
+ * recorded as the bytes each way.
+ *
+ * @param id              see {@link Flow#id()}
+ * @param startedAt       when the connection reached apptap
+ * @param process         the app's process
+ * @param client          the app's side of the connection
+ * @param server          where the app meant to go
+ * @param tls             the app's TLS session, if it used TLS
+ * @param fromClient      the first bytes the app sent (decrypted, unless passthrough), with the total count
+ * @param fromServer      the first bytes the server sent, with the total count
+ * @param duration        how long the connection lasted, once it ended
+ * @param error           why the connection failed, if it did
+ * @param complete        whether the connection has ended
+ */
+public record TcpFlow(long id, Instant startedAt, ProcessInfo process, Endpoint client, Endpoint server,
+                      Optional<TlsInfo> tls, Body fromClient, Body fromServer, Optional<Duration> duration,
+                      Optional<FlowError> error, boolean complete) implements Flow {
+
+    public TcpFlow {
+        Objects.requireNonNull(startedAt, "startedAt");
+        Objects.requireNonNull(process, "process");
+        Objects.requireNonNull(client, "client");
+        Objects.requireNonNull(server, "server");
+        Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(fromClient, "fromClient");
+        Objects.requireNonNull(fromServer, "fromServer");
+        Objects.requireNonNull(duration, "duration");
+        Objects.requireNonNull(error, "error");
+    }
+
+    @Override
+    public boolean isComplete() {
+        return complete;
+    }
+
+    @Override
+    public String summary() {
+        StringBuilder line = new StringBuilder()
+                .append(process.isKnown() ? process.name() : "?").append(' ')
+                .append(tls.isPresent() ? "tls://" : "tcp://").append(server.authority());
+        if (error.isPresent()) {
+            line.append(" ✗ ").append(error.get().message());
+        } else {
+            line.append(" ↑").append(Sizes.describe(fromClient.size()))
+                .append(" ↓").append(Sizes.describe(fromServer.size()));
+            duration.ifPresent(d -> line.append(" (").append(d.toMillis()).append(" ms)"));
+        }
+        return line.toString();
+    }
+}

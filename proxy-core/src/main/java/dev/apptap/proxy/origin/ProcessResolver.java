@@ -1,0 +1,25 @@
+package dev.apptap.proxy.origin;
+
+import dev.apptap.proxy.flow.ProcessInfo;
+import java.net.InetSocketAddress;
+
+/**
+ * Finds the local process that owns the app's end of a connection.
+ *
+ * TODO(helper origin): the Linux /proc implementation.
+ */
+@FunctionalInterface
+public interface ProcessResolver {
+
+    /** Resolves nothing: every connection's process is {@link ProcessInfo#UNKNOWN}. */
+    ProcessResolver NONE = (app, peer) -> ProcessInfo.UNKNOWN;
+
+    /**
+     * May block (it reads the file system); engines call it off their event loops.
+     *
+     * @param app  the app's socket address (the accepted connection's remote address)
+     * @param peer the address the app's socket is connected to (apptap's listener)
+     * @return the process, or {@link ProcessInfo#UNKNOWN} when it cannot be found (it exited, or is remote)
+     */
+    ProcessInfo resolve(InetSocketAddress app, InetSocketAddress peer);
+}
