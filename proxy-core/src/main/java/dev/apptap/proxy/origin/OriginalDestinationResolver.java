@@ -8,7 +8,7 @@ import java.net.InetSocketAddress;
  * {@code getsockopt(SO_ORIGINAL_DST)} (IPv4) or {@code IP6T_SO_ORIGINAL_DST} (IPv6), which both an nft/iptables
  * redirect and apptap's eBPF redirector answer; redirectors that know better supply their own.
  *
- * TODO(helper origin): the SO_ORIGINAL_DST implementation through JNA.
+ * @see SoOriginalDst the Linux implementation
  */
 @FunctionalInterface
 public interface OriginalDestinationResolver {

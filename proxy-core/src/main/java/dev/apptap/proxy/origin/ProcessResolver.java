@@ -6,7 +6,7 @@ import java.net.InetSocketAddress;
 /**
  * Finds the local process that owns the app's end of a connection.
  *
- * TODO(helper origin): the Linux /proc implementation.
+ * @see ProcfsProcessResolver the Linux implementation
  */
 @FunctionalInterface
 public interface ProcessResolver {

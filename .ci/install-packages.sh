@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Installs the native programs that apptap's tests drive (curl, wget, python3, node, nft, ...).
+# Idempotent and quiet: prints nothing when everything is already there, and apt-get's output
+# only when an install fails. Needs root (or passwordless sudo) on Debian 12 / Ubuntu.
+set -euo pipefail
+
+# Debian package name -> a command it provides. The command is what tests look for on PATH,
+# so it is also what decides whether the package is still missing.
+declare -A PROVIDES=(
+  [curl]=curl
+  [wget]=wget
+  [python3]=python3
+  [nodejs]=node
+  [openssl]=openssl
+  [nftables]=nft
+  [iproute2]=ip
+  [git]=git
+  [busybox-static]=busybox
+  [procps]=ps
+)
+
+missing=()
+for pkg in "${!PROVIDES[@]}"; do
+  # Root's PATH may lack /usr/sbin when the script runs under sudo or a CI shell, and nft and ip live there.
+  if ! PATH="$PATH:/usr/sbin:/sbin" command -v "${PROVIDES[$pkg]}" >/dev/null 2>&1; then
+    missing+=("$pkg")
+  fi
+done
+# ca-certificates provides no command; its bundle file is what TLS clients need.
+if [[ ! -s /etc/ssl/certs/ca-certificates.crt ]]; then
+  missing+=(ca-certificates)
+fi
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then
+  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo_cmd=(sudo -n)
+  else
+    echo "install-packages.sh: installing ${missing[*]} needs root or passwordless sudo, and neither is available." >&2
+    exit 1
+  fi
+fi
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+run() {
+  if ! "$@" >>"$log" 2>&1; then
+    cat "$log" >&2
+    echo "install-packages.sh: '$*' failed; its output is above." >&2
+    exit 1
+  fi
+}
+
+# ca-certificates is always installed alongside, so a fresh machine gets a trust bundle even
+# when a command probe was satisfied by something outside apt.
+run "${sudo_cmd[@]}" apt-get update -q
+run "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+  ca-certificates "${missing[@]}"

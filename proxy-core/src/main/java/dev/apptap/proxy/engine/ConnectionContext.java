@@ -1,0 +1,64 @@
+package dev.apptap.proxy.engine;
+
+import dev.apptap.proxy.flow.Endpoint;
+import dev.apptap.proxy.flow.ProcessInfo;
+import dev.apptap.proxy.flow.TlsInfo;
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * The facts every connection from an app carries: where the app is, where it meant to go, which process
+ * opened it, and (once known) its TLS session. Belongs to the connection's event loop; not thread-safe.
+ */
+final class ConnectionContext {
+
+    /** How the connection reached the engine. */
+    enum Entry { EXPLICIT, TRANSPARENT, ADOPTED }
+
+    final EngineRuntime runtime;
+    final Entry entry;
+    final Endpoint client;
+    final Instant acceptedAt = Instant.now();
+    ProcessInfo process = ProcessInfo.UNKNOWN;
+
+    /** The numeric address to connect upstream to, when the redirector knows it (transparent, adopted). */
+    InetSocketAddress originalAddress;
+    /** The host the app addressed: a name from CONNECT, SNI or Host, else the original IP. */
+    String host;
+    int port;
+    ClientHello hello;
+    TlsInfo tls;
+
+    ConnectionContext(EngineRuntime runtime, Entry entry, InetSocketAddress clientAddress) {
+        this.runtime = runtime;
+        this.entry = entry;
+        this.client = clientAddress == null ? Endpoint.of("unknown", 0)
+                : new Endpoint(Addresses.literal(clientAddress), clientAddress.getPort(), Addresses.literal(clientAddress));
+    }
+
+    void destination(InetSocketAddress original) {
+        this.originalAddress = original;
+        this.host = Addresses.literal(original);
+        this.port = original.getPort();
+    }
+
+    boolean isTls() {
+        return tls != null;
+    }
+
+    /** Where the app meant to go, for flows. */
+    Endpoint server() {
+        return new Endpoint(host == null ? "unknown" : host, port,
+                originalAddress == null ? "" : Addresses.literal(originalAddress));
+    }
+
+    Optional<TlsInfo> tlsInfo() {
+        return Optional.ofNullable(tls);
+    }
+
+    /** {@code curl (pid 42) → api.example.test:443}, for log lines and error sentences. */
+    String describe() {
+        return process.describe() + " → " + server().authority();
+    }
+}

@@ -1,0 +1,408 @@
+package dev.apptap.proxy.engine;
+
+import dev.apptap.proxy.flow.FlowError;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import java.net.URI;
+import java.util.ArrayDeque;
+
+/**
+ * Relays HTTP/1.x between an app and its upstream, one exchange at a time and in order (pipelined requests
+ * wait in a queue, so responses go back in the order asked), streaming bodies with backpressure: the app's
+ * socket is read again only once what it sent was written upstream, and the upstream's only once the app
+ * took the response bytes. Each exchange is recorded by an {@link HttpExchange}.
+ */
+final class Http1Relay extends ChannelInboundHandlerAdapter {
+
+    private final ConnectionContext connection;
+    private final boolean absoluteForm;
+    private final ArrayDeque<HttpObject> fromApp = new ArrayDeque<>();
+    private final ArrayDeque<HttpObject> awaitingUpstream = new ArrayDeque<>();
+    private ChannelHandlerContext ctx;
+    private HttpExchange exchange;
+    private Channel upstream;
+    private UpstreamTarget upstreamTarget;
+    private boolean connecting;
+    private boolean closeAfterResponse;
+    private boolean discardingRequest;
+    private boolean closed;
+    private boolean upgraded;
+
+    /**
+     * @param absoluteForm whether requests carry absolute URLs (an app using apptap as its HTTP proxy),
+     *                     rather than going to the connection's own destination
+     */
+    Http1Relay(ConnectionContext connection, boolean absoluteForm) {
+        this.connection = connection;
+        this.absoluteForm = absoluteForm;
+    }
+
+    Http1Relay(ConnectionContext connection) {
+        this(connection, false);
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        ctx.read();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (upgraded && msg instanceof ByteBuf bytes) {
+            relayUpgraded(bytes);
+            return;
+        }
+        if (closed || !(msg instanceof HttpObject http)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        fromApp.add(http);
+        drain();
+    }
+
+    /** Processes queued messages from the app as far as the current exchange allows. */
+    private void drain() {
+        while (!fromApp.isEmpty() && !closed) {
+            HttpObject next = fromApp.peek();
+            if (next instanceof HttpRequest) {
+                if (exchange != null && !exchange.isComplete()) {
+                    return; // a pipelined request waits for the response before it
+                }
+                fromApp.poll();
+                startRequest((HttpRequest) next);
+                continue;
+            }
+            fromApp.poll();
+            if (discardingRequest || exchange == null) {
+                discardingRequest &= !(next instanceof LastHttpContent);
+                ReferenceCountUtil.release(next);
+                continue;
+            }
+            HttpContent content = (HttpContent) next;
+            exchange.requestContent(content.content());
+            boolean last = content instanceof LastHttpContent;
+            if (last) {
+                exchange.requestEnd();
+            }
+            sendUpstream(content);
+        }
+        if (fromApp.isEmpty()) {
+            readFromAppIfIdle();
+        }
+    }
+
+    private void startRequest(HttpRequest request) {
+        exchange = new HttpExchange(connection);
+        if (request.decoderResult().isFailure()) {
+            rejectMalformed(request);
+            return;
+        }
+        UpstreamTarget target;
+        String url;
+        if (absoluteForm) {
+            URI uri = absoluteUri(request.uri());
+            if (uri == null) {
+                ReferenceCountUtil.release(request);
+                answerLocally(HttpResponseStatus.BAD_REQUEST, new FlowError(FlowError.Kind.MALFORMED_REQUEST,
+                        connection.process.describe() + " sent '" + request.method() + " " + request.uri()
+                                + "' to apptap's proxy port, which needs an absolute URL (http://host/path); configure"
+                                + " the app to use apptap as its HTTP proxy, or send it through the transparent listener."));
+                return;
+            }
+            boolean https = "https".equalsIgnoreCase(uri.getScheme());
+            int port = uri.getPort() > 0 ? uri.getPort() : https ? 443 : 80;
+            String host = stripBrackets(uri.getHost());
+            connection.host = host;
+            connection.port = port;
+            target = new UpstreamTarget(host, port, null, https, https ? "http/1.1" : "");
+            String originForm = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+            request.setUri(uri.getRawQuery() == null ? originForm : originForm + "?" + uri.getRawQuery());
+            request.headers().remove("Proxy-Connection").remove(HttpHeaderNames.PROXY_AUTHORIZATION);
+            if (!request.headers().contains(HttpHeaderNames.HOST)) {
+                request.headers().set(HttpHeaderNames.HOST, Addresses.authority(host, port, https ? 443 : 80));
+            }
+            url = (https ? "https://" : "http://") + Addresses.authority(host, port, https ? 443 : 80) + request.uri();
+        } else {
+            boolean https = connection.isTls();
+            target = new UpstreamTarget(connection.host, connection.port, connection.originalAddress, https,
+                    https && !connection.tls.alpn().isEmpty() ? connection.tls.alpn() : "");
+            url = urlFor(request, https);
+        }
+        closeAfterResponse = !HttpUtil.isKeepAlive(request);
+        exchange.requestHead(request.method().name(), url, request.protocolVersion().text(), request.headers());
+        if (request instanceof LastHttpContent last) {
+            exchange.requestContent(last.content());
+            exchange.requestEnd();
+        }
+        ensureUpstream(target);
+        sendUpstream(request);
+    }
+
+    private String urlFor(HttpRequest request, boolean https) {
+        int defaultPort = https ? 443 : 80;
+        String hostHeader = request.headers().get(HttpHeaderNames.HOST);
+        String authority;
+        if (hostHeader != null && !hostHeader.isBlank()) {
+            authority = hostHeader.trim();
+            String name = HostHeaders.host(authority);
+            if (!Addresses.isIpLiteral(name) && (connection.hello == null || connection.hello.sni().isEmpty())) {
+                connection.host = name;
+            }
+        } else {
+            authority = Addresses.authority(connection.host, connection.port, defaultPort);
+        }
+        String target = request.uri();
+        if (!target.startsWith("/")) {
+            URI absolute = absoluteUri(target);
+            target = absolute == null ? "/" + target : absolute.getRawPath() + (absolute.getRawQuery() == null ? "" : "?" + absolute.getRawQuery());
+        }
+        return (https ? "https://" : "http://") + authority + target;
+    }
+
+    private void ensureUpstream(UpstreamTarget target) {
+        if (upstream != null && upstream.isActive() && target.sameConnectionAs(upstreamTarget)) {
+            return;
+        }
+        if (upstream != null) {
+            Channel old = upstream;
+            upstream = null;
+            old.close();
+        }
+        upstreamTarget = target;
+        connecting = true;
+        connection.runtime.connector().connect(ctx.channel().eventLoop(), target,
+                () -> new ChannelHandler[]{new HttpClientCodec(), new Http1ServerSide(this)})
+                .addListener((Future<Channel> connected) -> onUpstreamConnected(target, connected));
+    }
+
+    private void onUpstreamConnected(UpstreamTarget target, Future<Channel> connected) {
+        connecting = false;
+        if (target != upstreamTarget) {
+            if (connected.isSuccess()) {
+                connected.getNow().close();
+            }
+            return;
+        }
+        if (!connected.isSuccess()) {
+            releaseAll(awaitingUpstream);
+            FlowError error = UpstreamFailures.describe(target, connected.cause());
+            if (exchange != null && !exchange.isComplete()) {
+                discardingRequest = !exchange.requestComplete();
+                answerLocally(HttpResponseStatus.BAD_GATEWAY, error);
+            }
+            return;
+        }
+        upstream = connected.getNow();
+        if (closed) {
+            upstream.close();
+            return;
+        }
+        while (!awaitingUpstream.isEmpty()) {
+            writeUpstream(awaitingUpstream.poll());
+        }
+        upstream.flush();
+        upstream.read();
+    }
+
+    private void sendUpstream(HttpObject message) {
+        if (connecting || upstream == null) {
+            awaitingUpstream.add(message);
+            return;
+        }
+        writeUpstream(message);
+        upstream.flush();
+        if (message instanceof HttpRequest) {
+            upstream.read();
+        }
+    }
+
+    private void writeUpstream(HttpObject message) {
+        upstream.write(message).addListener((ChannelFutureListener) written -> {
+            if (written.isSuccess()) {
+                readFromAppIfIdle();
+            } else if (exchange != null && !exchange.isComplete()) {
+                exchange.fail(UpstreamFailures.describe(upstreamTarget, written.cause()));
+                closeApp();
+            }
+        });
+    }
+
+    /** Asks the app for more once its last bytes went upstream, unless it must wait for a response. */
+    private void readFromAppIfIdle() {
+        if (closed || !fromApp.isEmpty() || connecting || !awaitingUpstream.isEmpty()) {
+            return;
+        }
+        boolean waitingForResponse = exchange != null && exchange.requestComplete() && !exchange.isComplete();
+        if (!waitingForResponse) {
+            ctx.read();
+        }
+    }
+
+    // ---- called by Http1ServerSide, on the same event loop ----
+
+    HttpExchange exchange() {
+        return exchange;
+    }
+
+    ChannelHandlerContext appContext() {
+        return ctx;
+    }
+
+    void markCloseAfterResponse() {
+        closeAfterResponse = true;
+    }
+
+    /** The response's last part went to the app: close, or take the next request. */
+    void responseFinished(ChannelFuture written) {
+        written.addListener((ChannelFutureListener) done -> {
+            if (closeAfterResponse || !done.isSuccess()) {
+                closeApp();
+                return;
+            }
+            drain();
+        });
+    }
+
+    /** After a 101 response both sides speak another protocol: relay it byte for byte. */
+    void switchToRawRelay() {
+        upgraded = true;
+        if (ctx.pipeline().get(HttpServerCodec.class) != null) {
+            ctx.pipeline().remove(HttpServerCodec.class);
+        }
+        ctx.read();
+    }
+
+    private void relayUpgraded(ByteBuf bytes) {
+        if (upstream == null || !upstream.isActive()) {
+            bytes.release();
+            return;
+        }
+        upstream.writeAndFlush(bytes).addListener((ChannelFutureListener) written -> {
+            if (written.isSuccess()) {
+                ctx.read();
+            } else {
+                closeApp();
+            }
+        });
+    }
+
+    void upstreamClosed(Channel channel) {
+        if (channel != upstream) {
+            return;
+        }
+        upstream = null;
+        if (upgraded) {
+            TcpRelay.closeOnFlush(ctx.channel());
+            return;
+        }
+        if (exchange != null && !exchange.isComplete()) {
+            FlowError error = new FlowError(FlowError.Kind.UPSTREAM_PROTOCOL, "The server at "
+                    + upstreamTarget.authority() + " closed the connection before it finished answering "
+                    + exchange.method() + " " + exchange.url() + ".");
+            if (!exchange.responseStarted()) {
+                discardingRequest = !exchange.requestComplete();
+                answerLocally(HttpResponseStatus.BAD_GATEWAY, error);
+            } else {
+                exchange.fail(error);
+                closeApp();
+            }
+        }
+    }
+
+    // ---- local answers and endings ----
+
+    private void rejectMalformed(HttpRequest request) {
+        Throwable cause = request.decoderResult().cause();
+        ReferenceCountUtil.release(request);
+        discardingRequest = true;
+        String detail = cause == null ? "unreadable request" : UpstreamFailures.message(cause);
+        exchange.requestHead("?", "http://" + Addresses.authority(connection.host, connection.port, 80) + "/",
+                "HTTP/1.1", io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE);
+        answerLocally(ErrorResponses.statusForMalformed(cause), new FlowError(FlowError.Kind.MALFORMED_REQUEST,
+                connection.process.describe() + " sent a malformed HTTP request to "
+                        + Addresses.authority(connection.host, connection.port, -1) + " (" + detail
+                        + "); apptap answered with an error and closed the connection."));
+    }
+
+    /** Answers the app with apptap's own error response, records it on the flow, and closes afterwards. */
+    private void answerLocally(HttpResponseStatus status, FlowError error) {
+        FullHttpResponse response = ErrorResponses.plain(ctx.alloc(), status, error.message());
+        exchange.responseHead(status.code(), status.reasonPhrase(), "HTTP/1.1", response.headers());
+        exchange.responseContent(response.content());
+        exchange.fail(error);
+        closeAfterResponse = true;
+        ctx.writeAndFlush(response).addListener((ChannelFutureListener) done -> closeApp());
+    }
+
+    private void closeApp() {
+        if (!closed) {
+            closed = true;
+            releaseAll(fromApp);
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closed = true;
+        if (exchange != null && !exchange.isComplete()) {
+            exchange.fail(new FlowError(FlowError.Kind.CLIENT_DISCONNECTED, connection.process.describe()
+                    + " closed its connection before " + (exchange.requestComplete()
+                    ? "the response to " : "it finished sending ") + exchange.method() + " " + exchange.url()
+                    + (exchange.requestComplete() ? " was complete." : ".")));
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // Resets and broken pipes end the connection; channelInactive records what was cut short.
+        ctx.close();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        releaseAll(fromApp);
+        releaseAll(awaitingUpstream);
+    }
+
+    private static void releaseAll(ArrayDeque<HttpObject> queue) {
+        while (!queue.isEmpty()) {
+            ReferenceCountUtil.release(queue.poll());
+        }
+    }
+
+    private static URI absoluteUri(String target) {
+        try {
+            URI uri = new URI(target);
+            return uri.isAbsolute() && uri.getHost() != null ? uri : null;
+        } catch (java.net.URISyntaxException e) {
+            return null;
+        }
+    }
+
+    private static String stripBrackets(String host) {
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    }
+}

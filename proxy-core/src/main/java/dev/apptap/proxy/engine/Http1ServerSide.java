@@ -1,0 +1,121 @@
+package dev.apptap.proxy.engine;
+
+import dev.apptap.proxy.flow.FlowError;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * The upstream end of an {@link Http1Relay}: records the response and passes it to the app, reading more
+ * from the server only once the app's socket took what came before. Interim responses (100 Continue) are
+ * passed on without ending the exchange; a 101 switches both sides to a byte relay.
+ */
+final class Http1ServerSide extends ChannelInboundHandlerAdapter {
+
+    private final Http1Relay relay;
+    private boolean interim;
+    private boolean upgrading;
+
+    Http1ServerSide(Http1Relay relay) {
+        this.relay = relay;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        HttpExchange exchange = relay.exchange();
+        ChannelHandlerContext app = relay.appContext();
+        if (msg instanceof ByteBuf raw) {
+            // after a 101 the client codec passes the new protocol's bytes through
+            app.writeAndFlush(raw).addListener(readMoreWhenWritten(ctx));
+            return;
+        }
+        if (exchange == null || exchange.isComplete() && !interim) {
+            ReferenceCountUtil.release(msg);
+            ctx.read();
+            return;
+        }
+        if (msg instanceof HttpResponse response) {
+            if (response.decoderResult().isFailure()) {
+                ReferenceCountUtil.release(msg);
+                exchange.fail(new FlowError(FlowError.Kind.UPSTREAM_PROTOCOL, "The server for " + exchange.url()
+                        + " answered with something that is not valid HTTP ("
+                        + UpstreamFailures.message(response.decoderResult().cause()) + ")."));
+                ctx.close();
+                app.close();
+                return;
+            }
+            int code = response.status().code();
+            interim = code >= 100 && code < 200 && code != HttpResponseStatus.SWITCHING_PROTOCOLS.code();
+            upgrading = code == HttpResponseStatus.SWITCHING_PROTOCOLS.code();
+            if (!interim) {
+                exchange.responseHead(code, response.status().reasonPhrase(), response.protocolVersion().text(),
+                        response.headers());
+                if (!HttpUtil.isKeepAlive(response)) {
+                    relay.markCloseAfterResponse();
+                }
+            }
+        }
+        if (msg instanceof HttpContent content) {
+            boolean last = content instanceof LastHttpContent;
+            if (interim) {
+                interim = !last;
+                app.writeAndFlush(msg).addListener(readMoreWhenWritten(ctx));
+                return;
+            }
+            exchange.responseContent(content.content());
+            if (last) {
+                exchange.responseEnd(((LastHttpContent) content).trailingHeaders());
+                ChannelFuture written = app.writeAndFlush(msg);
+                if (upgrading) {
+                    written.addListener((ChannelFutureListener) done -> {
+                        if (ctx.pipeline().get(HttpClientCodec.class) != null) {
+                            ctx.pipeline().remove(HttpClientCodec.class);
+                        }
+                        relay.switchToRawRelay();
+                        ctx.read();
+                    });
+                } else {
+                    relay.responseFinished(written);
+                }
+                return;
+            }
+        }
+        app.writeAndFlush(msg).addListener(readMoreWhenWritten(ctx));
+    }
+
+    private static ChannelFutureListener readMoreWhenWritten(ChannelHandlerContext upstream) {
+        return written -> {
+            if (written.isSuccess()) {
+                upstream.read();
+            } else {
+                upstream.close();
+            }
+        };
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        relay.upstreamClosed(ctx.channel());
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        HttpExchange exchange = relay.exchange();
+        if (exchange != null && !exchange.isComplete() && exchange.responseStarted()) {
+            exchange.fail(new FlowError(FlowError.Kind.UPSTREAM_FAILED, "The connection to the server for "
+                    + exchange.url() + " failed while the response was streaming: "
+                    + UpstreamFailures.message(cause) + "."));
+        }
+        ctx.close();
+    }
+}

@@ -1,0 +1,160 @@
+package dev.apptap.proxy.engine;
+
+import dev.apptap.proxy.flow.BodyCapture;
+import dev.apptap.proxy.flow.FlowError;
+import dev.apptap.proxy.flow.Headers;
+import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.proxy.flow.HttpRequest;
+import dev.apptap.proxy.flow.HttpResponse;
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Records one HTTP exchange as it streams through the relay and publishes a new {@link HttpFlow} snapshot
+ * at each phase: request head, request end, response head, response end (or failure). Bodies are copied
+ * only up to the recording limit. Belongs to one connection's event loop.
+ */
+final class HttpExchange {
+
+    private final ConnectionContext connection;
+    private final long id;
+    private final Instant startedAt = Instant.now();
+    private final long startNanos = System.nanoTime();
+    private final BodyCapture requestBody;
+    private final BodyCapture responseBody;
+
+    private String method = "";
+    private String url = "";
+    private String requestVersion = "";
+    private Headers requestHeaders = Headers.EMPTY;
+    private int status;
+    private String reason = "";
+    private String responseVersion = "";
+    private Headers responseHeaders = Headers.EMPTY;
+    private Headers trailers = Headers.EMPTY;
+    private Duration requestComplete;
+    private Duration responseHead;
+    private Duration responseComplete;
+    private FlowError error;
+    private boolean responseStarted;
+    private boolean complete;
+
+    HttpExchange(ConnectionContext connection) {
+        this.connection = connection;
+        this.id = connection.runtime.settings().flows().nextId();
+        int limit = connection.runtime.settings().bodyLimit();
+        this.requestBody = new BodyCapture(limit);
+        this.responseBody = new BodyCapture(limit);
+    }
+
+    void requestHead(String method, String url, String version, HttpHeaders headers) {
+        this.method = method;
+        this.url = url;
+        this.requestVersion = version;
+        this.requestHeaders = copy(headers);
+        publish();
+    }
+
+    void requestContent(ByteBuf content) {
+        TcpRelay.capture(requestBody, content);
+    }
+
+    void requestEnd() {
+        requestComplete = elapsed();
+        publish();
+    }
+
+    void responseHead(int status, String reason, String version, HttpHeaders headers) {
+        this.status = status;
+        this.reason = reason;
+        this.responseVersion = version;
+        this.responseHeaders = copy(headers);
+        this.responseStarted = true;
+        responseHead = elapsed();
+        publish();
+    }
+
+    void responseContent(ByteBuf content) {
+        TcpRelay.capture(responseBody, content);
+    }
+
+    void responseEnd(HttpHeaders trailingHeaders) {
+        if (trailingHeaders != null && !trailingHeaders.isEmpty()) {
+            trailers = copy(trailingHeaders);
+        }
+        responseComplete = elapsed();
+        complete = true;
+        publish();
+    }
+
+    /** Ends the exchange with {@code failure}; the first failure wins, later ones change nothing. */
+    void fail(FlowError failure) {
+        if (complete) {
+            return;
+        }
+        error = failure;
+        complete = true;
+        publish();
+    }
+
+    boolean isComplete() {
+        return complete;
+    }
+
+    boolean responseStarted() {
+        return responseStarted;
+    }
+
+    boolean requestComplete() {
+        return requestComplete != null;
+    }
+
+    String method() {
+        return method;
+    }
+
+    String url() {
+        return url;
+    }
+
+    private Duration elapsed() {
+        return Duration.ofNanos(System.nanoTime() - startNanos);
+    }
+
+    private void publish() {
+        HttpRequest request = new HttpRequest(method, url, requestVersion, requestHeaders,
+                requestBody.toBody(requestHeaders.first("content-type").orElse(""),
+                        requestHeaders.first("content-encoding").orElse("")));
+        Optional<HttpResponse> response = responseStarted
+                ? Optional.of(new HttpResponse(status, reason, responseVersion, responseHeaders,
+                responseBody.toBody(responseHeaders.first("content-type").orElse(""),
+                        responseHeaders.first("content-encoding").orElse("")), trailers))
+                : Optional.empty();
+        HttpFlow.Timings timings = new HttpFlow.Timings(Optional.ofNullable(requestComplete),
+                Optional.ofNullable(responseHead), Optional.ofNullable(responseComplete));
+        connection.runtime.settings().flows().publish(new HttpFlow(id, startedAt, connection.process,
+                connection.client, connection.server(), connection.tlsInfo(), request, response, timings,
+                Optional.ofNullable(error), complete));
+    }
+
+    private static Headers copy(HttpHeaders headers) {
+        List<Map.Entry<String, String>> fields = new ArrayList<>(headers.size());
+        for (Map.Entry<String, String> field : headers) {
+            fields.add(field);
+        }
+        return Headers.of(fields);
+    }
+
+    /** The body's declared length, for messages. */
+    static String describeLength(HttpHeaders headers) {
+        String length = headers.get(HttpHeaderNames.CONTENT_LENGTH);
+        return length == null ? "unknown length" : length + " bytes";
+    }
+}

@@ -1,0 +1,72 @@
+package dev.apptap.proxy.engine;
+
+import dev.apptap.proxy.flow.FlowError;
+import dev.apptap.proxy.flow.TlsInfo;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.ssl.SslClientHelloHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.util.Optional;
+
+/**
+ * Reads the app's ClientHello (SNI, ALPN), then either relays the TLS bytes untouched (passthrough hosts)
+ * or answers with a certificate minted for the host, obtained off the event loop. Netty buffers the
+ * ClientHello and replays it into the handler that replaces this one.
+ */
+final class MitmClientHelloHandler extends SslClientHelloHandler<Optional<SslContext>> {
+
+    static final String NAME = "tls-hello";
+    static final String TLS = "tls";
+
+    private final ConnectionContext connection;
+
+    MitmClientHelloHandler(ConnectionContext connection) {
+        super(64 * 1024);
+        this.connection = connection;
+    }
+
+    @Override
+    protected Future<Optional<SslContext>> lookup(ChannelHandlerContext ctx, ByteBuf clientHello) {
+        ClientHello hello = ClientHello.parse(clientHello);
+        connection.hello = hello;
+        if (!hello.sni().isEmpty()) {
+            connection.host = hello.sni();
+        }
+        Promise<Optional<SslContext>> promise = ctx.executor().newPromise();
+        if (connection.runtime.settings().isPassthrough(connection.host)) {
+            return promise.setSuccess(Optional.empty());
+        }
+        connection.runtime.serverContexts().forHost(connection.host).whenComplete((context, failure) -> {
+            if (failure != null) {
+                promise.tryFailure(failure);
+            } else {
+                promise.trySuccess(Optional.of(context));
+            }
+        });
+        return promise;
+    }
+
+    @Override
+    protected void onLookupComplete(ChannelHandlerContext ctx, Future<Optional<SslContext>> future) {
+        ClientHello hello = connection.hello == null ? ClientHello.NONE : connection.hello;
+        if (!future.isSuccess()) {
+            connection.runtime.connectionFlows().failed(connection, new FlowError(FlowError.Kind.INTERNAL,
+                    "apptap could not make a certificate for " + connection.host + " to show "
+                            + connection.process.describe() + ": " + UpstreamFailures.message(future.cause()) + "."));
+            ctx.close();
+            return;
+        }
+        Optional<SslContext> context = future.getNow();
+        if (context.isEmpty()) {
+            connection.tls = new TlsInfo(hello.sni(), hello.alpn(), "", "", "", true);
+            ctx.pipeline().replace(this, TcpRelay.NAME, new TcpRelay(connection));
+            return;
+        }
+        SslHandler tls = context.get().newHandler(ctx.alloc());
+        ctx.pipeline().replace(this, TLS, tls);
+        ctx.pipeline().addAfter(TLS, ClientTlsOutcome.NAME, new ClientTlsOutcome(connection));
+    }
+}

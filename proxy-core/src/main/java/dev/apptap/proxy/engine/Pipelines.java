@@ -1,0 +1,44 @@
+package dev.apptap.proxy.engine;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+
+/**
+ * The named handlers each protocol gets once {@link ProtocolSniffer} has decided; one place that shows how
+ * a connection's pipeline grows.
+ *
+ * <pre>
+ * transparent: origin → sniffer → tls-hello → tls → tls-outcome → sniffer → http-codec → http-relay
+ *                                                                          ↘ tcp-relay
+ * explicit:    http-codec → explicit-proxy → (CONNECT) sniffer → …as above
+ * </pre>
+ */
+final class Pipelines {
+
+    static final String HTTP_CODEC = "http-codec";
+    static final String HTTP_RELAY = "http-relay";
+
+    void install(ChannelHandlerContext ctx, ConnectionContext connection, ProtocolSniffer.Protocol protocol,
+                 boolean insideTls) {
+        ChannelPipeline pipeline = ctx.pipeline();
+        String after = ctx.name();
+        switch (protocol) {
+            case TLS -> pipeline.addAfter(after, MitmClientHelloHandler.NAME, new MitmClientHelloHandler(connection));
+            case HTTP1 -> {
+                pipeline.addAfter(after, HTTP_CODEC, newServerCodec(connection.runtime.settings()));
+                pipeline.addAfter(HTTP_CODEC, HTTP_RELAY, new Http1Relay(connection));
+            }
+            // HTTP/2 with prior knowledge is relayed byte for byte until the HTTP/2 codec lands.
+            case HTTP2_PRIOR_KNOWLEDGE, OTHER, UNDECIDED -> pipeline.addAfter(after, TcpRelay.NAME, new TcpRelay(connection));
+        }
+    }
+
+    static HttpServerCodec newServerCodec(EngineSettings settings) {
+        return new HttpServerCodec(new HttpDecoderConfig()
+                .setMaxInitialLineLength(settings.maxInitialLineLength())
+                .setMaxHeaderSize(settings.maxHeaderSize())
+                .setMaxChunkSize(64 * 1024));
+    }
+}

@@ -1,0 +1,112 @@
+package dev.apptap.proxy.engine;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Decides from the app's first bytes what it speaks, then hands the connection (and those bytes) to the
+ * handlers for it: a TLS ClientHello goes to MITM (or passthrough), an HTTP/1.x request line to the HTTP
+ * codecs, anything else to the raw TCP relay. Protocols in which the server speaks first (SMTP, SSH) send
+ * nothing, so after {@code serverFirstWait} of silence the connection is relayed as TCP.
+ */
+final class ProtocolSniffer extends ByteToMessageDecoder {
+
+    static final String NAME = "protocol-sniffer";
+
+    /** What the first bytes say. */
+    enum Protocol { TLS, HTTP1, HTTP2_PRIOR_KNOWLEDGE, OTHER, UNDECIDED }
+
+    private static final byte[] H2_PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final int LONGEST_METHOD = 16;
+
+    private final ConnectionContext connection;
+    private final boolean insideTls;
+    private ScheduledFuture<?> silenceTimer;
+    private boolean decided;
+
+    ProtocolSniffer(ConnectionContext connection, boolean insideTls) {
+        this.connection = connection;
+        this.insideTls = insideTls;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        long waitMillis = connection.runtime.settings().serverFirstWait().toMillis();
+        silenceTimer = ctx.executor().schedule(() -> {
+            if (!decided && ctx.channel().isActive()) {
+                route(ctx, Protocol.OTHER);
+            }
+        }, waitMillis, TimeUnit.MILLISECONDS);
+        ctx.read();
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        if (silenceTimer != null) {
+            silenceTimer.cancel(false);
+        }
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (decided) {
+            return;
+        }
+        Protocol protocol = detect(in, insideTls);
+        if (protocol != Protocol.UNDECIDED) {
+            route(ctx, protocol);
+        }
+    }
+
+    private void route(ChannelHandlerContext ctx, Protocol protocol) {
+        decided = true;
+        connection.runtime.pipelines().install(ctx, connection, protocol, insideTls);
+        // Removing a ByteToMessageDecoder passes the bytes it holds to the handlers just installed.
+        ctx.pipeline().remove(this);
+    }
+
+    /** Classifies the first bytes; {@link Protocol#UNDECIDED} while they could still become either. */
+    static Protocol detect(ByteBuf in, boolean insideTls) {
+        int readable = in.readableBytes();
+        if (readable == 0) {
+            return Protocol.UNDECIDED;
+        }
+        int at = in.readerIndex();
+        int first = in.getUnsignedByte(at);
+        if (!insideTls && first == 0x16) {
+            if (readable < 3) {
+                return Protocol.UNDECIDED;
+            }
+            return in.getUnsignedByte(at + 1) == 3 ? Protocol.TLS : Protocol.OTHER;
+        }
+        if (first == 'P' && startsWith(in, H2_PREFACE)) {
+            return readable >= H2_PREFACE.length ? Protocol.HTTP2_PRIOR_KNOWLEDGE : Protocol.UNDECIDED;
+        }
+        // An HTTP/1 request line starts with a method token (upper-case letters) and a space.
+        for (int i = 0; i < Math.min(readable, LONGEST_METHOD + 1); i++) {
+            int c = in.getUnsignedByte(at + i);
+            if (c == ' ') {
+                return i >= 3 ? Protocol.HTTP1 : Protocol.OTHER;
+            }
+            if (c < 'A' || c > 'Z') {
+                return Protocol.OTHER;
+            }
+        }
+        return readable > LONGEST_METHOD ? Protocol.OTHER : Protocol.UNDECIDED;
+    }
+
+    private static boolean startsWith(ByteBuf in, byte[] prefix) {
+        int n = Math.min(in.readableBytes(), prefix.length);
+        for (int i = 0; i < n; i++) {
+            if (in.getByte(in.readerIndex() + i) != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

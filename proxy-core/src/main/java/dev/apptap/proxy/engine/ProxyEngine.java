@@ -1,0 +1,338 @@
+package dev.apptap.proxy.engine;
+
+import dev.apptap.proxy.ca.CertificateAuthority;
+import dev.apptap.proxy.ca.LeafCertificates;
+import dev.apptap.proxy.flow.FlowStore;
+import dev.apptap.proxy.flow.ProcessInfo;
+import dev.apptap.proxy.origin.OriginalDestinationResolver;
+import dev.apptap.proxy.origin.ProcessResolver;
+import dev.apptap.proxy.origin.ProcfsProcessResolver;
+import dev.apptap.proxy.origin.SoOriginalDst;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * apptap's man-in-the-middle engine: takes apps' connections, decrypts TLS with certificates minted by
+ * apptap's CA, relays HTTP/1.1 and raw TCP to where the app meant to go, and records every exchange in a
+ * {@link FlowStore}.
+ *
+ * <p>Connections arrive three ways: through the <em>explicit</em> listener (apps configured with
+ * {@code HTTP(S)_PROXY}: {@code CONNECT} and absolute-form requests), through the <em>transparent</em>
+ * listener (connections a redirector sent there; their destination is read with
+ * {@code getsockopt(SO_ORIGINAL_DST)}), or {@linkplain #adopt handed over} by a redirector that accepted them
+ * itself.
+ *
+ * <pre>{@code
+ * FlowStore flows = new FlowStore();
+ * try (ProxyEngine engine = ProxyEngine.builder()
+ *         .certificateAuthority(CertificateAuthority.ephemeral())
+ *         .flows(flows)
+ *         .start()) {
+ *     // run curl with HTTPS_PROXY=http://127.0.0.1:<engine.explicitAddress().getPort()> ...
+ *     flows.flows().forEach(f -> System.out.println(f.summary()));
+ * }
+ * }</pre>
+ */
+public final class ProxyEngine implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(ProxyEngine.class.getName());
+
+    private final EngineRuntime runtime;
+    private final EventLoopGroup bosses;
+    private final List<Channel> listeners;
+    private final InetSocketAddress explicitAddress;
+    private final List<InetSocketAddress> transparentAddresses;
+
+    private ProxyEngine(EngineRuntime runtime, EventLoopGroup bosses, List<Channel> listeners,
+                        InetSocketAddress explicitAddress, List<InetSocketAddress> transparentAddresses) {
+        this.runtime = runtime;
+        this.bosses = bosses;
+        this.listeners = listeners;
+        this.explicitAddress = explicitAddress;
+        this.transparentAddresses = transparentAddresses;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Where the explicit proxy listens: the address for {@code HTTP_PROXY} and {@code HTTPS_PROXY}. */
+    public InetSocketAddress explicitAddress() {
+        return explicitAddress;
+    }
+
+    /** Where the transparent listeners listen (redirectors send connections here); empty if none was asked for. */
+    public List<InetSocketAddress> transparentAddresses() {
+        return transparentAddresses;
+    }
+
+    /** The store every flow is recorded in. */
+    public FlowStore flows() {
+        return runtime.settings().flows();
+    }
+
+    /**
+     * The event loops the engine relays on. A redirector that {@linkplain #adopt adopts} connections registers
+     * them here, because each connection and its upstream must share one loop.
+     */
+    public EventLoopGroup eventLoopGroup() {
+        return runtime.workers();
+    }
+
+    /**
+     * Takes over a connection a redirector accepted itself, as if it had arrived at the transparent listener.
+     *
+     * @param channel     a connected channel registered with {@link #eventLoopGroup()}, not yet read from
+     * @param destination where the app meant to go
+     * @param process     the process that opened the connection
+     */
+    public void adopt(Channel channel, InetSocketAddress destination, ProcessInfo process) {
+        Objects.requireNonNull(destination, "destination");
+        Objects.requireNonNull(process, "process");
+        channel.eventLoop().execute(() -> {
+            channel.config().setAutoRead(false);
+            ConnectionContext connection = new ConnectionContext(runtime, ConnectionContext.Entry.ADOPTED,
+                    channel.remoteAddress() instanceof InetSocketAddress a ? a : null);
+            connection.destination(destination);
+            connection.process = process;
+            channel.pipeline().addLast(ProtocolSniffer.NAME, new ProtocolSniffer(connection, false));
+        });
+    }
+
+    @Override
+    public void close() {
+        for (Channel listener : listeners) {
+            listener.close().awaitUninterruptibly();
+        }
+        bosses.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+        runtime.workers().shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        runtime.blocking().shutdownNow();
+    }
+
+    /** Configures and starts a {@link ProxyEngine}. Every setting has a default fit for tests on one machine. */
+    public static final class Builder {
+
+        private CertificateAuthority ca;
+        private FlowStore flows;
+        private int bodyLimit = 1 << 20;
+        private final Set<String> passthrough = new LinkedHashSet<>();
+        private final List<X509Certificate> upstreamTrust = new ArrayList<>();
+        private boolean upstreamInsecure;
+        private Duration connectTimeout = Duration.ofSeconds(10);
+        private Duration serverFirstWait = Duration.ofMillis(500);
+        private Duration idleTimeout = Duration.ofMinutes(5);
+        private int maxHeaderSize = 64 * 1024;
+        private int maxInitialLineLength = 16 * 1024;
+        private OriginalDestinationResolver originalDestinations;
+        private ProcessResolver processes;
+        private InetSocketAddress explicitListener = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        private final List<InetSocketAddress> transparentListeners = new ArrayList<>();
+        private int workerThreads = Runtime.getRuntime().availableProcessors();
+        private Path caCertificateFile;
+        private Path caBundleFile;
+
+        private Builder() {
+        }
+
+        /** The CA that signs the certificates shown to apps; default: the per-user CA in {@code ~/.apptap/}. */
+        public Builder certificateAuthority(CertificateAuthority ca) {
+            this.ca = Objects.requireNonNull(ca);
+            return this;
+        }
+
+        /** Where flows are recorded; default: a new store. */
+        public Builder flows(FlowStore flows) {
+            this.flows = Objects.requireNonNull(flows);
+            return this;
+        }
+
+        /** How many bytes of each body to keep (default 1 MiB); bodies still stream whole. */
+        public Builder bodyLimit(int bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("The body limit must be zero or more bytes, but was " + bytes + ".");
+            }
+            this.bodyLimit = bytes;
+            return this;
+        }
+
+        /** Hosts whose TLS is relayed without decryption ({@code bank.example.test}, {@code *.internal.test}). */
+        public Builder passthrough(String... hosts) {
+            passthrough.addAll(List.of(hosts));
+            return this;
+        }
+
+        /** Extra roots trusted for upstream servers, besides the JDK's and the operating system's. */
+        public Builder upstreamTrust(X509Certificate... roots) {
+            upstreamTrust.addAll(List.of(roots));
+            return this;
+        }
+
+        /** Extra roots for upstream servers, from a PEM file with one or more certificates. */
+        public Builder upstreamTrust(Path pemFile) {
+            try (InputStream in = Files.newInputStream(pemFile)) {
+                for (var cert : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                    upstreamTrust.add((X509Certificate) cert);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("apptap could not read the upstream trust file " + pemFile + ": "
+                        + e.getMessage(), e);
+            } catch (CertificateException e) {
+                throw new IllegalArgumentException("The upstream trust file " + pemFile
+                        + " does not hold PEM certificates (" + e.getMessage() + "); give a file in PEM format.", e);
+            }
+            return this;
+        }
+
+        /** Skips verifying upstream certificates: for test servers with self-signed certificates only. */
+        public Builder upstreamInsecure(boolean insecure) {
+            this.upstreamInsecure = insecure;
+            return this;
+        }
+
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = Objects.requireNonNull(timeout);
+            return this;
+        }
+
+        /** How long a connection may stay silent before it is relayed as a server-speaks-first protocol. */
+        public Builder serverFirstWait(Duration wait) {
+            this.serverFirstWait = Objects.requireNonNull(wait);
+            return this;
+        }
+
+        public Builder maxHeaderSize(int bytes) {
+            this.maxHeaderSize = bytes;
+            return this;
+        }
+
+        /** How the transparent listener learns a connection's destination; default {@code SO_ORIGINAL_DST}. */
+        public Builder originalDestinations(OriginalDestinationResolver resolver) {
+            this.originalDestinations = Objects.requireNonNull(resolver);
+            return this;
+        }
+
+        /** How the engine finds the process behind a connection; default: {@code /proc} on Linux. */
+        public Builder processes(ProcessResolver resolver) {
+            this.processes = Objects.requireNonNull(resolver);
+            return this;
+        }
+
+        /** Where the explicit proxy listens; default 127.0.0.1 on a free port. */
+        public Builder explicitListener(InetSocketAddress address) {
+            this.explicitListener = Objects.requireNonNull(address);
+            return this;
+        }
+
+        /** Adds a transparent listener (for redirectors); none by default. Port 0 picks a free port. */
+        public Builder transparentListener(InetSocketAddress address) {
+            transparentListeners.add(Objects.requireNonNull(address));
+            return this;
+        }
+
+        public Builder workerThreads(int threads) {
+            this.workerThreads = threads;
+            return this;
+        }
+
+        /** The CA files to name in error messages that tell users how to trust apptap's CA. */
+        public Builder caFilesForMessages(Path caCertificate, Path caBundle) {
+            this.caCertificateFile = caCertificate;
+            this.caBundleFile = caBundle;
+            return this;
+        }
+
+        /** Binds the listeners and starts relaying. */
+        public ProxyEngine start() {
+            CertificateAuthority authority = ca != null ? ca : CertificateAuthority.userDefault();
+            Transport transport = Transport.best();
+            if (!transparentListeners.isEmpty() && transport != Transport.EPOLL) {
+                throw new IllegalStateException(Transport.epollUnavailableReason());
+            }
+            EngineSettings settings = new EngineSettings(flows != null ? flows : new FlowStore(), bodyLimit,
+                    Set.copyOf(passthrough), List.copyOf(upstreamTrust), upstreamInsecure, connectTimeout,
+                    serverFirstWait, idleTimeout, maxHeaderSize, maxInitialLineLength,
+                    originalDestinations != null ? originalDestinations : new SoOriginalDst(),
+                    processes != null ? processes : defaultProcessResolver(),
+                    Optional.ofNullable(caCertificateFile), Optional.ofNullable(caBundleFile));
+            ExecutorService blocking = Executors.newCachedThreadPool(new DefaultThreadFactory("apptap-blocking", true));
+            EventLoopGroup workers = transport.newGroup(workerThreads, new DefaultThreadFactory("apptap-relay", true));
+            EventLoopGroup bosses = transport.newGroup(1, new DefaultThreadFactory("apptap-accept", true));
+            MitmServerContexts contexts = new MitmServerContexts(new LeafCertificates(authority, blocking), blocking);
+            EngineRuntime runtime = new EngineRuntime(settings, transport, workers, blocking, contexts);
+            List<Channel> bound = new ArrayList<>();
+            try {
+                Channel explicit = bind(runtime, bosses, explicitListener, ConnectionContext.Entry.EXPLICIT);
+                bound.add(explicit);
+                List<InetSocketAddress> transparent = new ArrayList<>();
+                for (InetSocketAddress address : transparentListeners) {
+                    Channel channel = bind(runtime, bosses, address, ConnectionContext.Entry.TRANSPARENT);
+                    bound.add(channel);
+                    transparent.add((InetSocketAddress) channel.localAddress());
+                }
+                LOG.log(System.Logger.Level.DEBUG, "apptap's engine listens as a proxy on {0} and transparently on {1}.",
+                        explicit.localAddress(), transparent);
+                return new ProxyEngine(runtime, bosses, bound, (InetSocketAddress) explicit.localAddress(),
+                        List.copyOf(transparent));
+            } catch (RuntimeException e) {
+                bound.forEach(Channel::close);
+                bosses.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                blocking.shutdownNow();
+                throw e;
+            }
+        }
+
+        private static ProcessResolver defaultProcessResolver() {
+            return Files.isDirectory(Path.of("/proc/self")) ? new ProcfsProcessResolver() : ProcessResolver.NONE;
+        }
+
+        private static Channel bind(EngineRuntime runtime, EventLoopGroup bosses, InetSocketAddress address,
+                                    ConnectionContext.Entry entry) {
+            ServerBootstrap bootstrap = new ServerBootstrap()
+                    .group(bosses, runtime.workers())
+                    .channel(runtime.transport().serverChannel)
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .childOption(ChannelOption.AUTO_READ, false)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast(ConnectionOrigin.NAME, new ConnectionOrigin(runtime, entry));
+                        }
+                    });
+            try {
+                Channel channel = bootstrap.bind(address).sync().channel();
+                runtime.addListener((InetSocketAddress) channel.localAddress());
+                return channel;
+            } catch (Exception e) {
+                throw new IllegalStateException("apptap could not listen on " + address + " for its " 
+                        + entry.name().toLowerCase(java.util.Locale.ROOT) + " listener: " + e.getMessage()
+                        + "; pick another address or port.", e);
+            }
+        }
+    }
+}

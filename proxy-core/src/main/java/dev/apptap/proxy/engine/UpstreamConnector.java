@@ -1,0 +1,113 @@
+package dev.apptap.proxy.engine;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * Opens upstream connections on the app connection's own event loop (no cross-thread hand-offs on the
+ * relay path), resolving names off the loop and finishing the TLS handshake before reporting success, so
+ * that every failure surfaces in one place and can be described to the user.
+ */
+final class UpstreamConnector {
+
+    static final String TLS = "upstream-tls";
+
+    private final EngineRuntime runtime;
+
+    UpstreamConnector(EngineRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    /**
+     * @param loop     the app connection's event loop
+     * @param target   where to connect
+     * @param handlers builds the handlers that follow TLS in the upstream pipeline
+     * @return the connected (and, for TLS, handshaken) channel, or the failure
+     */
+    Future<Channel> connect(EventLoop loop, UpstreamTarget target, Supplier<ChannelHandler[]> handlers) {
+        Promise<Channel> result = loop.newPromise();
+        resolve(target).whenComplete((address, failure) -> loop.execute(() -> {
+            if (failure != null) {
+                result.tryFailure(failure);
+            } else if (runtime.isOwnListener(address)) {
+                result.tryFailure(new IllegalStateException("the destination " + Addresses.literal(address) + ":"
+                        + address.getPort() + " is apptap's own listener, so relaying there would loop"));
+            } else {
+                open(loop, target, address, handlers, result);
+            }
+        }));
+        return result;
+    }
+
+    private void open(EventLoop loop, UpstreamTarget target, InetSocketAddress address,
+                      Supplier<ChannelHandler[]> handlers, Promise<Channel> result) {
+        Bootstrap bootstrap = new Bootstrap()
+                .group(loop)
+                .channel(runtime.transport().clientChannel)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) runtime.settings().connectTimeout().toMillis())
+                .handler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        if (target.tls()) {
+                            ch.pipeline().addLast(TLS, runtime.upstreamTls().newHandler(ch.alloc(), target));
+                        }
+                        ch.pipeline().addLast(handlers.get());
+                    }
+                });
+        ChannelFuture connecting = bootstrap.connect(address);
+        connecting.addListener(done -> {
+            if (!done.isSuccess()) {
+                result.tryFailure(done.cause());
+                return;
+            }
+            Channel channel = connecting.channel();
+            if (!target.tls()) {
+                result.trySuccess(channel);
+                return;
+            }
+            SslHandler tls = channel.pipeline().get(SslHandler.class);
+            tls.handshakeFuture().addListener(handshake -> {
+                if (handshake.isSuccess()) {
+                    result.trySuccess(channel);
+                } else {
+                    channel.close();
+                    result.tryFailure(handshake.cause());
+                }
+            });
+            // With AUTO_READ off somebody must ask for the server's handshake messages.
+            channel.read();
+        });
+    }
+
+    private CompletableFuture<InetSocketAddress> resolve(UpstreamTarget target) {
+        if (target.address() != null) {
+            return CompletableFuture.completedFuture(target.address());
+        }
+        if (Addresses.isIpLiteral(target.host())) {
+            return CompletableFuture.completedFuture(new InetSocketAddress(target.host(), target.port()));
+        }
+        // InetAddress lookups block; keep them off the event loop.
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return new InetSocketAddress(InetAddress.getByName(target.host()), target.port());
+            } catch (UnknownHostException e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }, runtime.blocking());
+    }
+}

@@ -1,0 +1,133 @@
+package dev.apptap.proxy.engine;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * TLS towards upstream servers: verified by default against the JDK's roots, the operating system's bundle
+ * and whatever the caller adds; sends SNI; checks the host name; offers the protocol the app agreed on.
+ */
+final class UpstreamTls {
+
+    private static final System.Logger LOG = System.getLogger(UpstreamTls.class.getName());
+    private static final List<Path> OS_BUNDLES = List.of(
+            Path.of("/etc/ssl/certs/ca-certificates.crt"),
+            Path.of("/etc/pki/tls/certs/ca-bundle.crt"),
+            Path.of("/etc/ssl/cert.pem"),
+            Path.of("/etc/ssl/ca-bundle.pem"));
+
+    private final EngineSettings settings;
+    private final ConcurrentHashMap<String, SslContext> contextsByAlpn = new ConcurrentHashMap<>();
+    private volatile TrustManagerFactory trust;
+
+    UpstreamTls(EngineSettings settings) {
+        this.settings = settings;
+    }
+
+    /** A client-mode handler for {@code target}, verifying its certificate unless verification is off. */
+    SslHandler newHandler(ByteBufAllocator alloc, UpstreamTarget target) {
+        SslContext context = contextsByAlpn.computeIfAbsent(target.alpn(), this::build);
+        SslHandler handler = context.newHandler(alloc, target.host(), target.port());
+        if (!settings.upstreamInsecure()) {
+            SSLEngine engine = handler.engine();
+            SSLParameters parameters = engine.getSSLParameters();
+            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            engine.setSSLParameters(parameters);
+        }
+        return handler;
+    }
+
+    private SslContext build(String alpn) {
+        try {
+            SslContextBuilder builder = SslContextBuilder.forClient()
+                    .trustManager(settings.upstreamInsecure() ? InsecureTrustManagerFactory.INSTANCE : trust());
+            if (!alpn.isEmpty()) {
+                builder.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, alpn));
+            }
+            return builder.build();
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("apptap could not set up TLS towards upstream servers: " + e.getMessage(), e);
+        }
+    }
+
+    private TrustManagerFactory trust() throws IOException, GeneralSecurityException {
+        TrustManagerFactory current = trust;
+        if (current == null) {
+            synchronized (this) {
+                if (trust == null) {
+                    trust = loadTrust();
+                }
+                current = trust;
+            }
+        }
+        return current;
+    }
+
+    private TrustManagerFactory loadTrust() throws IOException, GeneralSecurityException {
+        KeyStore anchors = KeyStore.getInstance(KeyStore.getDefaultType());
+        anchors.load(null, null);
+        int n = 0;
+        for (X509Certificate root : jdkRoots()) {
+            anchors.setCertificateEntry("jdk-" + n++, root);
+        }
+        for (Path bundle : OS_BUNDLES) {
+            if (Files.isReadable(bundle)) {
+                for (Certificate root : readPem(bundle)) {
+                    anchors.setCertificateEntry("os-" + n++, root);
+                }
+                break;
+            }
+        }
+        for (X509Certificate extra : settings.extraUpstreamTrust()) {
+            anchors.setCertificateEntry("extra-" + n++, extra);
+        }
+        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        factory.init(anchors);
+        LOG.log(System.Logger.Level.DEBUG, "Upstream TLS trusts {0} roots.", n);
+        return factory;
+    }
+
+    private static List<X509Certificate> jdkRoots() throws GeneralSecurityException {
+        TrustManagerFactory jdk = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        jdk.init((KeyStore) null);
+        List<X509Certificate> roots = new ArrayList<>();
+        for (var manager : jdk.getTrustManagers()) {
+            if (manager instanceof X509TrustManager x509) {
+                roots.addAll(List.of(x509.getAcceptedIssuers()));
+            }
+        }
+        return roots;
+    }
+
+    private static List<? extends Certificate> readPem(Path bundle) {
+        try (InputStream in = Files.newInputStream(bundle)) {
+            return new ArrayList<>(CertificateFactory.getInstance("X.509").generateCertificates(in));
+        } catch (IOException | GeneralSecurityException e) {
+            LOG.log(System.Logger.Level.WARNING, "apptap could not read the system CA bundle " + bundle
+                    + " and verifies upstream servers against the JDK's roots only: " + e.getMessage());
+            return List.of();
+        }
+    }
+}
