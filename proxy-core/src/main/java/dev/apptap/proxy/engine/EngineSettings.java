@@ -19,11 +19,12 @@ record EngineSettings(
         boolean upstreamInsecure,
         Duration connectTimeout,
         Duration serverFirstWait,
-        Duration idleTimeout,
         int maxHeaderSize,
         int maxInitialLineLength,
         OriginalDestinationResolver originalDestinations,
         ProcessResolver processes,
+        HostResolver hostResolver,
+        Duration responseTimeout,
         Optional<Path> caCertificateFile,
         Optional<Path> caBundleFile) {
 

@@ -44,6 +44,7 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
     private boolean discardingRequest;
     private boolean closed;
     private boolean upgraded;
+    private io.netty.util.concurrent.ScheduledFuture<?> responseTimer;
 
     /**
      * @param absoluteForm whether requests carry absolute URLs (an app using apptap as its HTTP proxy),
@@ -154,6 +155,31 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
         }
         ensureUpstream(target);
         sendUpstream(request);
+        armResponseTimer(exchange);
+    }
+
+    /** Gives the upstream {@code responseTimeout} to begin answering; apptap answers 502 after that. */
+    private void armResponseTimer(HttpExchange timed) {
+        java.time.Duration timeout = connection.runtime.settings().responseTimeout();
+        responseTimer = ctx.executor().schedule(() -> {
+            if (timed == exchange && !timed.isComplete() && !timed.responseStarted() && !closed) {
+                discardingRequest = !timed.requestComplete();
+                if (upstream != null) {
+                    upstream.close();
+                }
+                answerLocally(HttpResponseStatus.BAD_GATEWAY, new FlowError(FlowError.Kind.UPSTREAM_TIMEOUT,
+                        "The server at " + upstreamTarget.authority() + " did not begin answering " + timed.method()
+                                + " " + timed.url() + " within " + timeout.toSeconds() + " s; apptap gave up waiting."));
+            }
+        }, timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /** The response head arrived: the upstream is answering. */
+    void responseArrived() {
+        if (responseTimer != null) {
+            responseTimer.cancel(false);
+            responseTimer = null;
+        }
     }
 
     private String urlFor(HttpRequest request, boolean https) {
@@ -383,6 +409,7 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
+        responseArrived();
         releaseAll(fromApp);
         releaseAll(awaitingUpstream);
     }

@@ -57,6 +57,7 @@ final class Http1ServerSide extends ChannelInboundHandlerAdapter {
             interim = code >= 100 && code < 200 && code != HttpResponseStatus.SWITCHING_PROTOCOLS.code();
             upgrading = code == HttpResponseStatus.SWITCHING_PROTOCOLS.code();
             if (!interim) {
+                relay.responseArrived();
                 exchange.responseHead(code, response.status().reasonPhrase(), response.protocolVersion().text(),
                         response.headers());
                 if (!HttpUtil.isKeepAlive(response)) {

@@ -144,11 +144,12 @@ public final class ProxyEngine implements AutoCloseable {
         private boolean upstreamInsecure;
         private Duration connectTimeout = Duration.ofSeconds(10);
         private Duration serverFirstWait = Duration.ofMillis(500);
-        private Duration idleTimeout = Duration.ofMinutes(5);
         private int maxHeaderSize = 64 * 1024;
         private int maxInitialLineLength = 16 * 1024;
         private OriginalDestinationResolver originalDestinations;
         private ProcessResolver processes;
+        private HostResolver hostResolver = HostResolver.SYSTEM;
+        private Duration responseTimeout = Duration.ofSeconds(60);
         private InetSocketAddress explicitListener = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
         private final List<InetSocketAddress> transparentListeners = new ArrayList<>();
         private int workerThreads = Runtime.getRuntime().availableProcessors();
@@ -241,6 +242,18 @@ public final class ProxyEngine implements AutoCloseable {
             return this;
         }
 
+        /** How upstream host names are resolved; default: the operating system's resolver. */
+        public Builder hostResolver(HostResolver resolver) {
+            this.hostResolver = Objects.requireNonNull(resolver);
+            return this;
+        }
+
+        /** How long the upstream may take to begin its response once the request was sent (default 60 s). */
+        public Builder responseTimeout(Duration timeout) {
+            this.responseTimeout = Objects.requireNonNull(timeout);
+            return this;
+        }
+
         /** Where the explicit proxy listens; default 127.0.0.1 on a free port. */
         public Builder explicitListener(InetSocketAddress address) {
             this.explicitListener = Objects.requireNonNull(address);
@@ -274,9 +287,9 @@ public final class ProxyEngine implements AutoCloseable {
             }
             EngineSettings settings = new EngineSettings(flows != null ? flows : new FlowStore(), bodyLimit,
                     Set.copyOf(passthrough), List.copyOf(upstreamTrust), upstreamInsecure, connectTimeout,
-                    serverFirstWait, idleTimeout, maxHeaderSize, maxInitialLineLength,
+                    serverFirstWait, maxHeaderSize, maxInitialLineLength,
                     originalDestinations != null ? originalDestinations : new SoOriginalDst(),
-                    processes != null ? processes : defaultProcessResolver(),
+                    processes != null ? processes : defaultProcessResolver(), hostResolver, responseTimeout,
                     Optional.ofNullable(caCertificateFile), Optional.ofNullable(caBundleFile));
             ExecutorService blocking = Executors.newCachedThreadPool(new DefaultThreadFactory("apptap-blocking", true));
             EventLoopGroup workers = transport.newGroup(workerThreads, new DefaultThreadFactory("apptap-relay", true));

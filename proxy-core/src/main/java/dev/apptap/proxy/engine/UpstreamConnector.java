@@ -104,7 +104,11 @@ final class UpstreamConnector {
         // InetAddress lookups block; keep them off the event loop.
         return CompletableFuture.supplyAsync(() -> {
             try {
-                return new InetSocketAddress(InetAddress.getByName(target.host()), target.port());
+                InetAddress[] addresses = runtime.settings().hostResolver().resolve(target.host());
+                if (addresses.length == 0) {
+                    throw new UnknownHostException(target.host());
+                }
+                return new InetSocketAddress(addresses[0], target.port());
             } catch (UnknownHostException e) {
                 throw new java.util.concurrent.CompletionException(e);
             }

@@ -23,6 +23,10 @@ final class UpstreamFailures {
             return new FlowError(FlowError.Kind.UPSTREAM_DNS, "apptap could not resolve the host name " + target.host()
                     + "; check the name, or answer it with a stub or a route.");
         }
+        if (root instanceof io.netty.handler.ssl.SslHandshakeTimeoutException) {
+            return new FlowError(FlowError.Kind.UPSTREAM_TIMEOUT, "The server at " + where
+                    + " did not finish its TLS handshake with apptap in time; does it speak TLS on that port?");
+        }
         if (root instanceof ConnectTimeoutException || root instanceof java.net.SocketTimeoutException
                 || root instanceof io.netty.handler.timeout.TimeoutException) {
             return new FlowError(FlowError.Kind.UPSTREAM_TIMEOUT, "apptap timed out connecting to " + where

@@ -13,7 +13,14 @@ import java.util.Objects;
  * body.text();        // decoded from gzip/deflate/br/zstd, in the charset of its Content-Type
  * body.size();        // bytes on the wire, even past the recording limit
  * body.isTruncated(); // true when only the first bytes were kept
+ * body.decodingProblem().ifPresent(System.out::println); // why bytes() is short or still encoded
  * }</pre>
+ *
+ * <p>Decoding never throws: a body cut short by the recording limit decodes to the prefix that its recorded
+ * bytes hold, and one that cannot be decoded comes back as it travelled, with {@link #decodingProblem()} saying
+ * why. Brotli ({@code br}) needs {@code com.aayushatharva.brotli4j:brotli4j} on the class path and zstd needs
+ * {@code com.github.luben:zstd-jni}; without them such bodies stay encoded. Decoded output stops at 64 MiB.
+ * Nothing decoded is cached (that would double the memory of every recorded body), so each call decodes again.
  */
 public final class Body {
 
@@ -70,14 +77,74 @@ public final class Body {
         return contentEncoding;
     }
 
-    /** The recorded bytes with the content encoding removed; see {@link BodyDecoding}. */
-    public byte[] bytes() {
-        return BodyDecoding.decode(bytes, contentEncoding);
+    /**
+     * A body whose bytes travelled without a content encoding and were recorded in full: for stubs and tests.
+     *
+     * @param contentType the Content-Type, or an empty string
+     */
+    public static Body of(byte[] bytes, String contentType) {
+        byte[] copy = bytes.clone();
+        return new Body(copy, copy.length, false, contentType, "");
     }
 
-    /** The decoded bytes as text, in the charset of the Content-Type (UTF-8 when it names none). */
+    /** A body holding {@code text} in the charset its Content-Type names (UTF-8 when it names none). */
+    public static Body ofText(String text, String contentType) {
+        byte[] encoded = text.getBytes(BodyDecoding.charsetOf(contentType));
+        return new Body(encoded, encoded.length, false, contentType, "");
+    }
+
+    /** How many bytes were recorded: {@link #size()} unless the body {@link #isTruncated() is truncated}. */
+    public int recordedSize() {
+        return bytes.length;
+    }
+
+    /**
+     * The recorded bytes with the content encoding removed. When the recording was truncated this is the decoded
+     * prefix; when decoding fails part way it is as far as decoding got (see {@link #decodingProblem()}).
+     */
+    public byte[] bytes() {
+        if (bytes.length == 0 || contentEncoding.isEmpty()) {
+            return bytes.clone();
+        }
+        byte[] decoded = BodyDecoding.decode(bytes, contentEncoding, BodyDecoding.MAX_DECODED_BYTES).bytes();
+        // Identity and undecodable codings hand back the recorded array itself, which callers must not reach.
+        return decoded == bytes ? bytes.clone() : decoded;
+    }
+
+    /**
+     * The decoded bytes as text, in the charset of the Content-Type (UTF-8 when it names none or one this JVM does
+     * not know); a byte-order mark wins over the Content-Type and is left out.
+     */
     public String text() {
-        return new String(bytes(), charset());
+        return BodyDecoding.text(bytes(), charset());
+    }
+
+    /**
+     * Why {@link #bytes()} is not the whole decoded body, as a sentence: the encoded data ends early or is
+     * damaged, its coding is unknown or needs a library that is missing, or it decodes past 64 MiB. Empty when
+     * decoding went through (a truncated recording is reported by {@link #isTruncated()}, not here, unless it
+     * cut the encoded data short).
+     */
+    public java.util.Optional<String> decodingProblem() {
+        if (bytes.length == 0 || contentEncoding.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        String problem = BodyDecoding.decode(bytes, contentEncoding, BodyDecoding.MAX_DECODED_BYTES).problem();
+        return problem.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(problem);
+    }
+
+    /**
+     * Whether the Content-Type says the body is text ({@code text/*}, JSON, XML, JavaScript, form data, GraphQL,
+     * YAML, or any type with a charset parameter); decides, for example, between text and base64 in a HAR file.
+     */
+    public boolean isText() {
+        String type = contentType.toLowerCase(java.util.Locale.ROOT);
+        int semi = type.indexOf(';');
+        String media = (semi < 0 ? type : type.substring(0, semi)).trim();
+        return media.startsWith("text/") || media.endsWith("json") || media.endsWith("+json")
+                || media.endsWith("xml") || media.contains("javascript") || media.contains("ecmascript")
+                || media.equals("application/x-www-form-urlencoded") || media.contains("graphql")
+                || media.contains("yaml") || !BodyDecoding.parameter(contentType, "charset").isEmpty();
     }
 
     /** The charset named by the Content-Type, or UTF-8. */

@@ -9,9 +9,18 @@ import java.util.Optional;
  * One HTTP request and, once it arrived, its response.
  *
  * <pre>{@code
- * HttpFlow flow = store.awaitFirst(f -> f instanceof HttpFlow h && h.request().path().equals("/v1/login"),
- *         Duration.ofSeconds(5));
+ * HttpFlow flow = store.since(mark).awaitFirst(HttpFlow.class,
+ *         h -> h.request().path().equals("/v1/login") && h.isComplete(), Duration.ofSeconds(5));
  * assert flow.response().orElseThrow().status() == 200;
+ * }</pre>
+ *
+ * <p>Engines build the next snapshot with the {@code with…} methods and {@link FlowStore#publish publish} it:
+ * <pre>{@code
+ * HttpFlow flow = HttpFlow.started(store.nextId(), Instant.now(), process, client, server, tls, request);
+ * store.publish(flow);
+ * flow = flow.withResponse(response).withTimings(flow.timings().withResponseHeaders(elapsed));
+ * store.publish(flow);
+ * store.publish(flow.withTimings(flow.timings().withResponseComplete(elapsed)).completed());
  * }</pre>
  *
  * @param id          see {@link Flow#id()}
@@ -40,6 +49,54 @@ public record HttpFlow(long id, Instant startedAt, ProcessInfo process, Endpoint
         Objects.requireNonNull(response, "response");
         Objects.requireNonNull(timings, "timings");
         Objects.requireNonNull(error, "error");
+    }
+
+    /** The first snapshot of an exchange: the request arrived, nothing else happened yet. */
+    public static HttpFlow started(long id, Instant startedAt, ProcessInfo process, Endpoint client, Endpoint server,
+                                   Optional<TlsInfo> tls, HttpRequest request) {
+        return new HttpFlow(id, startedAt, process, client, server, tls, request, Optional.empty(), Timings.NONE,
+                Optional.empty(), false);
+    }
+
+    /** This snapshot with another request (its body grew, say). */
+    public HttpFlow withRequest(HttpRequest newRequest) {
+        return new HttpFlow(id, startedAt, process, client, server, tls, newRequest, response, timings, error,
+                complete);
+    }
+
+    /** This snapshot with a response (its head arrived, or its body grew). */
+    public HttpFlow withResponse(HttpResponse newResponse) {
+        return new HttpFlow(id, startedAt, process, client, server, tls, request, Optional.of(newResponse), timings,
+                error, complete);
+    }
+
+    public HttpFlow withTimings(Timings newTimings) {
+        return new HttpFlow(id, startedAt, process, client, server, tls, request, response, newTimings, error,
+                complete);
+    }
+
+    public HttpFlow withTls(TlsInfo newTls) {
+        return new HttpFlow(id, startedAt, process, client, server, Optional.of(newTls), request, response, timings,
+                error, complete);
+    }
+
+    /**
+     * This snapshot with {@code newError}; not yet complete, so that the engine can still record timings: follow
+     * with {@link #completed()}.
+     */
+    public HttpFlow withError(FlowError newError) {
+        return new HttpFlow(id, startedAt, process, client, server, tls, request, response, timings,
+                Optional.of(newError), complete);
+    }
+
+    /** This snapshot, marked complete: the last one the engine publishes for the exchange. */
+    public HttpFlow completed() {
+        return new HttpFlow(id, startedAt, process, client, server, tls, request, response, timings, error, true);
+    }
+
+    /** The response's status, or -1 while no response head arrived. */
+    public int status() {
+        return response.map(HttpResponse::status).orElse(-1);
     }
 
     @Override
@@ -76,6 +133,30 @@ public record HttpFlow(long id, Instant startedAt, ProcessInfo process, Endpoint
                           Optional<Duration> responseComplete) {
 
         public static final Timings NONE = new Timings(Optional.empty(), Optional.empty(), Optional.empty());
+
+        public Timings {
+            Objects.requireNonNull(requestComplete, "requestComplete");
+            Objects.requireNonNull(responseHeaders, "responseHeaders");
+            Objects.requireNonNull(responseComplete, "responseComplete");
+        }
+
+        public Timings withRequestComplete(Duration sinceStart) {
+            return new Timings(Optional.of(sinceStart), responseHeaders, responseComplete);
+        }
+
+        public Timings withResponseHeaders(Duration sinceStart) {
+            return new Timings(requestComplete, Optional.of(sinceStart), responseComplete);
+        }
+
+        public Timings withResponseComplete(Duration sinceStart) {
+            return new Timings(requestComplete, responseHeaders, Optional.of(sinceStart));
+        }
+
+        /** The time from the request's last byte to the response head: the upstream's think time, roughly. */
+        public Optional<Duration> waiting() {
+            return requestComplete.isPresent() && responseHeaders.isPresent()
+                    ? Optional.of(responseHeaders.get().minus(requestComplete.get())) : Optional.empty();
+        }
 
         /** The time from the request's first byte to the response's last byte. */
         public Optional<Duration> total() {

@@ -23,6 +23,11 @@ public record HttpRequest(String method, String url, String version, Headers hea
         Objects.requireNonNull(body, "body");
     }
 
+    /** This request with another body (it grew, or the recording ended). */
+    public HttpRequest withBody(Body newBody) {
+        return new HttpRequest(method, url, version, headers, newBody);
+    }
+
     /** The URL's path, without the query: {@code /v1/items}. */
     public String path() {
         String raw = uri().getRawPath();

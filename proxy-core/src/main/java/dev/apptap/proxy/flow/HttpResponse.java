@@ -22,4 +22,13 @@ public record HttpResponse(int status, String reason, String version, Headers he
         Objects.requireNonNull(body, "body");
         Objects.requireNonNull(trailers, "trailers");
     }
+
+    /** This response with another body (it grew, or the recording ended). */
+    public HttpResponse withBody(Body newBody) {
+        return new HttpResponse(status, reason, version, headers, newBody, trailers);
+    }
+
+    public HttpResponse withTrailers(Headers newTrailers) {
+        return new HttpResponse(status, reason, version, headers, body, newTrailers);
+    }
 }

@@ -37,6 +37,43 @@ public record TcpFlow(long id, Instant startedAt, ProcessInfo process, Endpoint 
         Objects.requireNonNull(error, "error");
     }
 
+    /** The first snapshot of a connection: nothing has travelled yet. */
+    public static TcpFlow started(long id, Instant startedAt, ProcessInfo process, Endpoint client, Endpoint server,
+                                  Optional<TlsInfo> tls) {
+        return new TcpFlow(id, startedAt, process, client, server, tls, Body.EMPTY, Body.EMPTY, Optional.empty(),
+                Optional.empty(), false);
+    }
+
+    public TcpFlow withFromClient(Body newFromClient) {
+        return new TcpFlow(id, startedAt, process, client, server, tls, newFromClient, fromServer, duration, error,
+                complete);
+    }
+
+    public TcpFlow withFromServer(Body newFromServer) {
+        return new TcpFlow(id, startedAt, process, client, server, tls, fromClient, newFromServer, duration, error,
+                complete);
+    }
+
+    public TcpFlow withTls(TlsInfo newTls) {
+        return new TcpFlow(id, startedAt, process, client, server, Optional.of(newTls), fromClient, fromServer,
+                duration, error, complete);
+    }
+
+    /**
+     * This snapshot with {@code newError}; not yet complete, because a failed connection still has a duration to
+     * record: follow with {@link #completed(Duration)}.
+     */
+    public TcpFlow withError(FlowError newError) {
+        return new TcpFlow(id, startedAt, process, client, server, tls, fromClient, fromServer, duration,
+                Optional.of(newError), complete);
+    }
+
+    /** This snapshot, ended after {@code lasted}: the last one the engine publishes for the connection. */
+    public TcpFlow completed(Duration lasted) {
+        return new TcpFlow(id, startedAt, process, client, server, tls, fromClient, fromServer,
+                Optional.of(lasted), error, true);
+    }
+
     @Override
     public boolean isComplete() {
         return complete;

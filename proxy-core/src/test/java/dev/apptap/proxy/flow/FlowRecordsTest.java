@@ -1,0 +1,89 @@
+package dev.apptap.proxy.flow;
+
+import static dev.apptap.proxy.flow.TestFlows.CURL;
+import static dev.apptap.proxy.flow.TestFlows.answered;
+import static dev.apptap.proxy.flow.TestFlows.get;
+import static dev.apptap.proxy.flow.TestFlows.tcp;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+class FlowRecordsTest {
+
+    @Test
+    void startedHttpFlowWaitsForItsResponse() {
+        HttpFlow flow = get(1, "/v1/items?id=7");
+
+        assertThat(flow.isComplete()).isFalse();
+        assertThat(flow.status()).isEqualTo(-1);
+        assertThat(flow.summary()).isEqualTo("curl GET https://api.example.test/v1/items?id=7 → (waiting for the response)");
+    }
+
+    @Test
+    void withersProduceTheNextSnapshotAndLeaveTheOldOneAlone() {
+        HttpFlow started = get(1, "/a");
+
+        HttpFlow done = answered(started, 200, "hello");
+
+        assertThat(started.response()).isEmpty();
+        assertThat(done.status()).isEqualTo(200);
+        assertThat(done.isComplete()).isTrue();
+        assertThat(done.timings().total()).contains(Duration.ofMillis(12));
+        assertThat(done.timings().waiting()).contains(Duration.ofMillis(4));
+        assertThat(done.summary()).isEqualTo("curl GET https://api.example.test/a → 200 (5 B, 12 ms)");
+    }
+
+    @Test
+    void errorIsRecordedWithoutEndingTheFlowUntilCompleted() {
+        FlowError refused = new FlowError(FlowError.Kind.UPSTREAM_REFUSED,
+                "The upstream api.example.test:443 refused the connection.");
+
+        HttpFlow failed = get(1, "/a").withError(refused);
+
+        assertThat(failed.isComplete()).isFalse();
+        assertThat(failed.completed().isComplete()).isTrue();
+        assertThat(failed.summary()).endsWith("✗ The upstream api.example.test:443 refused the connection.");
+    }
+
+    @Test
+    void requestAndResponseBodiesCanGrow() {
+        HttpFlow flow = get(1, "/upload");
+        HttpFlow grown = flow.withRequest(flow.request().withBody(Body.ofText("part", "text/plain")));
+
+        assertThat(grown.request().body().text()).isEqualTo("part");
+        HttpResponse response = answered(flow, 200, "a").response().orElseThrow();
+        assertThat(response.withBody(Body.ofText("ab", "text/plain")).body().size()).isEqualTo(2);
+        assertThat(response.withTrailers(Headers.of("grpc-status", "0")).trailers().first("GRPC-STATUS"))
+                .contains("0");
+    }
+
+    @Test
+    void tcpFlowRecordsBothDirectionsAndItsDuration() {
+        TcpFlow flow = tcp(1, CURL)
+                .withFromClient(Body.ofText("ping", ""))
+                .withFromServer(Body.ofText("pong!", ""))
+                .withTls(new TlsInfo("db.example.test", List.of("postgresql"), "postgresql", "TLSv1.3",
+                        "TLS_AES_128_GCM_SHA256", false))
+                .completed(Duration.ofMillis(30));
+
+        assertThat(flow.isComplete()).isTrue();
+        assertThat(flow.summary()).isEqualTo("curl tls://db.example.test:5432 ↑4 B ↓5 B (30 ms)");
+    }
+
+    @Test
+    void capturedBodyKnowsHowMuchWasRecorded() {
+        BodyCapture capture = new BodyCapture(4);
+        byte[] chunk = BodyDecodingTest.utf8("abcdefgh");
+        capture.append(chunk, 0, chunk.length);
+
+        Body body = capture.toBody("text/plain", "");
+
+        assertThat(body.recordedSize()).isEqualTo(4);
+        assertThat(body.size()).isEqualTo(8);
+        assertThat(body.text()).isEqualTo("abcd");
+        assertThat(body.decodingProblem()).isEmpty();
+    }
+}
