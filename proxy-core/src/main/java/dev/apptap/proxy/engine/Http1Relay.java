@@ -31,6 +31,8 @@ import java.util.ArrayDeque;
  */
 final class Http1Relay extends ChannelInboundHandlerAdapter {
 
+    private static final System.Logger LOG = System.getLogger(Http1Relay.class.getName());
+
     private final ConnectionContext connection;
     private final boolean absoluteForm;
     private final ArrayDeque<HttpObject> fromApp = new ArrayDeque<>();
@@ -360,11 +362,13 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
         ReferenceCountUtil.release(request);
         discardingRequest = true;
         String detail = cause == null ? "unreadable request" : UpstreamFailures.message(cause);
-        exchange.requestHead("?", "http://" + Addresses.authority(connection.host, connection.port, 80) + "/",
+        String where = connection.host == null ? "apptap's proxy port"
+                : Addresses.authority(connection.host, connection.port, -1);
+        exchange.requestHead("?", connection.host == null ? "http://unknown/"
+                        : "http://" + Addresses.authority(connection.host, connection.port, 80) + "/",
                 "HTTP/1.1", io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE);
         answerLocally(ErrorResponses.statusForMalformed(cause), new FlowError(FlowError.Kind.MALFORMED_REQUEST,
-                connection.process.describe() + " sent a malformed HTTP request to "
-                        + Addresses.authority(connection.host, connection.port, -1) + " (" + detail
+                connection.process.describe() + " sent a malformed HTTP request to " + where + " (" + detail
                         + "); apptap answered with an error and closed the connection."));
     }
 
@@ -404,6 +408,12 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // Resets and broken pipes end the connection; channelInactive records what was cut short.
+        if (!(cause instanceof java.io.IOException) && !(cause instanceof java.io.UncheckedIOException) && exchange != null && !exchange.isComplete()) {
+            LOG.log(System.Logger.Level.WARNING, "apptap failed while relaying for " + connection.describe(), cause);
+            exchange.fail(new FlowError(FlowError.Kind.INTERNAL, "apptap failed while relaying " + exchange.method()
+                    + " " + exchange.url() + " for " + connection.process.describe() + ": " + cause
+                    + "; please report this with the flow attached."));
+        }
         ctx.close();
     }
 

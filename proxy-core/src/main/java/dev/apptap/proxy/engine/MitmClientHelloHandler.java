@@ -66,7 +66,9 @@ final class MitmClientHelloHandler extends SslClientHelloHandler<Optional<SslCon
             return;
         }
         SslHandler tls = context.get().newHandler(ctx.alloc());
+        // The outcome handler goes in first: replacing this handler feeds the buffered hello to the SslHandler
+        // at once, and a failure it raises must find the handler that records it.
+        ctx.pipeline().addAfter(NAME, ClientTlsOutcome.NAME, new ClientTlsOutcome(connection));
         ctx.pipeline().replace(this, TLS, tls);
-        ctx.pipeline().addAfter(TLS, ClientTlsOutcome.NAME, new ClientTlsOutcome(connection));
     }
 }
