@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the native programs that apptap's tests drive (curl, wget, python3, node, nft, ...).
+# Installs what apptap's build and tests need: the JDK and Maven, and the native programs the tests
+# drive (curl, wget, python3, node, nft, ...).
 # Idempotent and quiet: prints nothing when everything is already there, and apt-get's output
 # only when an install fails. Needs root (or passwordless sudo) on Debian 12 / Ubuntu.
 set -euo pipefail
@@ -17,6 +18,8 @@ declare -A PROVIDES=(
   [git]=git
   [busybox-static]=busybox
   [procps]=ps
+  [maven]=mvn
+  [openjdk-17-jdk-headless]=javac
 )
 
 missing=()
@@ -39,6 +42,9 @@ sudo_cmd=()
 if [[ $(id -u) -ne 0 ]]; then
   if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
     sudo_cmd=(sudo -n)
+  elif command -v sudo >/dev/null 2>&1 && [[ -t 0 ]]; then
+    echo "install-packages.sh: installing ${missing[*]} with sudo." >&2
+    sudo_cmd=(sudo)
   else
     echo "install-packages.sh: installing ${missing[*]} needs root or passwordless sudo, and neither is available." >&2
     exit 1
