@@ -16,7 +16,7 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The live, thread-safe record of every flow. Engines {@link #publish publish} a new snapshot of a flow each time
- * it changes; readers take lists, scoped {@link FlowView views}, {@link #mark() marks} and listeners, and wait for
+ * it changes; readers take lists, scoped {@link Flows views}, {@link #mark() marks} and listeners, and wait for
  * flows that have not arrived yet.
  *
  * <pre>{@code
@@ -177,14 +177,14 @@ public final class FlowStore {
     }
 
     /** A live view of every flow. */
-    public FlowView view() {
-        return new FlowView(this, Long.MIN_VALUE, null, "the store");
+    public Flows view() {
+        return new Flows(this, Long.MIN_VALUE, null, "the store");
     }
 
     /** A live view of the flows that began after {@code mark}, including those still to come. */
-    public FlowView since(Mark mark) {
+    public Flows since(Mark mark) {
         Objects.requireNonNull(mark, "mark");
-        return new FlowView(this, mark.lastId(), null, "the flows since the mark (ids above " + mark.lastId() + ")");
+        return new Flows(this, mark.lastId(), null, "the flows since the mark (ids above " + mark.lastId() + ")");
     }
 
     /**
@@ -206,7 +206,7 @@ public final class FlowStore {
         void close();
     }
 
-    // ---- for FlowView ----
+    // ---- for Flows ----
 
     /** The entries with ids above {@code afterId}, in id order, weakly consistent with publishes in progress. */
     Collection<Entry> entriesAfter(long afterId) {

@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * A wait on a {@link FlowView} ended without what it waited for. The message says what was awaited, in which
+ * A wait on a {@link Flows} ended without what it waited for. The message says what was awaited, in which
  * view, and lists the flows that were there (one {@link Flow#summary()} per line), so that a failing test shows
  * what the app did instead.
  */

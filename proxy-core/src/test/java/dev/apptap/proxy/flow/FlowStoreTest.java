@@ -89,7 +89,7 @@ class FlowStoreTest {
 
     @Test
     void viewsAreLiveAndSeeFlowsPublishedAfterTheyWereMade() {
-        FlowView view = store.since(store.mark());
+        Flows view = store.since(store.mark());
         assertThat(view.isEmpty()).isTrue();
 
         store.publish(get(store.nextId(), "/later"));
@@ -112,7 +112,7 @@ class FlowStoreTest {
         store.publish(request(store.nextId(), CURL, "POST", "https://api.example.test/b"));
         store.publish(request(store.nextId(), WGET, "POST", "https://api.example.test/c"));
 
-        FlowView posts = store.view().filter(f -> f instanceof HttpFlow h && h.request().method().equals("POST"));
+        Flows posts = store.view().filter(f -> f instanceof HttpFlow h && h.request().method().equals("POST"));
 
         assertThat(posts.flows()).hasSize(2);
         assertThat(posts.fromPids(Set.of(CURL.pid())).httpFlows()).extracting(f -> f.request().path())
@@ -202,7 +202,7 @@ class FlowStoreTest {
 
     @Test
     void awaitFirstReturnsFlowPublishedAfterTheCallStarted() throws Exception {
-        FlowView view = store.since(store.mark());
+        Flows view = store.since(store.mark());
         CountDownLatch waiting = new CountDownLatch(1);
         Future<HttpFlow> awaited = threads.submit(() -> {
             waiting.countDown();
@@ -304,7 +304,7 @@ class FlowStoreTest {
 
     @Test
     void awaitCountReturnsOnceEnoughFlowsArrived() throws Exception {
-        FlowView view = store.since(store.mark());
+        Flows view = store.since(store.mark());
         Future<List<Flow>> awaited = threads.submit(() -> view.awaitCount(3, Duration.ofSeconds(10)));
 
         for (int i = 0; i < 3; i++) {
@@ -420,7 +420,7 @@ class FlowStoreTest {
             statusesSeen.computeIfAbsent(f.id(), id -> Collections.synchronizedList(new ArrayList<>()))
                     .add(((HttpFlow) f).status());
         });
-        FlowView view = store.since(store.mark());
+        Flows view = store.since(store.mark());
         Future<List<Flow>> counted = threads.submit(() -> view.awaitCount(threadCount * flowsPerThread,
                 Duration.ofSeconds(20)));
         CyclicBarrier start = new CyclicBarrier(threadCount);

@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
  * after the view was made. Views are cheap, immutable and thread-safe; narrowing one makes another.
  *
  * <pre>{@code
- * FlowView curl = store.since(mark).fromProcesses(p -> p.name().equals("curl"));
+ * Flows curl = store.since(mark).fromProcesses(p -> p.name().equals("curl"));
  * HttpFlow done = curl.awaitFirst(HttpFlow.class, f -> f.isComplete(), Duration.ofSeconds(5));
  * curl.awaitAllComplete(Duration.ofSeconds(2));   // before asserting on everything curl did
  * List<HttpFlow> all = curl.httpFlows();
@@ -23,14 +23,14 @@ import java.util.stream.Collectors;
  * filter) that throws counts as not matching while waiting, since snapshots of flows still in progress lack parts
  * (a response, say); the timeout message then reports what it threw.
  */
-public final class FlowView {
+public final class Flows {
 
     private final FlowStore store;
     private final long afterId;
     private final Predicate<? super Flow> filter;
     private final String description;
 
-    FlowView(FlowStore store, long afterId, Predicate<? super Flow> filter, String description) {
+    Flows(FlowStore store, long afterId, Predicate<? super Flow> filter, String description) {
         this.store = store;
         this.afterId = afterId;
         this.filter = filter;
@@ -67,7 +67,7 @@ public final class FlowView {
     }
 
     /** A narrower view: the flows of this one whose latest snapshot satisfies {@code condition}. */
-    public FlowView filter(Predicate<? super Flow> condition) {
+    public Flows filter(Predicate<? super Flow> condition) {
         return filter("matching a filter", condition);
     }
 
@@ -75,22 +75,22 @@ public final class FlowView {
      * A narrower view, with {@code description} (such as {@code "to api.example.test"}) naming it in timeout
      * messages.
      */
-    public FlowView filter(String description, Predicate<? super Flow> condition) {
+    public Flows filter(String description, Predicate<? super Flow> condition) {
         Objects.requireNonNull(description, "description");
         Objects.requireNonNull(condition, "condition");
         Predicate<? super Flow> outer = filter;
         Predicate<Flow> combined = outer == null ? condition::test : f -> outer.test(f) && condition.test(f);
-        return new FlowView(store, afterId, combined, this.description + " " + description);
+        return new Flows(store, afterId, combined, this.description + " " + description);
     }
 
     /** A narrower view: the flows opened by processes that satisfy {@code condition}. */
-    public FlowView fromProcesses(Predicate<? super ProcessInfo> condition) {
+    public Flows fromProcesses(Predicate<? super ProcessInfo> condition) {
         Objects.requireNonNull(condition, "condition");
         return filter("from matching processes", f -> condition.test(f.process()));
     }
 
     /** A narrower view: the flows opened by the processes with these ids. */
-    public FlowView fromPids(Set<Long> pids) {
+    public Flows fromPids(Set<Long> pids) {
         Set<Long> copy = Set.copyOf(pids);
         String listed = copy.stream().sorted().map(String::valueOf).collect(Collectors.joining(", "));
         return filter("from pid" + (copy.size() == 1 ? " " : "s ") + listed, f -> copy.contains(f.process().pid()));
@@ -194,7 +194,7 @@ public final class FlowView {
 
     @Override
     public String toString() {
-        return "FlowView[" + description + "]";
+        return "Flows[" + description + "]";
     }
 
     // ---- internals ----

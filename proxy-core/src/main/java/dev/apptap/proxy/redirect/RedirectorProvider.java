@@ -1,0 +1,49 @@
+package dev.apptap.proxy.redirect;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.ServiceLoader;
+
+/**
+ * A way to send chosen processes' connections to apptap's engine (OSPROXY mode), found at run time with
+ * {@link ServiceLoader}: {@code redirector-linux} provides one for Linux, {@code redirector-macos} for macOS.
+ *
+ * <pre>{@code
+ * for (RedirectorProvider provider : RedirectorProvider.installed()) {
+ *     Optional<String> why = provider.unavailableReason();
+ *     if (why.isEmpty()) {
+ *         try (Redirector redirector = provider.start(target)) {
+ *             redirector.intercept(InterceptSpec.parse("curl"));
+ *             ...
+ *         }
+ *     }
+ * }
+ * }</pre>
+ */
+public interface RedirectorProvider {
+
+    /** A short name for reports: {@code linux-ebpf}. */
+    String name();
+
+    /**
+     * Empty when this machine can run the redirector now; otherwise one sentence that says why not and how to
+     * enable it ("OSPROXY needs root or passwordless sudo for apptap-redirector-helper; run the tests as root
+     * or add a sudoers rule").
+     */
+    Optional<String> unavailableReason();
+
+    /**
+     * Starts redirecting, initially intercepting nothing. Everything it changes in the system is undone when
+     * the returned redirector is closed or its owning JVM dies, even by {@code kill -9}.
+     */
+    Redirector start(RedirectTarget target) throws IOException;
+
+    /** Every provider on the class path. */
+    static List<RedirectorProvider> installed() {
+        List<RedirectorProvider> providers = new ArrayList<>();
+        ServiceLoader.load(RedirectorProvider.class).forEach(providers::add);
+        return providers;
+    }
+}
