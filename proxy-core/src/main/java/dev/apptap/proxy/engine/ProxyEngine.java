@@ -285,12 +285,7 @@ public final class ProxyEngine implements AutoCloseable {
             if (!transparentListeners.isEmpty() && transport != Transport.EPOLL) {
                 throw new IllegalStateException(Transport.epollUnavailableReason());
             }
-            EngineSettings settings = new EngineSettings(flows != null ? flows : new FlowStore(), bodyLimit,
-                    Set.copyOf(passthrough), List.copyOf(upstreamTrust), upstreamInsecure, connectTimeout,
-                    serverFirstWait, maxHeaderSize, maxInitialLineLength,
-                    originalDestinations != null ? originalDestinations : new SoOriginalDst(),
-                    processes != null ? processes : defaultProcessResolver(), hostResolver, responseTimeout,
-                    Optional.ofNullable(caCertificateFile), Optional.ofNullable(caBundleFile));
+            EngineSettings settings = settings();
             ExecutorService blocking = Executors.newCachedThreadPool(new DefaultThreadFactory("apptap-blocking", true));
             EventLoopGroup workers = transport.newGroup(workerThreads, new DefaultThreadFactory("apptap-relay", true));
             EventLoopGroup bosses = transport.newGroup(1, new DefaultThreadFactory("apptap-accept", true));
@@ -317,6 +312,16 @@ public final class ProxyEngine implements AutoCloseable {
                 blocking.shutdownNow();
                 throw e;
             }
+        }
+
+        /** The settings this builder describes; handler tests build runtimes from them. */
+        EngineSettings settings() {
+            return new EngineSettings(flows != null ? flows : new FlowStore(), bodyLimit,
+                    Set.copyOf(passthrough), List.copyOf(upstreamTrust), upstreamInsecure, connectTimeout,
+                    serverFirstWait, maxHeaderSize, maxInitialLineLength,
+                    originalDestinations != null ? originalDestinations : new SoOriginalDst(),
+                    processes != null ? processes : defaultProcessResolver(), hostResolver, responseTimeout,
+                    Optional.ofNullable(caCertificateFile), Optional.ofNullable(caBundleFile));
         }
 
         private static ProcessResolver defaultProcessResolver() {
