@@ -26,6 +26,8 @@ final class ClientTlsOutcome extends ChannelInboundHandlerAdapter {
             "decrypt_error");
 
     private final ConnectionContext connection;
+    /** Application data the TLS engine decrypted before it reported the handshake complete. */
+    private final java.util.ArrayDeque<Object> early = new java.util.ArrayDeque<>();
     private boolean failureHandled;
 
     ClientTlsOutcome(ConnectionContext connection) {
@@ -45,9 +47,29 @@ final class ClientTlsOutcome extends ChannelInboundHandlerAdapter {
             String alpn = tls.applicationProtocol();
             connection.tls = new TlsInfo(hello.sni(), hello.alpn(), alpn == null ? "" : alpn,
                     session.getProtocol(), session.getCipherSuite(), false);
-            ctx.pipeline().replace(this, ProtocolSniffer.NAME, new ProtocolSniffer(connection, true));
+            if ("h2".equals(alpn)) {
+                ctx.pipeline().addAfter(NAME, Http2Relay.NAME, new Http2Relay(connection));
+            } else {
+                ctx.pipeline().addAfter(NAME, ProtocolSniffer.NAME, new ProtocolSniffer(connection, true));
+            }
+            while (!early.isEmpty()) {
+                ctx.fireChannelRead(early.poll());
+            }
+            ctx.pipeline().remove(this);
         } else {
             handleFailure(ctx, handshake.cause());
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        early.add(msg);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        while (!early.isEmpty()) {
+            io.netty.util.ReferenceCountUtil.release(early.poll());
         }
     }
 

@@ -29,6 +29,8 @@ final class ConnectionContext {
     int port;
     ClientHello hello;
     TlsInfo tls;
+    /** An upstream TLS connection opened before answering the app, to learn which protocol the server speaks. */
+    private io.netty.channel.Channel preconnected;
 
     ConnectionContext(EngineRuntime runtime, Entry entry, InetSocketAddress clientAddress) {
         this.runtime = runtime;
@@ -41,6 +43,17 @@ final class ConnectionContext {
         this.originalAddress = original;
         this.host = Addresses.literal(original);
         this.port = original.getPort();
+    }
+
+    void preconnected(io.netty.channel.Channel upstream) {
+        this.preconnected = upstream;
+    }
+
+    /** Hands over the upstream connection opened during the handshake, once; null if there is none. */
+    io.netty.channel.Channel takePreconnected() {
+        io.netty.channel.Channel upstream = preconnected;
+        preconnected = null;
+        return upstream != null && upstream.isActive() ? upstream : null;
     }
 
     boolean isTls() {

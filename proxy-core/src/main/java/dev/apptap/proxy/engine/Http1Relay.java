@@ -135,7 +135,7 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
             String host = stripBrackets(uri.getHost());
             connection.host = host;
             connection.port = port;
-            target = new UpstreamTarget(host, port, null, https, https ? "http/1.1" : "");
+            target = new UpstreamTarget(host, port, null, https, UpstreamTarget.only(https ? "http/1.1" : ""));
             String originForm = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
             request.setUri(uri.getRawQuery() == null ? originForm : originForm + "?" + uri.getRawQuery());
             request.headers().remove("Proxy-Connection").remove(HttpHeaderNames.PROXY_AUTHORIZATION);
@@ -146,7 +146,7 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
         } else {
             boolean https = connection.isTls();
             target = new UpstreamTarget(connection.host, connection.port, connection.originalAddress, https,
-                    https && !connection.tls.alpn().isEmpty() ? connection.tls.alpn() : "");
+                    UpstreamTarget.only(https ? connection.tls.alpn() : ""));
             url = urlFor(request, https);
         }
         closeAfterResponse = !HttpUtil.isKeepAlive(request);
@@ -207,6 +207,14 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
 
     private void ensureUpstream(UpstreamTarget target) {
         if (upstream != null && upstream.isActive() && target.sameConnectionAs(upstreamTarget)) {
+            return;
+        }
+        Channel opened = absoluteForm ? null : connection.takePreconnected();
+        if (opened != null) {
+            // the server chose HTTP/1.1 when asked during the app's handshake; use that connection
+            HeldInbound.installAndRelease(opened, new HttpClientCodec(), new Http1ServerSide(this));
+            upstream = opened;
+            upstreamTarget = target;
             return;
         }
         if (upstream != null) {

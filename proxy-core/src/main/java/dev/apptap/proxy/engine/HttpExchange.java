@@ -7,8 +7,6 @@ import dev.apptap.proxy.flow.HttpFlow;
 import dev.apptap.proxy.flow.HttpRequest;
 import dev.apptap.proxy.flow.HttpResponse;
 import io.netty.buffer.ByteBuf;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaders;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -54,7 +52,7 @@ final class HttpExchange {
         this.responseBody = new BodyCapture(limit);
     }
 
-    void requestHead(String method, String url, String version, HttpHeaders headers) {
+    void requestHead(String method, String url, String version, Iterable<? extends Map.Entry<? extends CharSequence, ? extends CharSequence>> headers) {
         this.method = method;
         this.url = url;
         this.requestVersion = version;
@@ -71,7 +69,7 @@ final class HttpExchange {
         publish();
     }
 
-    void responseHead(int status, String reason, String version, HttpHeaders headers) {
+    void responseHead(int status, String reason, String version, Iterable<? extends Map.Entry<? extends CharSequence, ? extends CharSequence>> headers) {
         this.status = status;
         this.reason = reason;
         this.responseVersion = version;
@@ -85,8 +83,8 @@ final class HttpExchange {
         TcpRelay.capture(responseBody, content);
     }
 
-    void responseEnd(HttpHeaders trailingHeaders) {
-        if (trailingHeaders != null && !trailingHeaders.isEmpty()) {
+    void responseEnd(Iterable<? extends Map.Entry<? extends CharSequence, ? extends CharSequence>> trailingHeaders) {
+        if (trailingHeaders != null) {
             trailers = copy(trailingHeaders);
         }
         responseComplete = elapsed();
@@ -144,17 +142,15 @@ final class HttpExchange {
                 Optional.ofNullable(error), complete));
     }
 
-    private static Headers copy(HttpHeaders headers) {
-        List<Map.Entry<String, String>> fields = new ArrayList<>(headers.size());
-        for (Map.Entry<String, String> field : headers) {
-            fields.add(field);
+    /** Header fields in order; HTTP/2 pseudo-headers ({@code :path}) are left out, the flow has them as fields. */
+    private static Headers copy(Iterable<? extends Map.Entry<? extends CharSequence, ? extends CharSequence>> headers) {
+        List<Map.Entry<String, String>> fields = new ArrayList<>();
+        for (Map.Entry<? extends CharSequence, ? extends CharSequence> field : headers) {
+            String name = field.getKey().toString();
+            if (!name.startsWith(":")) {
+                fields.add(Map.entry(name, field.getValue().toString()));
+            }
         }
-        return Headers.of(fields);
-    }
-
-    /** The body's declared length, for messages. */
-    static String describeLength(HttpHeaders headers) {
-        String length = headers.get(HttpHeaderNames.CONTENT_LENGTH);
-        return length == null ? "unknown length" : length + " bytes";
+        return fields.isEmpty() ? Headers.EMPTY : Headers.of(fields);
     }
 }

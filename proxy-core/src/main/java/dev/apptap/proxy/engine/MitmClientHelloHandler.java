@@ -3,6 +3,11 @@ package dev.apptap.proxy.engine;
 import dev.apptap.proxy.flow.FlowError;
 import dev.apptap.proxy.flow.TlsInfo;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import java.util.ArrayList;
+import java.util.List;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.ssl.SslClientHelloHandler;
 import io.netty.handler.ssl.SslContext;
@@ -39,14 +44,54 @@ final class MitmClientHelloHandler extends SslClientHelloHandler<Optional<SslCon
         if (connection.runtime.settings().isPassthrough(connection.host)) {
             return promise.setSuccess(Optional.empty());
         }
-        connection.runtime.serverContexts().forHost(connection.host).whenComplete((context, failure) -> {
+        List<String> offered = httpProtocols(hello.alpn());
+        if (!offered.contains(ApplicationProtocolNames.HTTP_2)) {
+            answerWith(promise, offered.isEmpty() ? "" : ApplicationProtocolNames.HTTP_1_1);
+            return promise;
+        }
+        // The app would speak h2: ask the server first, and agree with the app on what the server chose, so
+        // that gRPC stays h2 end to end and an HTTP/1.1-only server never sees h2.
+        UpstreamTarget target = new UpstreamTarget(connection.host, connection.port, connection.originalAddress, true,
+                offered);
+        connection.runtime.connector().connect(ctx.channel().eventLoop(), target,
+                        () -> new ChannelHandler[]{new HeldInbound()})
+                .addListener((Future<Channel> upstream) -> {
+                    String protocol = ApplicationProtocolNames.HTTP_1_1;
+                    if (upstream.isSuccess()) {
+                        Channel channel = upstream.getNow();
+                        connection.preconnected(channel);
+                        ctx.channel().closeFuture().addListener(closed -> {
+                            if (connection.takePreconnected() != null) {
+                                channel.close();
+                            }
+                        });
+                        String chosen = channel.pipeline().get(SslHandler.class).applicationProtocol();
+                        protocol = chosen == null ? ApplicationProtocolNames.HTTP_1_1 : chosen;
+                    }
+                    answerWith(promise, protocol);
+                });
+        return promise;
+    }
+
+    private void answerWith(Promise<Optional<SslContext>> promise, String protocol) {
+        connection.runtime.serverContexts().forHost(connection.host, protocol).whenComplete((context, failure) -> {
             if (failure != null) {
                 promise.tryFailure(failure);
             } else {
                 promise.trySuccess(Optional.of(context));
             }
         });
-        return promise;
+    }
+
+    /** The HTTP protocols among those the app offered, in its order. */
+    private static List<String> httpProtocols(List<String> offered) {
+        List<String> http = new ArrayList<>();
+        for (String protocol : offered) {
+            if (protocol.equals(ApplicationProtocolNames.HTTP_2) || protocol.equals(ApplicationProtocolNames.HTTP_1_1)) {
+                http.add(protocol);
+            }
+        }
+        return http;
     }
 
     @Override

@@ -3,7 +3,6 @@ package dev.apptap.proxy.engine;
 import dev.apptap.proxy.ca.LeafCertificate;
 import dev.apptap.proxy.ca.LeafCertificates;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
-import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.security.cert.X509Certificate;
@@ -14,7 +13,7 @@ import javax.net.ssl.SSLException;
 
 /**
  * The server-side TLS contexts apptap answers apps with, one per host, built off the event loop from the
- * leaf certificates the CA mints. Apps are offered {@code http/1.1} only until the HTTP/2 relay lands.
+ * leaf certificates the CA mints, per host and per agreed application protocol.
  */
 final class MitmServerContexts {
 
@@ -29,29 +28,35 @@ final class MitmServerContexts {
         this.builder = builder;
     }
 
-    CompletableFuture<SslContext> forHost(String host) {
+    /**
+     * @param protocol the one application protocol to agree with the app ({@code h2} or {@code http/1.1}): the one
+     *                 the upstream chose, so that both sides speak the same
+     */
+    CompletableFuture<SslContext> forHost(String host, String protocol) {
         if (byHost.size() > MAX_CACHED) {
             byHost.clear();
         }
-        CompletableFuture<SslContext> context = byHost.computeIfAbsent(host,
-                h -> leaves.forHost(h).thenApplyAsync(MitmServerContexts::build, builder));
+        String key = protocol + "|" + host;
+        CompletableFuture<SslContext> context = byHost.computeIfAbsent(key,
+                k -> leaves.forHost(host).thenApplyAsync(leaf -> build(leaf, protocol), builder));
         context.whenComplete((ok, failure) -> {
             if (failure != null) {
-                byHost.remove(host, context);
+                byHost.remove(key, context);
             }
         });
         return context;
     }
 
-    private static SslContext build(LeafCertificate leaf) {
+    private static SslContext build(LeafCertificate leaf, String protocol) {
         try {
-            return SslContextBuilder.forServer(leaf.key(), leaf.chain().toArray(X509Certificate[]::new))
-                    .protocols("TLSv1.3", "TLSv1.2")
-                    .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
-                            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-                            ApplicationProtocolNames.HTTP_1_1))
-                    .build();
+            SslContextBuilder builder = SslContextBuilder.forServer(leaf.key(), leaf.chain().toArray(X509Certificate[]::new))
+                    .protocols("TLSv1.3", "TLSv1.2");
+            if (!protocol.isEmpty()) {
+                builder.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, protocol));
+            }
+            return builder.build();
         } catch (SSLException e) {
             throw new IllegalStateException("apptap could not build a TLS context for " + leaf.host() + ": "
                     + e.getMessage(), e);

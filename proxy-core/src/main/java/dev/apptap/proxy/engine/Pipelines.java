@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
  * <pre>
  * transparent: origin → sniffer → tls-hello → tls → tls-outcome → sniffer → http-codec → http-relay
  *                                                                          ↘ tcp-relay
+ *                                                           ↘ (ALPN h2) h2-codec → h2-streams (one relay per stream)
  * explicit:    http-codec → explicit-proxy → (CONNECT) sniffer → …as above
  * </pre>
  */
@@ -30,8 +31,8 @@ final class Pipelines {
                 pipeline.addAfter(after, HTTP_CODEC, newServerCodec(connection.runtime.settings()));
                 pipeline.addAfter(HTTP_CODEC, HTTP_RELAY, new Http1Relay(connection));
             }
-            // HTTP/2 with prior knowledge is relayed byte for byte until the HTTP/2 codec lands.
-            case HTTP2_PRIOR_KNOWLEDGE, OTHER, UNDECIDED -> pipeline.addAfter(after, TcpRelay.NAME, new TcpRelay(connection));
+            case HTTP2_PRIOR_KNOWLEDGE -> pipeline.addAfter(after, Http2Relay.NAME, new Http2Relay(connection));
+            case OTHER, UNDECIDED -> pipeline.addAfter(after, TcpRelay.NAME, new TcpRelay(connection));
         }
     }
 

@@ -52,7 +52,7 @@ final class TcpRelay extends ChannelInboundHandlerAdapter {
         publish();
         boolean tls = connection.isTls() && !connection.tls.passthrough();
         UpstreamTarget target = new UpstreamTarget(connection.host, connection.port, connection.originalAddress, tls,
-                tls ? connection.tls.alpn() : "");
+                UpstreamTarget.only(tls ? connection.tls.alpn() : ""));
         connection.runtime.connector().connect(ctx.channel().eventLoop(), target,
                 () -> new ChannelHandler[]{new ServerSide()}).addListener((Future<Channel> connected) -> {
             if (!connected.isSuccess()) {

@@ -9,9 +9,18 @@ import java.net.InetSocketAddress;
  * @param port     the port
  * @param address  the numeric address to connect to when the redirector knew it; {@code null} to resolve {@code host}
  * @param tls      whether to speak TLS to the upstream
- * @param alpn     the protocol to offer upstream, or an empty string for none
+ * @param alpn     the protocols to offer upstream, in preference order; empty for none
  */
-record UpstreamTarget(String host, int port, InetSocketAddress address, boolean tls, String alpn) {
+record UpstreamTarget(String host, int port, InetSocketAddress address, boolean tls, java.util.List<String> alpn) {
+
+    UpstreamTarget {
+        alpn = java.util.List.copyOf(alpn);
+    }
+
+    /** Offers {@code protocol} alone, or nothing when it is empty. */
+    static java.util.List<String> only(String protocol) {
+        return protocol == null || protocol.isEmpty() ? java.util.List.of() : java.util.List.of(protocol);
+    }
 
     String authority() {
         return Addresses.authority(host, port, -1);

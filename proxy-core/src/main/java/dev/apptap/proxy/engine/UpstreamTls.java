@@ -46,7 +46,7 @@ final class UpstreamTls {
 
     /** A client-mode handler for {@code target}, verifying its certificate unless verification is off. */
     SslHandler newHandler(ByteBufAllocator alloc, UpstreamTarget target) {
-        SslContext context = contextsByAlpn.computeIfAbsent(target.alpn(), this::build);
+        SslContext context = contextsByAlpn.computeIfAbsent(String.join(",", target.alpn()), this::build);
         SslHandler handler = context.newHandler(alloc, target.host(), target.port());
         if (!settings.upstreamInsecure()) {
             SSLEngine engine = handler.engine();
@@ -64,7 +64,7 @@ final class UpstreamTls {
             if (!alpn.isEmpty()) {
                 builder.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, alpn));
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, alpn.split(",")));
             }
             return builder.build();
         } catch (IOException | GeneralSecurityException e) {

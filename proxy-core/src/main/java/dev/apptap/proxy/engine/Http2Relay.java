@@ -1,0 +1,47 @@
+package dev.apptap.proxy.engine;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+
+/**
+ * Turns an app connection that speaks HTTP/2 (ALPN {@code h2}, or the cleartext preface) into a stream relay:
+ * Netty's frame codec and multiplexer take the connection, and each stream the app opens gets an
+ * {@link Http2StreamRelay} paired with a stream on the upstream connection. Flow control does the
+ * backpressure: a stream's window is returned only as its data is written to the other side.
+ */
+final class Http2Relay extends ChannelInboundHandlerAdapter {
+
+    static final String NAME = "h2-relay";
+    static final String CODEC = "h2-codec";
+    static final String STREAMS = "h2-streams";
+
+    private final ConnectionContext connection;
+
+    Http2Relay(ConnectionContext connection) {
+        this.connection = connection;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        Http2Upstream upstream = new Http2Upstream(connection, ctx.channel().eventLoop(), connection.takePreconnected());
+        ctx.channel().closeFuture().addListener(closed -> upstream.close());
+        ctx.pipeline().addAfter(NAME, CODEC, Http2FrameCodecBuilder.forServer()
+                .initialSettings(Http2Upstream.settings(connection))
+                .build());
+        ctx.pipeline().addAfter(CODEC, STREAMS, new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+            @Override
+            protected void initChannel(Http2StreamChannel stream) {
+                stream.config().setAutoRead(false);
+                stream.pipeline().addLast(new Http2StreamRelay(connection, upstream));
+            }
+        }));
+        ctx.pipeline().remove(this);
+        // The connection itself reads freely: frames for every stream arrive on it, and flow control per
+        // stream, not the socket, is what slows a sender down.
+        ctx.channel().config().setAutoRead(true);
+    }
+}

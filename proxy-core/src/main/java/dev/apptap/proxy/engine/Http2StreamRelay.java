@@ -1,0 +1,268 @@
+package dev.apptap.proxy.engine;
+
+import dev.apptap.proxy.flow.FlowError;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2ResetFrame;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrame;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import java.util.ArrayDeque;
+
+/**
+ * Relays one HTTP/2 stream between the app and the upstream, frame by frame (headers, data, trailers,
+ * resets), recording it as one flow. Each side's stream is read again only once its last frame was written
+ * to the other side, so flow-control credit goes back to a sender exactly as fast as the receiver takes data.
+ */
+final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
+
+    private final ConnectionContext connection;
+    private final Http2Upstream upstream;
+    private final ArrayDeque<Http2StreamFrame> awaitingUpstream = new ArrayDeque<>();
+    private ChannelHandlerContext ctx;
+    private HttpExchange exchange;
+    private Channel upstreamStream;
+    private boolean opening;
+
+    Http2StreamRelay(ConnectionContext connection, Http2Upstream upstream) {
+        this.connection = connection;
+        this.upstream = upstream;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        ctx.read();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof Http2HeadersFrame headers) {
+            boolean end = headers.isEndStream();
+            if (exchange == null) {
+                startExchange(headers.headers());
+            }
+            if (end) {
+                exchange.requestEnd();
+            }
+            send(new DefaultHttp2HeadersFrame(headers.headers(), end));
+            if (upstreamStream == null && !opening) {
+                openUpstream();
+            }
+        } else if (msg instanceof Http2DataFrame data) {
+            if (exchange != null) {
+                exchange.requestContent(data.content());
+                if (data.isEndStream()) {
+                    exchange.requestEnd();
+                }
+            }
+            send(new DefaultHttp2DataFrame(data.content().retain(), data.isEndStream(), data.padding()));
+            data.release();
+        } else if (msg instanceof Http2ResetFrame reset) {
+            failAndReset(null, new FlowError(FlowError.Kind.CLIENT_DISCONNECTED, connection.process.describe()
+                    + " reset the HTTP/2 stream for " + describeRequest() + " (" + Http2Error.valueOf(reset.errorCode())
+                    + ")."), reset.errorCode());
+        } else {
+            ReferenceCountUtil.release(msg);
+            ctx.read();
+        }
+    }
+
+    private void startExchange(Http2Headers headers) {
+        exchange = new HttpExchange(connection);
+        String scheme = text(headers.scheme(), connection.isTls() ? "https" : "http");
+        String authority = text(headers.authority(), Addresses.authority(connection.host, connection.port,
+                connection.isTls() ? 443 : 80));
+        exchange.requestHead(text(headers.method(), "GET"), scheme + "://" + authority + text(headers.path(), "/"),
+                "HTTP/2", headers);
+    }
+
+    private void openUpstream() {
+        opening = true;
+        upstream.openStream(new ServerSide()).addListener((Future<Http2StreamChannel> opened) -> {
+            opening = false;
+            if (!opened.isSuccess()) {
+                releaseAwaiting();
+                answerLocally(UpstreamFailures.describe(upstream.target(), opened.cause()));
+                return;
+            }
+            upstreamStream = opened.getNow();
+            if (!ctx.channel().isActive()) {
+                upstreamStream.close();
+                return;
+            }
+            while (!awaitingUpstream.isEmpty()) {
+                writeUpstream(awaitingUpstream.poll());
+            }
+            upstreamStream.flush();
+            upstreamStream.read();
+        });
+    }
+
+    private void send(Http2StreamFrame frame) {
+        if (upstreamStream == null) {
+            awaitingUpstream.add(frame);
+            return;
+        }
+        writeUpstream(frame);
+        upstreamStream.flush();
+    }
+
+    private void writeUpstream(Http2StreamFrame frame) {
+        upstreamStream.write(frame).addListener((ChannelFutureListener) written -> {
+            if (written.isSuccess()) {
+                ctx.read();
+            }
+        });
+    }
+
+    /** Answers this stream with apptap's own 502 whose body is the sentence, and records it. */
+    private void answerLocally(FlowError error) {
+        if (exchange == null || exchange.isComplete() || !ctx.channel().isActive()) {
+            return;
+        }
+        Http2Headers headers = new DefaultHttp2Headers().status("502")
+                .add("content-type", "text/plain; charset=utf-8").add("x-apptap-error", "true");
+        var body = ByteBufUtil.writeUtf8(ctx.alloc(), error.message() + "\n");
+        exchange.responseHead(502, "", "HTTP/2", headers);
+        exchange.responseContent(body);
+        exchange.fail(error);
+        ctx.write(new DefaultHttp2HeadersFrame(headers, false));
+        ctx.writeAndFlush(new DefaultHttp2DataFrame(body, true));
+    }
+
+    private void failAndReset(Channel toReset, FlowError error, long code) {
+        if (exchange != null) {
+            exchange.fail(error);
+        }
+        Channel other = toReset != null ? toReset : upstreamStream;
+        if (other != null && other.isActive()) {
+            other.writeAndFlush(new DefaultHttp2ResetFrame(code));
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        releaseAwaiting();
+        if (exchange != null && !exchange.isComplete()) {
+            exchange.fail(new FlowError(FlowError.Kind.CLIENT_DISCONNECTED, connection.process.describe()
+                    + " closed the HTTP/2 stream before " + describeRequest() + " was complete."));
+        }
+        if (upstreamStream != null) {
+            upstreamStream.close();
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+
+    private void releaseAwaiting() {
+        while (!awaitingUpstream.isEmpty()) {
+            ReferenceCountUtil.release(awaitingUpstream.poll());
+        }
+    }
+
+    private String describeRequest() {
+        return exchange == null ? "its request" : exchange.method() + " " + exchange.url();
+    }
+
+    private static String text(CharSequence value, String fallback) {
+        return value == null || value.length() == 0 ? fallback : value.toString();
+    }
+
+    /** The upstream's side of the stream: the response, passed on to the app as it comes. */
+    private final class ServerSide extends ChannelInboundHandlerAdapter {
+
+        private boolean headersSeen;
+
+        @Override
+        public void channelRead(ChannelHandlerContext upstreamCtx, Object msg) {
+            if (exchange == null) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            if (msg instanceof Http2HeadersFrame headers) {
+                boolean end = headers.isEndStream();
+                if (!headersSeen) {
+                    int status = parseStatus(headers.headers().status());
+                    if (status >= 100 && status < 200) {
+                        relay(upstreamCtx, new DefaultHttp2HeadersFrame(headers.headers(), false));
+                        return;
+                    }
+                    headersSeen = true;
+                    exchange.responseHead(status, "", "HTTP/2", headers.headers());
+                    if (end) {
+                        exchange.responseEnd(null);
+                    }
+                } else {
+                    exchange.responseEnd(headers.headers());
+                }
+                relay(upstreamCtx, new DefaultHttp2HeadersFrame(headers.headers(), end));
+            } else if (msg instanceof Http2DataFrame data) {
+                exchange.responseContent(data.content());
+                if (data.isEndStream()) {
+                    exchange.responseEnd(null);
+                }
+                relay(upstreamCtx, new DefaultHttp2DataFrame(data.content().retain(), data.isEndStream(), data.padding()));
+                data.release();
+            } else if (msg instanceof Http2ResetFrame reset) {
+                FlowError error = new FlowError(FlowError.Kind.UPSTREAM_PROTOCOL, "The server for " + describeRequest()
+                        + " reset the HTTP/2 stream (" + Http2Error.valueOf(reset.errorCode()) + ").");
+                failAndReset(ctx.channel(), error, reset.errorCode());
+            } else {
+                ReferenceCountUtil.release(msg);
+                upstreamCtx.read();
+            }
+        }
+
+        private void relay(ChannelHandlerContext upstreamCtx, Http2StreamFrame frame) {
+            ctx.writeAndFlush(frame).addListener((ChannelFutureListener) written -> {
+                if (written.isSuccess()) {
+                    upstreamCtx.read();
+                }
+            });
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext upstreamCtx) {
+            if (exchange != null && !exchange.isComplete()) {
+                FlowError error = new FlowError(FlowError.Kind.UPSTREAM_PROTOCOL, "The server's HTTP/2 stream for "
+                        + describeRequest() + " ended before the response was complete.");
+                if (!exchange.responseStarted()) {
+                    answerLocally(error);
+                } else {
+                    failAndReset(ctx.channel(), error, Http2Error.CANCEL.code());
+                }
+            }
+            upstreamCtx.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext upstreamCtx, Throwable cause) {
+            upstreamCtx.close();
+        }
+
+        private int parseStatus(CharSequence status) {
+            try {
+                return status == null ? 0 : Integer.parseInt(status.toString());
+            } catch (NumberFormatException e) {
+                return 0;
+            }
+        }
+    }
+}
