@@ -19,6 +19,8 @@ declare -A PROVIDES=(
   [busybox-static]=busybox
   [procps]=ps
   [maven]=mvn
+  [nghttp2-server]=nghttpd
+  [nghttp2-client]=h2load
   [openjdk-17-jdk-headless]=javac
 )
 
