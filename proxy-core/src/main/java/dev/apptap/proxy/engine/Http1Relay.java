@@ -113,7 +113,7 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
     }
 
     private void startRequest(HttpRequest request) {
-        exchange = new HttpExchange(connection);
+        exchange = new HttpExchange(connection, ctx.executor());
         if (request.decoderResult().isFailure()) {
             rejectMalformed(request);
             return;

@@ -81,7 +81,7 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
     }
 
     private void startExchange(Http2Headers headers) {
-        exchange = new HttpExchange(connection);
+        exchange = new HttpExchange(connection, ctx.executor());
         String scheme = text(headers.scheme(), connection.isTls() ? "https" : "http");
         String authority = text(headers.authority(), Addresses.authority(connection.host, connection.port,
                 connection.isTls() ? 443 : 80));

@@ -43,9 +43,18 @@ final class HttpExchange {
     private FlowError error;
     private boolean responseStarted;
     private boolean complete;
+    private long lastPublishNanos;
+    private final io.netty.util.concurrent.EventExecutor loop;
+    private boolean catchUpScheduled;
 
     HttpExchange(ConnectionContext connection) {
+        this(connection, null);
+    }
+
+    /** @param loop the connection's event loop, for a snapshot that catches up after a burst; may be null */
+    HttpExchange(ConnectionContext connection, io.netty.util.concurrent.EventExecutor loop) {
         this.connection = connection;
+        this.loop = loop;
         this.id = connection.runtime.settings().flows().nextId();
         int limit = connection.runtime.settings().bodyLimit();
         this.requestBody = new BodyCapture(limit);
@@ -81,7 +90,34 @@ final class HttpExchange {
 
     void responseContent(ByteBuf content) {
         TcpRelay.capture(responseBody, content);
+        publishWhileStreaming();
     }
+
+    /**
+     * Long responses (Server-Sent Events, downloads) are visible while they stream: a snapshot at most every
+     * {@value #LIVE_INTERVAL_MILLIS} ms while the recorded part still grows, so a test can wait for the first event.
+     */
+    private void publishWhileStreaming() {
+        if (responseBody.remaining() <= 0) {
+            return; // the recording is full; only the count grows, and the end will show it
+        }
+        long waited = System.nanoTime() - lastPublishNanos;
+        long interval = LIVE_INTERVAL_MILLIS * 1_000_000L;
+        if (waited >= interval) {
+            publish();
+        } else if (loop != null && !catchUpScheduled) {
+            // events that follow one another closely still show up, at most one interval late
+            catchUpScheduled = true;
+            loop.schedule(() -> {
+                catchUpScheduled = false;
+                if (!complete) {
+                    publish();
+                }
+            }, interval - waited, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private static final long LIVE_INTERVAL_MILLIS = 50;
 
     void responseEnd(Iterable<? extends Map.Entry<? extends CharSequence, ? extends CharSequence>> trailingHeaders) {
         if (trailingHeaders != null) {
@@ -127,6 +163,7 @@ final class HttpExchange {
     }
 
     private void publish() {
+        lastPublishNanos = System.nanoTime();
         HttpRequest request = new HttpRequest(method, url, requestVersion, requestHeaders,
                 requestBody.toBody(requestHeaders.first("content-type").orElse(""),
                         requestHeaders.first("content-encoding").orElse("")));

@@ -139,6 +139,10 @@ final class OriginRoutes extends ChannelInboundHandlerAdapter {
                 }
                 case "close":
                     return afterBody(ChannelHandlerContext::close);
+                case "sse": {
+                    long gapMillis = Long.parseLong(argument);
+                    return afterBody(ctx -> serverSentEvents(ctx, gapMillis));
+                }
                 default:
                     break;
             }
@@ -263,6 +267,23 @@ final class OriginRoutes extends ChannelInboundHandlerAdapter {
         FullHttpResponse response = text(HttpResponseStatus.OK, body);
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
         return response;
+    }
+
+    /** Two Server-Sent Events {@code gapMillis} apart, then the end: for watching a stream while it lasts. */
+    private static void serverSentEvents(ChannelHandlerContext ctx, long gapMillis) {
+        io.netty.handler.codec.http.HttpResponse head = new io.netty.handler.codec.http.DefaultHttpResponse(
+                io.netty.handler.codec.http.HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        head.headers().set("Content-Type", "text/event-stream").set("Transfer-Encoding", "chunked")
+                .set("Connection", "close");
+        ctx.write(head);
+        ctx.writeAndFlush(new io.netty.handler.codec.http.DefaultHttpContent(
+                io.netty.buffer.Unpooled.copiedBuffer("data: first\n\n", java.nio.charset.StandardCharsets.UTF_8)));
+        ctx.executor().schedule(() -> {
+            ctx.write(new io.netty.handler.codec.http.DefaultHttpContent(
+                    io.netty.buffer.Unpooled.copiedBuffer("data: second\n\n", java.nio.charset.StandardCharsets.UTF_8)));
+            ctx.writeAndFlush(io.netty.handler.codec.http.LastHttpContent.EMPTY_LAST_CONTENT)
+                    .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+        }, gapMillis, TimeUnit.MILLISECONDS);
     }
 
     private static String headersJson(HttpRequest request) {

@@ -1,0 +1,24 @@
+package dev.apptap.proxy.rules;
+
+/**
+ * What apptap does with a request a rule matched: answer it locally ({@link Respond}), send it to another upstream
+ * ({@link Forward}) or close the app's connection ({@link CloseConnection}). Build them with {@link Actions}.
+ *
+ * <pre>{@code
+ * import static dev.apptap.proxy.rules.Actions.*;
+ *
+ * respond(200).withBody("ok").withHeader("X-Stub", "yes")
+ * respondJson(201, "{\"id\":1}")
+ * respondWithFile(200, Path.of("fixtures/big.bin")).withDelay(Duration.ofMillis(200))
+ * forwardTo("127.0.0.1", 8089)                       // e.g. a local WireMock
+ * forwardToTls("staging.example.test", 443).trusting(stagingCa).withHostHeader("staging.example.test")
+ * closeConnection()
+ * }</pre>
+ *
+ * <p>All actions are immutable and can be shared between rules and threads.
+ */
+public sealed interface Action permits Respond, Forward, CloseConnection {
+
+    /** One line for messages: {@code respond 200 (2 B text/plain)}, {@code forward to 127.0.0.1:8089}. */
+    String describe();
+}

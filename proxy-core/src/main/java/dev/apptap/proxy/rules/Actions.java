@@ -1,0 +1,51 @@
+package dev.apptap.proxy.rules;
+
+import java.nio.file.Path;
+
+/**
+ * Static factories for {@link Action}s, meant to be imported statically next to {@link RequestMatcher}'s.
+ *
+ * <pre>{@code
+ * import static dev.apptap.proxy.rules.Actions.*;
+ * import static dev.apptap.proxy.rules.RequestMatcher.*;
+ *
+ * rules.on(post("https://api.example.test/v1/login")).respond(respondJson(200, "{\"token\":\"t\"}"));
+ * rules.on(anyRequestTo("api.example.test")).forwardTo(forwardTo("127.0.0.1", 8089));
+ * }</pre>
+ */
+public final class Actions {
+
+    private static final CloseConnection CLOSE = new CloseConnection();
+
+    private Actions() {
+    }
+
+    /** An empty response with this status; add a body and headers with its {@code with…} methods. */
+    public static Respond respond(int status) {
+        return Respond.status(status);
+    }
+
+    /** A JSON response: a String is sent as given once checked to be JSON, anything else is serialized by Jackson. */
+    public static Respond respondJson(int status, Object json) {
+        return Respond.status(status).withJsonBody(json);
+    }
+
+    /** A response whose body the engine streams from this file. */
+    public static Respond respondWithFile(int status, Path file) {
+        return Respond.status(status).withBodyFromFile(file);
+    }
+
+    /** Forward over plain HTTP to this host and port. */
+    public static Forward forwardTo(String host, int port) {
+        return Forward.to(host, port, false);
+    }
+
+    /** Forward over TLS to this host and port, verified against the usual trust (add more with {@code trusting}). */
+    public static Forward forwardToTls(String host, int port) {
+        return Forward.to(host, port, true);
+    }
+
+    public static CloseConnection closeConnection() {
+        return CLOSE;
+    }
+}

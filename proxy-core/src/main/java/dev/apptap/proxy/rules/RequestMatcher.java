@@ -1,0 +1,418 @@
+package dev.apptap.proxy.rules;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.StringJoiner;
+
+import com.fasterxml.jackson.core.JsonPointer;
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.apptap.proxy.rules.Criterion.BodyText;
+import dev.apptap.proxy.rules.Criterion.Header;
+import dev.apptap.proxy.rules.Criterion.HostIs;
+import dev.apptap.proxy.rules.Criterion.JsonBody;
+import dev.apptap.proxy.rules.Criterion.JsonPointerIs;
+import dev.apptap.proxy.rules.Criterion.MethodIs;
+import dev.apptap.proxy.rules.Criterion.PathIs;
+import dev.apptap.proxy.rules.Criterion.PortIs;
+import dev.apptap.proxy.rules.Criterion.QueryParam;
+import dev.apptap.proxy.rules.Criterion.SchemeIs;
+import dev.apptap.proxy.rules.Criterion.TextTest;
+
+/**
+ * Which requests a rule applies to. Immutable: every {@code with…} method returns a new matcher, so one matcher
+ * can be the base of several.
+ *
+ * <pre>{@code
+ * import static dev.apptap.proxy.rules.RequestMatcher.*;
+ *
+ * get("https://api.example.test/v1/items")                  // GET, https, that host, any port, path /v1/items
+ * post("https://api.example.test/v1/login")
+ *         .withHeader("Content-Type", "application/json")
+ *         .withJsonPointer("/user/name", "ann")
+ * any("https://*.example.test/v1/**")                       // any method, any subdomain, anything under /v1
+ * get("https://api.example.test/v1/items?page=2")           // also needs query param page=2 (others may be present)
+ * anyRequestTo("api.example.test")                          // any scheme, port, method and path
+ * request("PATCH", "http://localhost:8080/v1/items/*")
+ *         .withBodyContaining("\"done\":true")
+ * }</pre>
+ *
+ * <p><b>URLs.</b> {@code scheme://host[:port]/path[?query]}. A missing port matches any port (stubs usually name a
+ * host, not the port an app happened to use); a missing path means {@code /}. {@code *} as the scheme, host or port
+ * matches any; {@code *.example.test} matches every name below {@code example.test} but not {@code example.test}
+ * itself. In the path, {@code *} matches within one segment and {@code **} across segments ({@code /v1/**} also
+ * matches {@code /v1}). Query parameters in the URL must be present with those values.
+ *
+ * <p><b>Comparisons.</b> Method, scheme and host ignore case; header names ignore case, header values do not.
+ * Paths are compared as sent and percent-decoded. Regexes ({@link #withPathMatching}, {@link #withHeaderMatching},
+ * {@link #withBodyMatching}) must match the whole value. JSON comparisons ignore key order, whitespace and how a
+ * number is written; array order counts. Body criteria see the body content-decoded and in the charset of its
+ * Content-Type.
+ */
+public final class RequestMatcher {
+
+    private static final RequestMatcher ANY = new RequestMatcher(List.of());
+
+    private final List<Criterion> criteria;
+
+    private RequestMatcher(List<Criterion> criteria) {
+        this.criteria = List.copyOf(criteria);
+    }
+
+    /** Matches every request. */
+    public static RequestMatcher anyRequest() {
+        return ANY;
+    }
+
+    /** Any request to this host (exact, or {@code *.example.test}), whatever its scheme, port, method or path. */
+    public static RequestMatcher anyRequestTo(String host) {
+        return ANY.withHost(host);
+    }
+
+    /** A GET to this URL (see the class comment for URL patterns). */
+    public static RequestMatcher get(String url) {
+        return request("GET", url);
+    }
+
+    public static RequestMatcher post(String url) {
+        return request("POST", url);
+    }
+
+    public static RequestMatcher put(String url) {
+        return request("PUT", url);
+    }
+
+    public static RequestMatcher delete(String url) {
+        return request("DELETE", url);
+    }
+
+    public static RequestMatcher patch(String url) {
+        return request("PATCH", url);
+    }
+
+    public static RequestMatcher head(String url) {
+        return request("HEAD", url);
+    }
+
+    public static RequestMatcher options(String url) {
+        return request("OPTIONS", url);
+    }
+
+    /** Any method to this URL. */
+    public static RequestMatcher any(String url) {
+        return new RequestMatcher(UrlPattern.parse(url));
+    }
+
+    /** This method (any case; sent upper-case by clients) to this URL. */
+    public static RequestMatcher request(String method, String url) {
+        Objects.requireNonNull(method, "method");
+        List<Criterion> criteria = new ArrayList<>();
+        criteria.add(new MethodIs(method));
+        criteria.addAll(UrlPattern.parse(url));
+        return new RequestMatcher(criteria);
+    }
+
+    public RequestMatcher withMethod(String method) {
+        return with(new MethodIs(Objects.requireNonNull(method, "method")));
+    }
+
+    /** {@code http} or {@code https}. */
+    public RequestMatcher withScheme(String scheme) {
+        return with(new SchemeIs(Objects.requireNonNull(scheme, "scheme")));
+    }
+
+    /** An exact host, or {@code *.example.test} for every name below example.test. */
+    public RequestMatcher withHost(String host) {
+        return with(new HostIs(Objects.requireNonNull(host, "host")));
+    }
+
+    public RequestMatcher withPort(int port) {
+        return with(new PortIs(port));
+    }
+
+    /** An exact path, or a glob when it holds {@code *} ({@code /v1/*}, {@code /v1/**}). */
+    public RequestMatcher withPath(String pathOrGlob) {
+        return with(PathIs.exactOrGlob(Objects.requireNonNull(pathOrGlob, "pathOrGlob")));
+    }
+
+    /** A regex the whole path must match, e.g. {@code /v1/items/\d+}. */
+    public RequestMatcher withPathMatching(String regex) {
+        return with(PathIs.regex(regex));
+    }
+
+    /** The query holds this parameter, with any value. */
+    public RequestMatcher withQueryParam(String name) {
+        return with(new QueryParam(name, TextTest.present()));
+    }
+
+    /** The query holds this parameter with this (percent-decoded) value; other parameters may be present too. */
+    public RequestMatcher withQueryParam(String name, String value) {
+        return with(new QueryParam(name, TextTest.equalTo(value)));
+    }
+
+    public RequestMatcher withQueryParamMatching(String name, String regex) {
+        return with(new QueryParam(name, TextTest.matching(regex)));
+    }
+
+    /** The header is present, with any value. */
+    public RequestMatcher withHeader(String name) {
+        return with(new Header(name, TextTest.present()));
+    }
+
+    /** The header (name in any case) has exactly this value; with repeated headers one of them must. */
+    public RequestMatcher withHeader(String name, String value) {
+        return with(new Header(name, TextTest.equalTo(value)));
+    }
+
+    public RequestMatcher withHeaderContaining(String name, String text) {
+        return with(new Header(name, TextTest.containing(text)));
+    }
+
+    public RequestMatcher withHeaderMatching(String name, String regex) {
+        return with(new Header(name, TextTest.matching(regex)));
+    }
+
+    /** The body, as text, is exactly this. */
+    public RequestMatcher withBody(String text) {
+        return with(new BodyText(TextTest.equalTo(text)));
+    }
+
+    public RequestMatcher withBodyContaining(String text) {
+        return with(new BodyText(TextTest.containing(text)));
+    }
+
+    /** A regex the whole body must match; start it with {@code (?s)} to let {@code .} cross lines. */
+    public RequestMatcher withBodyMatching(String regex) {
+        return with(new BodyText(TextTest.matching(regex)));
+    }
+
+    /**
+     * The body is this JSON value: key order, whitespace and number notation aside.
+     *
+     * @throws IllegalArgumentException if {@code json} is not JSON
+     */
+    public RequestMatcher withJsonBody(String json) {
+        return with(new JsonBody(Json.parse(json, "the expected JSON body")));
+    }
+
+    /** The body is this JSON value (a {@link JsonNode}, or any object Jackson serializes). */
+    public RequestMatcher withJsonBody(Object value) {
+        if (value instanceof String json) {
+            return withJsonBody(json);
+        }
+        return with(new JsonBody(Json.toNode(value)));
+    }
+
+    /**
+     * The body is JSON and the value at this pointer ({@code /user/name}, {@code /items/0/id}) equals
+     * {@code expected}: a string compares with a JSON string, a number with a number, a {@link JsonNode} or any
+     * other object with its Jackson tree.
+     *
+     * @throws IllegalArgumentException if {@code pointer} is not a JSON pointer
+     */
+    public RequestMatcher withJsonPointer(String pointer, Object expected) {
+        return with(new JsonPointerIs(JsonPointer.compile(pointer), Json.toNode(expected)));
+    }
+
+    /** Both this and {@code other} must match. */
+    public RequestMatcher and(RequestMatcher other) {
+        List<Criterion> both = new ArrayList<>(criteria);
+        both.addAll(other.criteria);
+        return new RequestMatcher(both);
+    }
+
+    public boolean matches(RequestFacts request) {
+        return matches(new Probe(request));
+    }
+
+    /** Whether any criterion looks at the body (so the engine must buffer it before deciding). */
+    public boolean needsBody() {
+        for (Criterion criterion : criteria) {
+            if (criterion.needsBody()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * One line for messages: {@code POST https://api.example.test/v1/login with header Accept = "json"}, or
+     * {@code any request to *.example.test}.
+     */
+    public String describe() {
+        MethodIs method = first(MethodIs.class);
+        SchemeIs scheme = first(SchemeIs.class);
+        HostIs host = first(HostIs.class);
+        PortIs port = first(PortIs.class);
+        PathIs path = first(PathIs.class);
+        if (path != null && path.kind() == PathIs.Kind.REGEX) {
+            path = null;
+        }
+        StringBuilder text = new StringBuilder(method == null ? "any request to " : method.method() + " ");
+        if (scheme == null && port == null && path == null) {
+            text.append(host == null ? "any host" : host.pattern());
+        } else {
+            text.append(scheme == null ? "http(s)" : scheme.scheme()).append("://");
+            text.append(host == null ? "*" : host.pattern().indexOf(':') >= 0 ? "[" + host.pattern() + "]" : host.pattern());
+            if (port != null) {
+                text.append(':').append(port.port());
+            }
+            text.append(path == null ? "/**" : path.source());
+        }
+        StringJoiner rest = new StringJoiner(", ", " with ", "").setEmptyValue("");
+        for (Criterion criterion : criteria) {
+            if (criterion != method && criterion != scheme && criterion != host && criterion != port
+                    && criterion != path) {
+                rest.add(criterion.field() + " " + criterion.expected());
+            }
+        }
+        return text.append(rest).toString();
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+
+    boolean matches(Probe request) {
+        for (Criterion criterion : criteria) {
+            if (!criterion.test(request)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether every criterion that does not need the body matches. */
+    boolean headMatches(Probe request) {
+        for (Criterion criterion : criteria) {
+            if (!criterion.needsBody() && !criterion.test(request)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether some request to this host could match (the other fields aside). */
+    boolean couldMatchHost(String host) {
+        for (Criterion criterion : criteria) {
+            if (criterion instanceof HostIs hostIs && !hostIs.matchesHost(host)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The criteria that fail for this request, for near-miss explanations. */
+    List<Criterion> failing(Probe request) {
+        List<Criterion> failing = new ArrayList<>();
+        for (Criterion criterion : criteria) {
+            if (!criterion.test(request)) {
+                failing.add(criterion);
+            }
+        }
+        return failing;
+    }
+
+    private RequestMatcher with(Criterion criterion) {
+        List<Criterion> more = new ArrayList<>(criteria.size() + 1);
+        more.addAll(criteria);
+        more.add(criterion);
+        return new RequestMatcher(more);
+    }
+
+    private <T extends Criterion> T first(Class<T> type) {
+        for (Criterion criterion : criteria) {
+            if (type.isInstance(criterion)) {
+                return type.cast(criterion);
+            }
+        }
+        return null;
+    }
+
+    /** Turns {@code https://*.example.test:8443/v1/**?page=2} into criteria. */
+    static final class UrlPattern {
+
+        private UrlPattern() {
+        }
+
+        static List<Criterion> parse(String url) {
+            Objects.requireNonNull(url, "url");
+            List<Criterion> criteria = new ArrayList<>();
+            String rest = url.trim();
+            int hash = rest.indexOf('#');
+            if (hash >= 0) {
+                rest = rest.substring(0, hash);
+            }
+            int schemeEnd = rest.indexOf("://");
+            if (schemeEnd >= 0) {
+                String scheme = rest.substring(0, schemeEnd).toLowerCase(Locale.ROOT);
+                if (!scheme.equals("*")) {
+                    if (!scheme.equals("http") && !scheme.equals("https")) {
+                        throw new IllegalArgumentException("\"" + url + "\" has scheme " + scheme
+                                + "; apptap's rules match http and https (or * for both)");
+                    }
+                    criteria.add(new SchemeIs(scheme));
+                }
+                rest = rest.substring(schemeEnd + 3);
+            } else if (rest.startsWith("//")) {
+                rest = rest.substring(2);
+            }
+            int authorityEnd = indexOfAny(rest, "/?");
+            String authority = authorityEnd < 0 ? rest : rest.substring(0, authorityEnd);
+            rest = authorityEnd < 0 ? "" : rest.substring(authorityEnd);
+            if (authority.isEmpty()) {
+                throw new IllegalArgumentException("\"" + url + "\" names no host; use * for any host");
+            }
+            String host = authority;
+            String port = null;
+            if (authority.startsWith("[")) {
+                int close = authority.indexOf(']');
+                if (close < 0) {
+                    throw new IllegalArgumentException("\"" + url + "\" has an IPv6 host without its closing ]");
+                }
+                host = authority.substring(1, close);
+                if (close + 1 < authority.length() && authority.charAt(close + 1) == ':') {
+                    port = authority.substring(close + 2);
+                }
+            } else {
+                int colon = authority.lastIndexOf(':');
+                if (colon >= 0) {
+                    host = authority.substring(0, colon);
+                    port = authority.substring(colon + 1);
+                }
+            }
+            if (!host.equals("*")) {
+                criteria.add(new HostIs(host));
+            }
+            if (port != null && !port.equals("*")) {
+                try {
+                    criteria.add(new PortIs(Integer.parseInt(port)));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("\"" + url + "\" has port \"" + port + "\", not a number", e);
+                }
+            }
+            int question = rest.indexOf('?');
+            String path = question < 0 ? rest : rest.substring(0, question);
+            criteria.add(PathIs.exactOrGlob(path.isEmpty() ? "/" : path));
+            if (question >= 0) {
+                for (Map.Entry<String, String> param : Probe.parseQuery(rest.substring(question + 1))) {
+                    criteria.add(new QueryParam(param.getKey(), TextTest.equalTo(param.getValue())));
+                }
+            }
+            return criteria;
+        }
+
+        private static int indexOfAny(String text, String chars) {
+            for (int i = 0; i < text.length(); i++) {
+                if (chars.indexOf(text.charAt(i)) >= 0) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+    }
+}
