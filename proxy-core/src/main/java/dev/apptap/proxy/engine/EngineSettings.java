@@ -13,6 +13,7 @@ import java.util.Set;
 /** Everything the engine's handlers read; fixed when the engine starts. */
 record EngineSettings(
         FlowStore flows,
+        dev.apptap.proxy.rules.RuleSet rules,
         int bodyLimit,
         Set<String> passthroughHosts,
         List<X509Certificate> extraUpstreamTrust,

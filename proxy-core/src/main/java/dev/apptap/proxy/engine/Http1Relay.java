@@ -1,7 +1,17 @@
 package dev.apptap.proxy.engine;
 
 import dev.apptap.proxy.flow.FlowError;
+import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.proxy.rules.Decision;
+import dev.apptap.proxy.rules.RequestFacts;
+import dev.apptap.proxy.rules.Respond;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpVersion;
+import java.util.ArrayList;
+import java.util.List;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -46,6 +56,7 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
     private boolean discardingRequest;
     private boolean closed;
     private boolean upgraded;
+    private PendingDecision pendingDecision;
     private io.netty.util.concurrent.ScheduledFuture<?> responseTimer;
 
     /**
@@ -105,6 +116,14 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
             if (last) {
                 exchange.requestEnd();
             }
+            if (pendingDecision != null) {
+                if (pendingDecision.add(content)) {
+                    PendingDecision ready = pendingDecision;
+                    pendingDecision = null;
+                    decide(ready.head.withBody(ready.body.toByteArray()), ready.target, ready.held);
+                }
+                continue;
+            }
             sendUpstream(content);
         }
         if (fromApp.isEmpty()) {
@@ -155,9 +174,112 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
             exchange.requestContent(last.content());
             exchange.requestEnd();
         }
-        ensureUpstream(target);
-        sendUpstream(request);
+        RequestFacts head = RuleActions.facts(request.method().name(), url, request.headers());
+        if (!(request instanceof LastHttpContent) && connection.runtime.settings().rules().needsBody(head)) {
+            // a rule looks at the body: hold the request until the body (or the recording limit) is in
+            pendingDecision = new PendingDecision(head, target, connection.runtime.settings().bodyLimit());
+            pendingDecision.held.add(request);
+            if (HttpUtil.is100ContinueExpected(request)) {
+                request.headers().remove(HttpHeaderNames.EXPECT);
+                ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+            }
+            return;
+        }
+        decide(head, target, List.of(request));
+    }
+
+    /** Applies the rule set's decision: relay (maybe elsewhere), answer with a stub, or close. */
+    private void decide(RequestFacts facts, UpstreamTarget target, List<HttpObject> request) {
+        Decision decision = connection.runtime.settings().rules().decide(facts);
+        if (decision instanceof Decision.Stubbed stubbed) {
+            exchange.handledBy(RuleActions.handling(HttpFlow.Handling.Kind.STUBBED, stubbed.rule()));
+            answerWith(request, stubbed.response(), null);
+        } else if (decision instanceof Decision.OfflineUnmatched offline) {
+            exchange.handledBy(RuleActions.handling(HttpFlow.Handling.Kind.OFFLINE, null));
+            answerWith(request, offline.response(), new FlowError(FlowError.Kind.NO_STUB_MATCHED, offline.sentence()));
+        } else if (decision instanceof Decision.Closed closedByRule) {
+            exchange.handledBy(RuleActions.handling(HttpFlow.Handling.Kind.CLOSED, closedByRule.rule()));
+            releaseAll(request);
+            exchange.fail(new FlowError(FlowError.Kind.CLOSED_BY_RULE, "The rule " + closedByRule.rule().describe()
+                    + " closed the connection of " + connection.process.describe() + " instead of answering "
+                    + exchange.method() + " " + exchange.url() + "."));
+            closeApp();
+        } else if (decision instanceof Decision.Routed routed) {
+            exchange.handledBy(RuleActions.handling(HttpFlow.Handling.Kind.ROUTED, routed.rule()));
+            routed.forward().hostHeader().ifPresent(host -> ((HttpRequest) request.get(0)).headers().set(HttpHeaderNames.HOST, host));
+            relay(RuleActions.target(routed.forward()), request, false);
+        } else {
+            relay(target, request, true);
+        }
+    }
+
+    private void relay(UpstreamTarget target, List<HttpObject> request, boolean mayUsePreconnected) {
+        ensureUpstream(target, mayUsePreconnected);
+        for (HttpObject message : request) {
+            sendUpstream(message);
+        }
         armResponseTimer(exchange);
+    }
+
+    /** Answers with a stub (or the offline 502) after its delay, keeping the connection for the next request. */
+    private void answerWith(List<HttpObject> request, Respond stub, FlowError error) {
+        releaseAll(request);
+        discardingRequest = !exchange.requestComplete();
+        HttpExchange answered = exchange;
+        Runnable answer = () -> {
+            if (closed || answered != exchange) {
+                return;
+            }
+            byte[] body = RuleActions.body(stub);
+            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.valueOf(stub.status()), Unpooled.wrappedBuffer(body));
+            stub.headers().forEach(field -> response.headers().add(field.getKey(), field.getValue()));
+            response.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length);
+            if (closeAfterResponse || discardingRequest) {
+                closeAfterResponse = true;
+                response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            }
+            exchange.responseHead(stub.status(), response.status().reasonPhrase(), "HTTP/1.1", response.headers());
+            exchange.responseContent(response.content());
+            if (error != null) {
+                exchange.fail(error);
+            } else {
+                exchange.responseEnd(null);
+            }
+            responseFinished(ctx.writeAndFlush(response));
+        };
+        if (stub.delay().isZero()) {
+            answer.run();
+        } else {
+            ctx.executor().schedule(answer, stub.delay().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** A request held back until its body is in, because a rule matches on the body. */
+    private static final class PendingDecision {
+        final RequestFacts head;
+        final UpstreamTarget target;
+        final int limit;
+        final List<HttpObject> held = new ArrayList<>();
+        final java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+
+        PendingDecision(RequestFacts head, UpstreamTarget target, int limit) {
+            this.head = head;
+            this.target = target;
+            this.limit = limit;
+        }
+
+        /** Holds {@code content}; true once the decision can be made. */
+        boolean add(HttpContent content) {
+            held.add(content);
+            int take = Math.min(content.content().readableBytes(), limit - body.size());
+            if (take > 0) {
+                byte[] bytes = new byte[take];
+                content.content().getBytes(content.content().readerIndex(), bytes);
+                body.write(bytes, 0, take);
+            }
+            return content instanceof LastHttpContent || body.size() >= limit;
+        }
     }
 
     /** Gives the upstream {@code responseTimeout} to begin answering; apptap answers 502 after that. */
@@ -205,11 +327,11 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
         return (https ? "https://" : "http://") + authority + target;
     }
 
-    private void ensureUpstream(UpstreamTarget target) {
+    private void ensureUpstream(UpstreamTarget target, boolean mayUsePreconnected) {
         if (upstream != null && upstream.isActive() && target.sameConnectionAs(upstreamTarget)) {
             return;
         }
-        Channel opened = absoluteForm ? null : connection.takePreconnected();
+        Channel opened = absoluteForm || !mayUsePreconnected ? null : connection.takePreconnected();
         if (opened != null) {
             // the server chose HTTP/1.1 when asked during the app's handshake; use that connection
             HeldInbound.installAndRelease(opened, new HttpClientCodec(), new Http1ServerSide(this));
@@ -430,11 +552,18 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
         responseArrived();
         releaseAll(fromApp);
         releaseAll(awaitingUpstream);
+        if (pendingDecision != null) {
+            releaseAll(pendingDecision.held);
+            pendingDecision = null;
+        }
     }
 
-    private static void releaseAll(ArrayDeque<HttpObject> queue) {
-        while (!queue.isEmpty()) {
-            ReferenceCountUtil.release(queue.poll());
+    private static void releaseAll(java.util.Collection<HttpObject> messages) {
+        for (HttpObject message : messages) {
+            ReferenceCountUtil.release(message);
+        }
+        if (messages instanceof ArrayDeque<HttpObject> queue) {
+            queue.clear();
         }
     }
 

@@ -1,6 +1,10 @@
 package dev.apptap.proxy.engine;
 
 import dev.apptap.proxy.flow.FlowError;
+import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.proxy.rules.Decision;
+import dev.apptap.proxy.rules.RequestFacts;
+import dev.apptap.proxy.rules.Respond;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -35,6 +39,11 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
     private HttpExchange exchange;
     private Channel upstreamStream;
     private boolean opening;
+    private RequestFacts facts;
+    private boolean decided;
+    private boolean answeredLocally;
+    private final ArrayDeque<Http2StreamFrame> held = new ArrayDeque<>();
+    private final java.io.ByteArrayOutputStream heldBody = new java.io.ByteArrayOutputStream();
 
     Http2StreamRelay(ConnectionContext connection, Http2Upstream upstream) {
         this.connection = connection;
@@ -51,15 +60,21 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof Http2HeadersFrame headers) {
             boolean end = headers.isEndStream();
-            if (exchange == null) {
+            boolean first = exchange == null;
+            if (first) {
                 startExchange(headers.headers());
             }
             if (end) {
                 exchange.requestEnd();
             }
-            send(new DefaultHttp2HeadersFrame(headers.headers(), end));
-            if (upstreamStream == null && !opening) {
-                openUpstream();
+            forward(new DefaultHttp2HeadersFrame(headers.headers(), end));
+            if (first) {
+                facts = RuleActions.facts(exchange.method(), exchange.url(), headers.headers());
+                if (end || !connection.runtime.settings().rules().needsBody(facts)) {
+                    decide(facts);
+                }
+            } else if (end && !decided) {
+                decide(facts.withBody(heldBody.toByteArray()));
             }
         } else if (msg instanceof Http2DataFrame data) {
             if (exchange != null) {
@@ -68,7 +83,14 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
                     exchange.requestEnd();
                 }
             }
-            send(new DefaultHttp2DataFrame(data.content().retain(), data.isEndStream(), data.padding()));
+            forward(new DefaultHttp2DataFrame(data.content().retain(), data.isEndStream(), data.padding()));
+            boolean end = data.isEndStream();
+            if (!decided && facts != null) {
+                copyForDecision(data);
+                if (end || heldBody.size() >= connection.runtime.settings().bodyLimit()) {
+                    decide(facts.withBody(heldBody.toByteArray()));
+                }
+            }
             data.release();
         } else if (msg instanceof Http2ResetFrame reset) {
             failAndReset(null, new FlowError(FlowError.Kind.CLIENT_DISCONNECTED, connection.process.describe()
@@ -77,6 +99,99 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
         } else {
             ReferenceCountUtil.release(msg);
             ctx.read();
+        }
+    }
+
+    /** Until the rules have decided, frames wait here; then they go upstream or are dropped. */
+    private void forward(Http2StreamFrame frame) {
+        if (!decided) {
+            held.add(frame);
+            ctx.read();
+            return;
+        }
+        if (answeredLocally) {
+            ReferenceCountUtil.release(frame);
+            ctx.read();
+            return;
+        }
+        send(frame);
+    }
+
+    private void copyForDecision(Http2DataFrame data) {
+        int take = Math.min(data.content().readableBytes(), connection.runtime.settings().bodyLimit() - heldBody.size());
+        if (take > 0) {
+            byte[] bytes = new byte[take];
+            data.content().getBytes(data.content().readerIndex(), bytes);
+            heldBody.write(bytes, 0, take);
+        }
+    }
+
+    private void decide(RequestFacts request) {
+        decided = true;
+        Decision decision = connection.runtime.settings().rules().decide(request);
+        if (decision instanceof Decision.PassThrough) {
+            while (!held.isEmpty()) {
+                send(held.poll());
+            }
+            if (upstreamStream == null && !opening) {
+                openUpstream();
+            }
+            return;
+        }
+        answeredLocally = true;
+        releaseHeld();
+        if (decision instanceof Decision.Stubbed stubbed) {
+            exchange.handledBy(RuleActions.handling(HttpFlow.Handling.Kind.STUBBED, stubbed.rule()));
+            answer(stubbed.response(), null);
+        } else if (decision instanceof Decision.OfflineUnmatched offline) {
+            exchange.handledBy(RuleActions.handling(HttpFlow.Handling.Kind.OFFLINE, null));
+            answer(offline.response(), new FlowError(FlowError.Kind.NO_STUB_MATCHED, offline.sentence()));
+        } else if (decision instanceof Decision.Closed closedByRule) {
+            exchange.handledBy(RuleActions.handling(HttpFlow.Handling.Kind.CLOSED, closedByRule.rule()));
+            exchange.fail(new FlowError(FlowError.Kind.CLOSED_BY_RULE, "The rule " + closedByRule.rule().describe()
+                    + " reset the HTTP/2 stream of " + connection.process.describe() + " instead of answering "
+                    + describeRequest() + "."));
+            ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.CANCEL));
+        } else if (decision instanceof Decision.Routed routed) {
+            exchange.handledBy(RuleActions.handling(HttpFlow.Handling.Kind.ROUTED, routed.rule()));
+            answerLocally(new FlowError(FlowError.Kind.UPSTREAM_FAILED, "The rule " + routed.rule().describe()
+                    + " routes " + describeRequest() + ", but routes relay HTTP/1.1 and this app speaks only HTTP/2"
+                    + " to apptap; answer it with a stub instead."));
+        }
+    }
+
+    /** Answers the stream with a stub (or the offline 502), after the stub's delay. */
+    private void answer(Respond stub, FlowError error) {
+        Runnable send = () -> {
+            if (!ctx.channel().isActive() || exchange.isComplete()) {
+                return;
+            }
+            Http2Headers headers = new DefaultHttp2Headers().status(String.valueOf(stub.status()));
+            stub.headers().forEach(field -> headers.add(field.getKey().toLowerCase(java.util.Locale.ROOT), field.getValue()));
+            byte[] bytes = RuleActions.body(stub);
+            exchange.responseHead(stub.status(), "", "HTTP/2", headers);
+            exchange.responseContent(io.netty.buffer.Unpooled.wrappedBuffer(bytes));
+            if (error != null) {
+                exchange.fail(error);
+            } else {
+                exchange.responseEnd(null);
+            }
+            ctx.write(new DefaultHttp2HeadersFrame(headers, bytes.length == 0));
+            if (bytes.length > 0) {
+                ctx.write(new DefaultHttp2DataFrame(io.netty.buffer.Unpooled.wrappedBuffer(bytes), true));
+            }
+            ctx.flush();
+        };
+        if (stub.delay().isZero()) {
+            send.run();
+        } else {
+            ctx.executor().schedule(send, stub.delay().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void releaseHeld() {
+        while (!held.isEmpty()) {
+            ReferenceCountUtil.release(held.poll());
         }
     }
 
@@ -156,6 +271,7 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         releaseAwaiting();
+        releaseHeld();
         if (exchange != null && !exchange.isComplete()) {
             exchange.fail(new FlowError(FlowError.Kind.CLIENT_DISCONNECTED, connection.process.describe()
                     + " closed the HTTP/2 stream before " + describeRequest() + " was complete."));

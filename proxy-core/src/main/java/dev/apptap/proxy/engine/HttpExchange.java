@@ -41,6 +41,7 @@ final class HttpExchange {
     private Duration responseHead;
     private Duration responseComplete;
     private FlowError error;
+    private HttpFlow.Handling handling = HttpFlow.Handling.UPSTREAM;
     private boolean responseStarted;
     private boolean complete;
     private long lastPublishNanos;
@@ -138,6 +139,11 @@ final class HttpExchange {
         publish();
     }
 
+    /** Who answers this exchange (a stub, a route, apptap offline); published with the next snapshot. */
+    void handledBy(HttpFlow.Handling by) {
+        this.handling = by;
+    }
+
     boolean isComplete() {
         return complete;
     }
@@ -176,7 +182,7 @@ final class HttpExchange {
                 Optional.ofNullable(responseHead), Optional.ofNullable(responseComplete));
         connection.runtime.settings().flows().publish(new HttpFlow(id, startedAt, connection.process,
                 connection.client, connection.server(), connection.tlsInfo(), request, response, timings,
-                Optional.ofNullable(error), complete));
+                Optional.ofNullable(error), complete, handling));
     }
 
     /** Header fields in order; HTTP/2 pseudo-headers ({@code :path}) are left out, the flow has them as fields. */

@@ -49,6 +49,14 @@ final class MitmClientHelloHandler extends SslClientHelloHandler<Optional<SslCon
             answerWith(promise, offered.isEmpty() ? "" : ApplicationProtocolNames.HTTP_1_1);
             return promise;
         }
+        dev.apptap.proxy.rules.RuleSet rules = connection.runtime.settings().rules();
+        if (rules.isOffline() || rules.matchesHost(connection.host)) {
+            // Offline nothing may leave the machine, and stubbed or routed hosts need not be asked: agree on
+            // HTTP/1.1 where the app allows it, since routes relay HTTP/1.1.
+            answerWith(promise, offered.contains(ApplicationProtocolNames.HTTP_1_1)
+                    ? ApplicationProtocolNames.HTTP_1_1 : ApplicationProtocolNames.HTTP_2);
+            return promise;
+        }
         // The app would speak h2: ask the server first, and agree with the app on what the server chose, so
         // that gRPC stays h2 end to end and an HTTP/1.1-only server never sees h2.
         UpstreamTarget target = new UpstreamTarget(connection.host, connection.port, connection.originalAddress, true,

@@ -90,6 +90,18 @@ public final class ProxyEngine implements AutoCloseable {
         return transparentAddresses;
     }
 
+    /**
+     * The stubs, routes and offline switch in force.
+     *
+     * <pre>{@code
+     * engine.rules().on(post("https://api.example.test/v1/login")).respond(respondJson(200, "{\"token\":\"t\"}"));
+     * engine.rules().offline(true);   // unmatched requests get a 502 that says so; nothing leaves the machine
+     * }</pre>
+     */
+    public dev.apptap.proxy.rules.RuleSet rules() {
+        return runtime.settings().rules();
+    }
+
     /** The store every flow is recorded in. */
     public FlowStore flows() {
         return runtime.settings().flows();
@@ -138,6 +150,7 @@ public final class ProxyEngine implements AutoCloseable {
 
         private CertificateAuthority ca;
         private FlowStore flows;
+        private dev.apptap.proxy.rules.RuleSet rules;
         private int bodyLimit = 1 << 20;
         private final Set<String> passthrough = new LinkedHashSet<>();
         private final List<X509Certificate> upstreamTrust = new ArrayList<>();
@@ -168,6 +181,15 @@ public final class ProxyEngine implements AutoCloseable {
         /** Where flows are recorded; default: a new store. */
         public Builder flows(FlowStore flows) {
             this.flows = Objects.requireNonNull(flows);
+            return this;
+        }
+
+        /**
+         * The stubs, routes and offline switch the engine applies to every request; default: an empty set, so every
+         * request goes where the app meant. Safe to change while traffic flows.
+         */
+        public Builder rules(dev.apptap.proxy.rules.RuleSet rules) {
+            this.rules = Objects.requireNonNull(rules);
             return this;
         }
 
@@ -316,7 +338,8 @@ public final class ProxyEngine implements AutoCloseable {
 
         /** The settings this builder describes; handler tests build runtimes from them. */
         EngineSettings settings() {
-            return new EngineSettings(flows != null ? flows : new FlowStore(), bodyLimit,
+            return new EngineSettings(flows != null ? flows : new FlowStore(),
+                    rules != null ? rules : new dev.apptap.proxy.rules.RuleSet(), bodyLimit,
                     Set.copyOf(passthrough), List.copyOf(upstreamTrust), upstreamInsecure, connectTimeout,
                     serverFirstWait, maxHeaderSize, maxInitialLineLength,
                     originalDestinations != null ? originalDestinations : new SoOriginalDst(),

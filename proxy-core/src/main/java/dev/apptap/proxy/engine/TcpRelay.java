@@ -50,6 +50,12 @@ final class TcpRelay extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         publish();
+        if (connection.runtime.settings().rules().isOffline()) {
+            fail(new FlowError(FlowError.Kind.NO_STUB_MATCHED, "apptap is offline, so it did not relay the non-HTTP"
+                    + " connection of " + connection.process.describe() + " to " + connection.server().authority()
+                    + "; stubs answer HTTP only."));
+            return;
+        }
         boolean tls = connection.isTls() && !connection.tls.passthrough();
         UpstreamTarget target = new UpstreamTarget(connection.host, connection.port, connection.originalAddress, tls,
                 UpstreamTarget.only(tls ? connection.tls.alpn() : ""));

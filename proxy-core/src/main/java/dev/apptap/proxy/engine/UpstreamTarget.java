@@ -11,10 +11,17 @@ import java.net.InetSocketAddress;
  * @param tls      whether to speak TLS to the upstream
  * @param alpn     the protocols to offer upstream, in preference order; empty for none
  */
-record UpstreamTarget(String host, int port, InetSocketAddress address, boolean tls, java.util.List<String> alpn) {
+record UpstreamTarget(String host, int port, InetSocketAddress address, boolean tls, java.util.List<String> alpn,
+                      java.util.List<java.security.cert.X509Certificate> extraTrust, boolean insecure) {
 
     UpstreamTarget {
         alpn = java.util.List.copyOf(alpn);
+        extraTrust = java.util.List.copyOf(extraTrust);
+    }
+
+    /** A target verified with the engine's own trust settings. */
+    UpstreamTarget(String host, int port, InetSocketAddress address, boolean tls, java.util.List<String> alpn) {
+        this(host, port, address, tls, alpn, java.util.List.of(), false);
     }
 
     /** Offers {@code protocol} alone, or nothing when it is empty. */
@@ -29,6 +36,6 @@ record UpstreamTarget(String host, int port, InetSocketAddress address, boolean 
     /** Whether an open upstream connection made for {@code other} can serve this target too. */
     boolean sameConnectionAs(UpstreamTarget other) {
         return other != null && host.equalsIgnoreCase(other.host) && port == other.port && tls == other.tls
-                && alpn.equals(other.alpn);
+                && alpn.equals(other.alpn) && extraTrust.equals(other.extraTrust) && insecure == other.insecure;
     }
 }

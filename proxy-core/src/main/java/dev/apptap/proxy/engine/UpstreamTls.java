@@ -46,9 +46,13 @@ final class UpstreamTls {
 
     /** A client-mode handler for {@code target}, verifying its certificate unless verification is off. */
     SslHandler newHandler(ByteBufAllocator alloc, UpstreamTarget target) {
-        SslContext context = contextsByAlpn.computeIfAbsent(String.join(",", target.alpn()), this::build);
+        boolean insecure = settings.upstreamInsecure() || target.insecure();
+        String key = String.join(",", target.alpn()) + (insecure ? "|insecure" : "")
+                + (target.extraTrust().isEmpty() ? "" : "|" + target.extraTrust().hashCode());
+        SslContext context = contextsByAlpn.computeIfAbsent(key,
+                k -> build(String.join(",", target.alpn()), insecure, target.extraTrust()));
         SslHandler handler = context.newHandler(alloc, target.host(), target.port());
-        if (!settings.upstreamInsecure()) {
+        if (!insecure) {
             SSLEngine engine = handler.engine();
             SSLParameters parameters = engine.getSSLParameters();
             parameters.setEndpointIdentificationAlgorithm("HTTPS");
@@ -57,10 +61,11 @@ final class UpstreamTls {
         return handler;
     }
 
-    private SslContext build(String alpn) {
+    private SslContext build(String alpn, boolean insecure, List<X509Certificate> routeTrust) {
         try {
             SslContextBuilder builder = SslContextBuilder.forClient()
-                    .trustManager(settings.upstreamInsecure() ? InsecureTrustManagerFactory.INSTANCE : trust());
+                    .trustManager(insecure ? InsecureTrustManagerFactory.INSTANCE
+                            : routeTrust.isEmpty() ? trust() : loadTrust(routeTrust));
             if (!alpn.isEmpty()) {
                 builder.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
@@ -77,7 +82,7 @@ final class UpstreamTls {
         if (current == null) {
             synchronized (this) {
                 if (trust == null) {
-                    trust = loadTrust();
+                    trust = loadTrust(List.of());
                 }
                 current = trust;
             }
@@ -85,7 +90,8 @@ final class UpstreamTls {
         return current;
     }
 
-    private TrustManagerFactory loadTrust() throws IOException, GeneralSecurityException {
+    /** The JDK's and the system's roots, the engine's extra trust, and {@code more} (a route's own). */
+    private TrustManagerFactory loadTrust(List<X509Certificate> more) throws IOException, GeneralSecurityException {
         KeyStore anchors = KeyStore.getInstance(KeyStore.getDefaultType());
         anchors.load(null, null);
         int n = 0;
@@ -102,6 +108,9 @@ final class UpstreamTls {
         }
         for (X509Certificate extra : settings.extraUpstreamTrust()) {
             anchors.setCertificateEntry("extra-" + n++, extra);
+        }
+        for (X509Certificate extra : more) {
+            anchors.setCertificateEntry("route-" + n++, extra);
         }
         TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         factory.init(anchors);

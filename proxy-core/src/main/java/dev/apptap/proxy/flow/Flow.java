@@ -8,7 +8,7 @@ import java.util.Optional;
  * did not speak HTTP ({@link TcpFlow}). Flows are immutable snapshots; the {@link FlowStore} replaces a
  * flow's snapshot as the exchange goes on, so a flow read twice may have grown in between.
  */
-public sealed interface Flow permits HttpFlow, TcpFlow {
+public sealed interface Flow permits HttpFlow, TcpFlow, DnsFlow {
 
     /** Unique within a {@link FlowStore}; increasing in the order flows began. */
     long id();

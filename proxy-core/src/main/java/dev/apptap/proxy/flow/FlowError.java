@@ -37,6 +37,10 @@ public record FlowError(Kind kind, String message) {
         UPSTREAM_PROTOCOL,
         /** The upstream connection failed for another reason. */
         UPSTREAM_FAILED,
+        /** apptap is offline and no stub matched the request. */
+        NO_STUB_MATCHED,
+        /** A rule closed the connection instead of answering. */
+        CLOSED_BY_RULE,
         /** apptap itself failed; the message says how. */
         INTERNAL
     }

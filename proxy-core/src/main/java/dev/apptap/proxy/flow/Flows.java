@@ -54,6 +54,11 @@ public final class Flows {
     }
 
     /** The non-HTTP connections in this view, in id order. */
+    /** The DNS flows of this view, in id order. */
+    public List<DnsFlow> dnsFlows() {
+        return ofType(DnsFlow.class);
+    }
+
     public List<TcpFlow> tcpFlows() {
         return ofType(TcpFlow.class);
     }

@@ -34,10 +34,18 @@ import java.util.Optional;
  * @param timings     when each phase ended
  * @param error       why the exchange failed, if it did
  * @param complete    whether the exchange has ended
+ * @param handling    who answered: the upstream, a stub, a route, or apptap in offline mode
  */
 public record HttpFlow(long id, Instant startedAt, ProcessInfo process, Endpoint client, Endpoint server,
                        Optional<TlsInfo> tls, HttpRequest request, Optional<HttpResponse> response,
-                       Timings timings, Optional<FlowError> error, boolean complete) implements Flow {
+                       Timings timings, Optional<FlowError> error, boolean complete, Handling handling) implements Flow {
+
+    /** A flow the upstream answered. */
+    public HttpFlow(long id, Instant startedAt, ProcessInfo process, Endpoint client, Endpoint server,
+                    Optional<TlsInfo> tls, HttpRequest request, Optional<HttpResponse> response,
+                    Timings timings, Optional<FlowError> error, boolean complete) {
+        this(id, startedAt, process, client, server, tls, request, response, timings, error, complete, Handling.UPSTREAM);
+    }
 
     public HttpFlow {
         Objects.requireNonNull(startedAt, "startedAt");
@@ -49,6 +57,7 @@ public record HttpFlow(long id, Instant startedAt, ProcessInfo process, Endpoint
         Objects.requireNonNull(response, "response");
         Objects.requireNonNull(timings, "timings");
         Objects.requireNonNull(error, "error");
+        Objects.requireNonNull(handling, "handling");
     }
 
     /** The first snapshot of an exchange: the request arrived, nothing else happened yet. */
@@ -61,23 +70,23 @@ public record HttpFlow(long id, Instant startedAt, ProcessInfo process, Endpoint
     /** This snapshot with another request (its body grew, say). */
     public HttpFlow withRequest(HttpRequest newRequest) {
         return new HttpFlow(id, startedAt, process, client, server, tls, newRequest, response, timings, error,
-                complete);
+                complete, handling);
     }
 
     /** This snapshot with a response (its head arrived, or its body grew). */
     public HttpFlow withResponse(HttpResponse newResponse) {
         return new HttpFlow(id, startedAt, process, client, server, tls, request, Optional.of(newResponse), timings,
-                error, complete);
+                error, complete, handling);
     }
 
     public HttpFlow withTimings(Timings newTimings) {
         return new HttpFlow(id, startedAt, process, client, server, tls, request, response, newTimings, error,
-                complete);
+                complete, handling);
     }
 
     public HttpFlow withTls(TlsInfo newTls) {
         return new HttpFlow(id, startedAt, process, client, server, Optional.of(newTls), request, response, timings,
-                error, complete);
+                error, complete, handling);
     }
 
     /**
@@ -86,12 +95,45 @@ public record HttpFlow(long id, Instant startedAt, ProcessInfo process, Endpoint
      */
     public HttpFlow withError(FlowError newError) {
         return new HttpFlow(id, startedAt, process, client, server, tls, request, response, timings,
-                Optional.of(newError), complete);
+                Optional.of(newError), complete, handling);
     }
 
     /** This snapshot, marked complete: the last one the engine publishes for the exchange. */
     public HttpFlow completed() {
-        return new HttpFlow(id, startedAt, process, client, server, tls, request, response, timings, error, true);
+        return new HttpFlow(id, startedAt, process, client, server, tls, request, response, timings, error, true, handling);
+    }
+
+    /** This snapshot, marked as answered by {@code newHandling}. */
+    public HttpFlow withHandling(Handling newHandling) {
+        return new HttpFlow(id, startedAt, process, client, server, tls, request, response, timings, error, complete,
+                newHandling);
+    }
+
+    /** Whether a stub answered (not the upstream, not a route). */
+    public boolean isStubbed() {
+        return handling.kind() == Handling.Kind.STUBBED;
+    }
+
+    /**
+     * Who answered the request.
+     *
+     * @param kind the upstream the app meant, a stub, a route to another server, a rule that closed the
+     *             connection, or apptap in offline mode when no stub matched
+     * @param rule the rule that decided, as one line ({@code #2 POST https://api.example.test/v1/login → respond 200}),
+     *             or an empty string
+     */
+    public record Handling(Kind kind, String rule) {
+
+        /** The upstream answered, as if apptap were not there. */
+        public static final Handling UPSTREAM = new Handling(Kind.UPSTREAM, "");
+
+        public Handling {
+            Objects.requireNonNull(kind, "kind");
+            Objects.requireNonNull(rule, "rule");
+        }
+
+        /** Who answered. */
+        public enum Kind { UPSTREAM, STUBBED, ROUTED, CLOSED, OFFLINE }
     }
 
     /** The response's status, or -1 while no response head arrived. */
