@@ -22,6 +22,7 @@ declare -A PROVIDES=(
   [nghttp2-server]=nghttpd
   [nghttp2-client]=h2load
   [openjdk-17-jdk-headless]=javac
+  [bpftool]=bpftool
 )
 
 missing=()
@@ -34,6 +35,10 @@ done
 # ca-certificates provides no command; its bundle file is what TLS clients need.
 if [[ ! -s /etc/ssl/certs/ca-certificates.crt ]]; then
   missing+=(ca-certificates)
+fi
+# libbpf1 provides no command either; redirector-linux loads its libbpf.so.1 at run time.
+if ! compgen -G '/usr/lib/*/libbpf.so.1' >/dev/null && ! compgen -G '/lib/*/libbpf.so.1' >/dev/null; then
+  missing+=(libbpf1)
 fi
 
 if [[ ${#missing[@]} -eq 0 ]]; then

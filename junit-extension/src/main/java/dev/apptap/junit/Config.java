@@ -1,0 +1,153 @@
+package dev.apptap.junit;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.extension.ExtensionConfigurationException;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/** The {@code apptap.*} configuration parameters, typed, with messages that name the key and what it accepts. */
+final class Config {
+
+    static final String MODE = "apptap.mode";
+    static final String OFFLINE = "apptap.offline";
+    static final String HAR = "apptap.har";
+    static final String REQUIRE = "apptap.require";
+    static final String CA_DIR = "apptap.ca.dir";
+    static final String TIMEOUT = "apptap.timeout";
+    static final String UPSTREAM_TRUST = "apptap.upstream.trust";
+    static final String RESOLVE = "apptap.resolve";
+    static final String REPORT_DIR = "apptap.report.dir";
+
+    /** {@code apptap.ca.dir=ephemeral}: a fresh in-memory CA per run, nothing written to the home directory. */
+    static final String EPHEMERAL = "ephemeral";
+
+    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+
+    private final ExtensionContext context;
+
+    Config(ExtensionContext context) {
+        this.context = context;
+    }
+
+    InterceptMode mode() {
+        return enumValue(MODE, InterceptMode.class, InterceptMode.AUTO);
+    }
+
+    HarPolicy har() {
+        return enumValue(HAR, HarPolicy.class, HarPolicy.ON_FAILURE);
+    }
+
+    boolean offline() {
+        return bool(OFFLINE);
+    }
+
+    boolean requireOsProxy() {
+        return string(REQUIRE).map(v -> {
+            String value = v.trim().toLowerCase(Locale.ROOT);
+            if (value.equals("osproxy")) {
+                return true;
+            }
+            if (value.isEmpty() || value.equals("none")) {
+                return false;
+            }
+            throw invalid(REQUIRE, v, "osproxy or none");
+        }).orElse(false);
+    }
+
+    /** Empty for the per-user CA in {@code ~/.apptap/}; {@value #EPHEMERAL} for an in-memory CA. */
+    Optional<String> caDirectory() {
+        return string(CA_DIR).map(String::trim).filter(s -> !s.isEmpty());
+    }
+
+    Duration timeout() {
+        return string(TIMEOUT).map(v -> parseDuration(TIMEOUT, v)).orElse(DEFAULT_TIMEOUT);
+    }
+
+    List<Path> upstreamTrust() {
+        return string(UPSTREAM_TRUST).stream()
+                .flatMap(v -> Arrays.stream(v.split(",")))
+                .map(String::trim).filter(s -> !s.isEmpty()).map(Path::of)
+                .collect(Collectors.toList());
+    }
+
+    /** Whether names other than {@code localhost} and {@code *.test} may be looked up with the system resolver. */
+    boolean systemLookups() {
+        return string(RESOLVE).map(v -> {
+            String value = v.trim().toLowerCase(Locale.ROOT);
+            if (value.equals("system")) {
+                return true;
+            }
+            if (value.isEmpty() || value.equals("loopback")) {
+                return false;
+            }
+            throw invalid(RESOLVE, v, "loopback (only localhost and *.test, the default) or system");
+        }).orElse(false);
+    }
+
+    Path reportDirectory() {
+        return string(REPORT_DIR).map(String::trim).filter(s -> !s.isEmpty()).map(Path::of)
+                .orElse(Path.of("target", "apptap"));
+    }
+
+    private Optional<String> string(String key) {
+        return context.getConfigurationParameter(key);
+    }
+
+    private boolean bool(String key) {
+        return string(key).map(v -> {
+            String value = v.trim().toLowerCase(Locale.ROOT);
+            if (value.equals("true") || value.equals("false")) {
+                return value.equals("true");
+            }
+            throw invalid(key, v, "true or false");
+        }).orElse(false);
+    }
+
+    private <E extends Enum<E>> E enumValue(String key, Class<E> type, E fallback) {
+        Optional<String> raw = string(key);
+        if (raw.isEmpty() || raw.get().isBlank()) {
+            return fallback;
+        }
+        String wanted = raw.get().trim().replace('-', '_').toUpperCase(Locale.ROOT);
+        for (E constant : type.getEnumConstants()) {
+            if (constant.name().equals(wanted) && !constant.name().equals("DEFAULT")) {
+                return constant;
+            }
+        }
+        String accepted = Arrays.stream(type.getEnumConstants()).map(Enum::name).filter(n -> !n.equals("DEFAULT"))
+                .map(n -> n.toLowerCase(Locale.ROOT).replace('_', '-')).collect(Collectors.joining(", "));
+        throw invalid(key, raw.get(), "one of " + accepted);
+    }
+
+    /** {@code 30s}, {@code 500ms}, {@code 2m}, or ISO-8601 ({@code PT30S}). */
+    static Duration parseDuration(String key, String raw) {
+        String value = raw.trim().toLowerCase(Locale.ROOT);
+        try {
+            if (value.startsWith("pt")) {
+                return Duration.parse(value.toUpperCase(Locale.ROOT));
+            }
+            if (value.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(value.substring(0, value.length() - 2).trim()));
+            }
+            if (value.endsWith("s")) {
+                return Duration.ofSeconds(Long.parseLong(value.substring(0, value.length() - 1).trim()));
+            }
+            if (value.endsWith("m")) {
+                return Duration.ofMinutes(Long.parseLong(value.substring(0, value.length() - 1).trim()));
+            }
+            return Duration.ofSeconds(Long.parseLong(value));
+        } catch (RuntimeException e) {
+            throw invalid(key, raw, "a duration such as 30s, 500ms, 2m or PT30S");
+        }
+    }
+
+    private static ExtensionConfigurationException invalid(String key, String value, String accepted) {
+        return new ExtensionConfigurationException("The configuration parameter " + key + " is '" + value
+                + "', but apptap accepts " + accepted + ".");
+    }
+}

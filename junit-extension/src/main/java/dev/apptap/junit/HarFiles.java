@@ -1,0 +1,42 @@
+package dev.apptap.junit;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/** Where a test's HAR file goes, and attaching it to the test's report. */
+final class HarFiles {
+
+    private HarFiles() {
+    }
+
+    /** {@code <dir>/<class>/<method>.har}; repeated and parameterized invocations add their display name. */
+    static Path pathFor(Path reportDirectory, ExtensionContext context) {
+        String className = context.getRequiredTestClass().getName();
+        String method = context.getRequiredTestMethod().getName();
+        if (context.getUniqueId().contains("-invocation:")) {
+            method += "-" + context.getDisplayName();
+        }
+        return reportDirectory.resolve(safe(className)).resolve(safe(method) + ".har");
+    }
+
+    /**
+     * Attaches a copy through {@code publishFile}, so that IDEs and the Open Test Reporting XML link it. Launchers
+     * without an output directory (older ones, or none configured) refuse; the report entry still names the file.
+     */
+    @SuppressWarnings("deprecation") // the extension.MediaType overload is the one 5.12 has; 6.x keeps it
+    static void attach(ExtensionContext context, Path file) {
+        try {
+            context.publishFile(file.getFileName().toString(),
+                    org.junit.jupiter.api.extension.MediaType.APPLICATION_JSON,
+                    target -> Files.copy(file, target, StandardCopyOption.REPLACE_EXISTING));
+        } catch (RuntimeException | LinkageError unsupported) {
+            // The HAR file stays where the apptap.har report entry says.
+        }
+    }
+
+    private static String safe(String name) {
+        return name.replaceAll("[^A-Za-z0-9._$\\-\\[\\]]", "_");
+    }
+}

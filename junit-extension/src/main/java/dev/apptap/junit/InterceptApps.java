@@ -1,0 +1,72 @@
+package dev.apptap.junit;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Inherited;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.parallel.ResourceLock;
+
+/**
+ * Intercepts the HTTP(S) traffic of native apps around each test, records it, and injects what the test needs:
+ * {@link dev.apptap.proxy.flow.Flows} (the flows that began during the test), {@link Apps} (a launcher whose
+ * processes trust apptap's CA and, in LAUNCH mode, use its proxy) and {@link InterceptRuntime}.
+ *
+ * <pre>{@code
+ * @InterceptApps("curl")
+ * class LoginTest {
+ *     @Test
+ *     void logsIn(Apps apps, Flows flows) {
+ *         AppResult curl = apps.run("curl", "-sS", "-d", "user=ann", "https://api.example.test/login");
+ *         assertThat(curl.exitCode()).isZero();
+ *         assertThat(flows.httpFlows()).singleElement()
+ *                 .satisfies(f -> assertThat(f.request().path()).isEqualTo("/login"));
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>On a method it overrides the class's annotation; on a class it also covers {@code @Nested} classes.
+ * Attributes left at their defaults fall back to {@code apptap.*} configuration parameters
+ * ({@code junit-platform.properties}), see the module README. OSPROXY tests hold the
+ * {@value #OSPROXY_LOCK} resource lock, because kernel interception is machine-wide; LAUNCH tests hold no lock.
+ * For the programmatic form see {@link InterceptAppsExtension#newInstance()}.
+ */
+@Target({ElementType.TYPE, ElementType.METHOD})
+@Retention(RetentionPolicy.RUNTIME)
+@Documented
+@Inherited
+@ExtendWith(InterceptAppsExtension.class)
+@ResourceLock(providers = OsProxyLockProvider.class)
+public @interface InterceptApps {
+
+    /** The resource lock every OSPROXY test holds; put it on tests that must not overlap with them. */
+    String OSPROXY_LOCK = "dev.apptap.osproxy";
+
+    /**
+     * Which processes to intercept in OSPROXY mode, in mitmproxy's grammar: names or pids, {@code !} excludes
+     * ({@code "curl"}, {@code "!java"}); entries are joined with commas. Empty intercepts only apps started through
+     * {@link Apps}. LAUNCH mode ignores it: there, what {@link Apps} starts is what is intercepted.
+     */
+    String[] value() default {};
+
+    /** How traffic reaches apptap; default {@code apptap.mode}, else AUTO. */
+    InterceptMode mode() default InterceptMode.DEFAULT;
+
+    /**
+     * Keeps name lookups for upstream hosts on this machine even where {@code apptap.resolve=system} allows
+     * others: only {@code localhost} and {@code *.test} resolve (to loopback). {@code apptap.offline=true} turns it
+     * on for every test.
+     */
+    boolean offline() default false;
+
+    /** How many bytes of each body to record; negative means the default (1 MiB). Bodies still travel whole. */
+    int bodyLimit() default -1;
+
+    /** Skips verifying upstream servers' certificates: for test servers with self-signed certificates only. */
+    boolean upstreamInsecure() default false;
+
+    /** When to write the test's flows to a HAR file; default {@code apptap.har}, else ON_FAILURE. */
+    HarPolicy har() default HarPolicy.DEFAULT;
+}

@@ -1,0 +1,61 @@
+package dev.apptap.junit;
+
+import dev.apptap.proxy.redirect.RedirectorProvider;
+import java.lang.reflect.AnnotatedElement;
+import java.lang.reflect.Method;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.parallel.ResourceLocksProvider;
+import org.junit.platform.commons.support.AnnotationSupport;
+
+/**
+ * Locks {@value InterceptApps#OSPROXY_LOCK} for tests that may run in OSPROXY mode, and for nothing else: a composed
+ * {@code @ResourceLock("…")} would serialize LAUNCH tests too, which need no lock. Providers cannot read
+ * configuration parameters, so a mode left to {@code apptap.mode} counts as OSPROXY whenever a redirector is
+ * installed; that only costs parallelism, never correctness.
+ */
+final class OsProxyLockProvider implements ResourceLocksProvider {
+
+    private static final Set<Lock> OSPROXY = Set.of(new Lock(InterceptApps.OSPROXY_LOCK));
+
+    /** ServiceLoader scans the class path; once per JVM is enough, since it does not change. */
+    private static volatile Boolean redirectorInstalled;
+
+    @Override
+    public Set<Lock> provideForClass(Class<?> testClass) {
+        return locksFor(testClass);
+    }
+
+    @Override
+    public Set<Lock> provideForNestedClass(List<Class<?>> enclosingInstanceTypes, Class<?> testClass) {
+        return locksFor(testClass);
+    }
+
+    @Override
+    public Set<Lock> provideForMethod(List<Class<?>> enclosingInstanceTypes, Class<?> testClass, Method testMethod) {
+        return locksFor(testMethod);
+    }
+
+    private static Set<Lock> locksFor(AnnotatedElement element) {
+        Optional<InterceptApps> annotation = AnnotationSupport.findAnnotation(element, InterceptApps.class);
+        return annotation.isPresent() && mayUseOsProxy(annotation.get().mode()) ? OSPROXY : Set.of();
+    }
+
+    static boolean mayUseOsProxy(InterceptMode mode) {
+        return switch (mode) {
+            case OSPROXY -> true;
+            case LAUNCH -> false;
+            case AUTO, DEFAULT -> redirectorInstalled();
+        };
+    }
+
+    private static boolean redirectorInstalled() {
+        Boolean installed = redirectorInstalled;
+        if (installed == null) {
+            installed = !RedirectorProvider.installed().isEmpty();
+            redirectorInstalled = installed;
+        }
+        return installed;
+    }
+}

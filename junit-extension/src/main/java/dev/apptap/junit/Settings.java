@@ -1,0 +1,70 @@
+package dev.apptap.junit;
+
+import dev.apptap.proxy.redirect.InterceptSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.extension.ExtensionConfigurationException;
+
+/**
+ * The settings in effect for one test: what was declared, completed by the configuration parameters.
+ *
+ * @param mode the requested mode: AUTO, OSPROXY or LAUNCH (never DEFAULT)
+ */
+record Settings(InterceptSpec spec, InterceptMode mode, boolean offline, HarPolicy har, boolean requireOsProxy,
+                Duration timeout, Path reportDirectory, EngineKey engineKey) {
+
+    /** One MiB, as proxy-core records by default. */
+    static final int DEFAULT_BODY_LIMIT = 1 << 20;
+
+    static Settings resolve(Options declared, Config config) {
+        InterceptSpec spec;
+        try {
+            spec = InterceptSpec.parse(String.join(",", declared.spec()));
+        } catch (IllegalArgumentException e) {
+            throw new ExtensionConfigurationException(e.getMessage(), e);
+        }
+        InterceptMode mode = declared.mode() != InterceptMode.DEFAULT ? declared.mode() : config.mode();
+        HarPolicy har = declared.har() != HarPolicy.DEFAULT ? declared.har() : config.har();
+        boolean offline = declared.offline() || config.offline();
+        List<X509Certificate> trust = new ArrayList<>(declared.upstreamTrust());
+        for (Path file : declared.upstreamTrustFiles()) {
+            trust.addAll(readPem(file, "an upstreamTrust file"));
+        }
+        for (Path file : config.upstreamTrust()) {
+            trust.addAll(readPem(file, "the configuration parameter " + Config.UPSTREAM_TRUST));
+        }
+        EngineKey key = new EngineKey(config.caDirectory(),
+                declared.bodyLimit() >= 0 ? declared.bodyLimit() : DEFAULT_BODY_LIMIT,
+                declared.upstreamInsecure(), trust, config.systemLookups() && !offline);
+        return new Settings(spec, mode, offline, har, config.requireOsProxy(),
+                declared.timeout().orElseGet(config::timeout), config.reportDirectory(), key);
+    }
+
+    private static List<X509Certificate> readPem(Path file, String source) {
+        try (InputStream in = Files.newInputStream(file)) {
+            List<X509Certificate> certificates = new ArrayList<>();
+            for (var certificate : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                certificates.add((X509Certificate) certificate);
+            }
+            if (certificates.isEmpty()) {
+                throw new ExtensionConfigurationException("The upstream trust file " + file.toAbsolutePath()
+                        + " (from " + source + ") holds no certificates; give a PEM file with one or more.");
+            }
+            return certificates;
+        } catch (IOException e) {
+            throw new ExtensionConfigurationException("apptap could not read the upstream trust file "
+                    + file.toAbsolutePath() + " (from " + source + "): " + e.getMessage() + ".", e);
+        } catch (CertificateException e) {
+            throw new ExtensionConfigurationException("The upstream trust file " + file.toAbsolutePath()
+                    + " (from " + source + ") is not a PEM certificate file: " + e.getMessage() + ".", e);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package dev.apptap.junit;
+
+import dev.apptap.proxy.ca.CertificateAuthority;
+import dev.apptap.proxy.ca.TrustExports;
+import dev.apptap.proxy.engine.ProxyEngine;
+import dev.apptap.proxy.flow.FlowStore;
+import dev.apptap.proxy.redirect.RedirectTarget;
+import dev.apptap.proxy.redirect.Redirector;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * The engine, its CA and trust files, and (once an OSPROXY test asks) the redirector: started once per
+ * {@link EngineKey} in the root store and closed by JUnit when the run ends.
+ */
+@SuppressWarnings("deprecation") // CloseableResource: JUnit 5.12 closes only those; 5.13+ also closes AutoCloseable
+final class SharedEngine implements ExtensionContext.Store.CloseableResource, AutoCloseable {
+
+    /** How many engines this JVM started: lets the extension's own tests prove "once per run". */
+    static final AtomicInteger STARTS = new AtomicInteger();
+
+    /** Kernel interception is machine-wide, so one engine at a time may own a redirector. */
+    private static final java.util.concurrent.atomic.AtomicReference<SharedEngine> REDIRECTING =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
+    private final CertificateAuthority ca;
+    private final TrustExports trust;
+    private final ProxyEngine engine;
+    private Redirector redirector;
+    private boolean closed;
+
+    private SharedEngine(CertificateAuthority ca, TrustExports trust, ProxyEngine engine) {
+        this.ca = ca;
+        this.trust = trust;
+        this.engine = engine;
+    }
+
+    static SharedEngine start(EngineKey key, OsProxyAvailability osProxy) {
+        CertificateAuthority ca = key.caDirectory()
+                .map(dir -> dir.equalsIgnoreCase(Config.EPHEMERAL) ? CertificateAuthority.ephemeral()
+                        : CertificateAuthority.loadOrCreate(Path.of(dir)))
+                .orElseGet(CertificateAuthority::userDefault);
+        TrustExports trust = TrustExports.write(ca);
+        ProxyEngine.Builder builder = ProxyEngine.builder()
+                .certificateAuthority(ca)
+                .flows(new FlowStore())
+                .bodyLimit(key.bodyLimit())
+                .upstreamInsecure(key.upstreamInsecure())
+                .upstreamTrust(key.upstreamTrust().toArray(new X509Certificate[0]))
+                .hostResolver(new LoopbackResolver(key.systemLookups()))
+                .caFilesForMessages(trust.caCertificate(), trust.caBundle());
+        if (osProxy.available()) {
+            builder.transparentListener(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        }
+        SharedEngine shared = new SharedEngine(ca, trust, builder.start());
+        STARTS.incrementAndGet();
+        return shared;
+    }
+
+    ProxyEngine engine() {
+        return engine;
+    }
+
+    FlowStore flows() {
+        return engine.flows();
+    }
+
+    TrustExports trust() {
+        return trust;
+    }
+
+    CertificateAuthority ca() {
+        return ca;
+    }
+
+    /** The redirector, started on first use; OSPROXY tests are serialized, but the first two may still race here. */
+    synchronized Redirector redirector(OsProxyAvailability osProxy) {
+        if (closed) {
+            throw new IllegalStateException("apptap's engine was already closed; the test run is over.");
+        }
+        if (redirector == null) {
+            List<InetSocketAddress> listeners = engine.transparentAddresses();
+            if (listeners.isEmpty() || osProxy.provider().isEmpty()) {
+                throw new IllegalStateException(osProxy.reason());
+            }
+            if (!REDIRECTING.compareAndSet(null, this)) {
+                throw new org.junit.jupiter.api.extension.ExtensionConfigurationException("Another apptap engine"
+                        + " already owns the redirector: OSPROXY tests in one run must share the CA, bodyLimit,"
+                        + " upstreamInsecure, upstream trust and offline settings, because one redirector serves one"
+                        + " engine; give them the same settings or run them in separate test runs.");
+            }
+            InetSocketAddress v4 = listeners.get(0);
+            RedirectTarget target = new RedirectTarget(v4, listeners.size() > 1 ? listeners.get(1) : v4,
+                    Optional.empty(), Set.of(ProcessHandle.current().pid()));
+            try {
+                redirector = osProxy.provider().get().start(target);
+            } catch (IOException e) {
+                REDIRECTING.set(null);
+                throw new UncheckedIOException("apptap could not start the " + osProxy.provider().get().name()
+                        + " redirector: " + e.getMessage(), e);
+            }
+        }
+        return redirector;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            if (redirector != null) {
+                redirector.close();
+                REDIRECTING.compareAndSet(this, null);
+            }
+        } finally {
+            engine.close();
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package dev.apptap.junit;
+
+import dev.apptap.proxy.flow.Flow;
+import dev.apptap.proxy.flow.FlowStore;
+import dev.apptap.proxy.flow.Flows;
+import dev.apptap.proxy.redirect.InterceptSpec;
+import dev.apptap.proxy.redirect.Redirector;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * One test's share of the shared engine: its flow window, its processes and its redirector spec, opened before the
+ * test and closed after it (by the extension, and by JUnit's store as a backstop).
+ */
+@SuppressWarnings("deprecation") // CloseableResource: JUnit 5.12 closes only those; 5.13+ also closes AutoCloseable
+final class TestScope implements ExtensionContext.Store.CloseableResource, AutoCloseable {
+
+    /** The trackers of every running test, so a test sees no flows of processes another test started. */
+    private static final Set<ProcessTracker> RUNNING = ConcurrentHashMap.newKeySet();
+
+    private final Settings settings;
+    private final ModeChoice mode;
+    private final SharedEngine shared;
+    private final ProcessTracker tracker;
+    private final Flows flows;
+    private final Apps apps;
+    private final InterceptRuntime runtime;
+    private final FlowStore.Registration classifier;
+    private final Optional<Redirector> redirector;
+    private final List<AutoCloseable> attachments = new ArrayList<>();
+    private boolean closed;
+
+    private TestScope(Settings settings, ModeChoice mode, SharedEngine shared, ProcessTracker tracker, Flows flows,
+                      Apps apps, InterceptRuntime runtime, FlowStore.Registration classifier,
+                      Optional<Redirector> redirector) {
+        this.settings = settings;
+        this.mode = mode;
+        this.shared = shared;
+        this.tracker = tracker;
+        this.flows = flows;
+        this.apps = apps;
+        this.runtime = runtime;
+        this.classifier = classifier;
+        this.redirector = redirector;
+    }
+
+    static TestScope open(Settings settings, ModeChoice mode, SharedEngine shared, OsProxyAvailability osProxy) {
+        ProcessTracker tracker = new ProcessTracker();
+        Flows since = shared.flows().since(shared.flows().mark());
+        Flows flows = mode.mode() == InterceptMode.LAUNCH
+                ? since.filter("from processes this test started", f -> tracker.owns(f.process().pid()))
+                : since.filter("not from processes other tests started", f -> tracker.owns(f.process().pid())
+                        || RUNNING.stream().noneMatch(other -> other != tracker && other.owns(f.process().pid())));
+        // Decides ownership while each process still lives: a filter evaluated later may find it gone.
+        FlowStore.Registration classifier = since.addListener(f -> tracker.owns(f.process().pid()));
+        Map<String, String> environment = ChildEnvironment.build(System.getenv(), mode.mode(),
+                shared.engine().explicitAddress(), shared.trust());
+        Apps apps = new Apps(environment, settings.timeout(), tracker, temporaryDirectory());
+        Optional<Redirector> redirector = Optional.empty();
+        if (mode.mode() == InterceptMode.OSPROXY) {
+            Redirector r = shared.redirector(osProxy);
+            r.intercept(settings.spec());
+            redirector = Optional.of(r);
+        }
+        InterceptRuntime runtime = new InterceptRuntime(mode.mode(), mode.reason(), shared.trust().caCertificate(),
+                shared.trust().caBundle(), shared.trust().trustStore(), environment,
+                shared.engine().explicitAddress(), redirector.map(Redirector::describe), settings.timeout());
+        RUNNING.add(tracker);
+        return new TestScope(settings, mode, shared, tracker, flows, apps, runtime, classifier, redirector);
+    }
+
+    Settings settings() {
+        return settings;
+    }
+
+    ModeChoice mode() {
+        return mode;
+    }
+
+    SharedEngine shared() {
+        return shared;
+    }
+
+    ProcessTracker tracker() {
+        return tracker;
+    }
+
+    Flows flows() {
+        return flows;
+    }
+
+    List<Flow> flowList() {
+        return flows.flows();
+    }
+
+    Apps apps() {
+        return apps;
+    }
+
+    InterceptRuntime runtime() {
+        return runtime;
+    }
+
+    /** Ties a per-test fixture (such as stubs) to this scope: it is closed when the test ends. */
+    synchronized <T extends AutoCloseable> T attach(T fixture) {
+        attachments.add(fixture);
+        return fixture;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            apps.endAll();
+            redirector.ifPresent(r -> r.intercept(InterceptSpec.NOTHING));
+            for (AutoCloseable attachment : attachments) {
+                try {
+                    attachment.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException("apptap could not close " + attachment + ": " + e.getMessage(), e);
+                }
+            }
+        } finally {
+            classifier.close();
+            RUNNING.remove(tracker);
+        }
+    }
+
+    private static Path temporaryDirectory() {
+        try {
+            return Files.createTempDirectory("apptap-apps-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("apptap could not create a directory for apps' output: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package dev.apptap.junit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.apptap.proxy.flow.Flows;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.platform.testkit.engine.EngineExecutionResults;
+
+class LifecycleTest {
+
+    static final List<InetSocketAddress> PROXIES = new CopyOnWriteArrayList<>();
+
+    @Test
+    void startsOneEngineForTwoTestClassesAndClosesItWhenTheRunEnds() throws Exception {
+        PROXIES.clear();
+        int before = SharedEngine.STARTS.get();
+
+        EngineExecutionResults results = new Kit().run(First.class, Second.class);
+
+        results.testEvents().assertStatistics(s -> s.started(3).succeeded(3));
+        assertThat(SharedEngine.STARTS.get() - before).as("engines started").isEqualTo(1);
+        assertThat(PROXIES).hasSize(3).containsOnly(PROXIES.get(0));
+        assertThat(Kit.entries(results, "apptap.mode")).containsOnly("LAUNCH").hasSize(3);
+        assertThat(refusesConnections(PROXIES.get(0))).as("the proxy is closed after the run").isTrue();
+    }
+
+    @Test
+    void aClassAnnotationCoversNestedClasses() throws Exception {
+        EngineExecutionResults results = new Kit().run(Outer.class);
+
+        results.testEvents().assertStatistics(s -> s.started(1).succeeded(1));
+    }
+
+    private static boolean refusesConnections(InetSocketAddress address) {
+        try (Socket socket = new Socket()) {
+            socket.connect(address, 1000);
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    @InterceptApps(mode = InterceptMode.LAUNCH)
+    static class First {
+        @Test
+        void one(InterceptRuntime runtime, Apps apps, Flows flows) {
+            PROXIES.add(runtime.proxyAddress());
+            assertThat(apps.run("curl", "-sS", LocalOrigin.get().https("/first")).exitCode()).isZero();
+            assertThat(Scenarios.paths(flows, 1)).containsExactly("/first");
+        }
+
+        @Test
+        void two(InterceptRuntime runtime) {
+            PROXIES.add(runtime.proxyAddress());
+        }
+    }
+
+    @InterceptApps(mode = InterceptMode.LAUNCH)
+    static class Second {
+        @Test
+        void three(InterceptRuntime runtime) {
+            PROXIES.add(runtime.proxyAddress());
+        }
+    }
+
+    @InterceptApps(mode = InterceptMode.LAUNCH)
+    static class Outer {
+        @Nested
+        class Inner {
+            @Test
+            void seesItsFlows(Apps apps, Flows flows) {
+                assertThat(apps.run("curl", "-sS", LocalOrigin.get().http("/nested")).stdout())
+                        .isEqualTo("you asked for /nested");
+                assertThat(Scenarios.paths(flows, 1)).containsExactly("/nested");
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package dev.apptap.samples;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import dev.apptap.proxy.ca.CertificateAuthority;
+import dev.apptap.proxy.ca.LeafCertificate;
+import dev.apptap.proxy.ca.LeafCertificates;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+
+/**
+ * The API the apps under test call, on loopback: {@code https://api.example.test:<port>}. apptap resolves
+ * {@code *.test} names to loopback itself, so nothing is looked up on the network. Its CA is written to
+ * {@code target/local-api-ca.pem}, which {@code junit-platform.properties} tells apptap to trust.
+ */
+final class LocalApi {
+
+    private static LocalApi instance;
+
+    private final HttpsServer server;
+
+    private LocalApi() throws Exception {
+        CertificateAuthority ca = CertificateAuthority.ephemeral();
+        Path caFile = Path.of("target", "local-api-ca.pem");
+        Files.createDirectories(caFile.getParent());
+        Files.writeString(caFile, ca.certificatePem());
+        server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.setHttpsConfigurator(new HttpsConfigurator(tls(ca)));
+        server.createContext("/v1/items", exchange -> respond(exchange, 200, "[{\"id\":7,\"name\":\"lamp\"}]"));
+        server.createContext("/v1/login", exchange -> {
+            String form = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            respond(exchange, form.contains("user=ann") ? 200 : 401, "{\"token\":\"t-123\"}");
+        });
+        server.start();
+    }
+
+    static synchronized LocalApi start() {
+        if (instance == null) {
+            try {
+                instance = new LocalApi();
+            } catch (Exception e) {
+                throw new IllegalStateException("The local API could not start: " + e, e);
+            }
+        }
+        return instance;
+    }
+
+    String url(String path) {
+        return "https://api.example.test:" + server.getAddress().getPort() + path;
+    }
+
+    private static void respond(HttpExchange exchange, int status, String json) throws IOException {
+        try (exchange) {
+            byte[] body = json.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(status, body.length);
+            exchange.getResponseBody().write(body);
+        }
+    }
+
+    private static SSLContext tls(CertificateAuthority ca) throws Exception {
+        LeafCertificate leaf = new LeafCertificates(ca, Runnable::run).forHost("api.example.test").join();
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        keys.load(null, null);
+        keys.setKeyEntry("api", leaf.key(), new char[0], leaf.chain().toArray(new Certificate[0]));
+        KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        factory.init(keys, new char[0]);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(factory.getKeyManagers(), null, null);
+        return context;
+    }
+}
