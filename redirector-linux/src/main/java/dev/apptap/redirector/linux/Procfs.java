@@ -1,0 +1,65 @@
+package dev.apptap.redirector.linux;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** A one-pass snapshot of the running processes: pid, parent, executable file name, comm. */
+final class Procfs {
+
+    record Proc(long pid, long ppid, String executableName, String comm) {
+    }
+
+    private Procfs() {
+    }
+
+    static Map<Long, Proc> snapshot() {
+        Map<Long, Proc> procs = new HashMap<>();
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(Path.of("/proc"))) {
+            for (Path dir : dirs) {
+                String name = dir.getFileName().toString();
+                if (name.isEmpty() || !Character.isDigit(name.charAt(0))) {
+                    continue;
+                }
+                read(Long.parseLong(name), dir).ifPresent(p -> procs.put(p.pid(), p));
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("apptap could not list /proc to find the processes an intercept spec"
+                    + " names: " + e.getMessage(), e);
+        }
+        return procs;
+    }
+
+    private static Optional<Proc> read(long pid, Path dir) {
+        try {
+            String stat = Files.readString(dir.resolve("stat"), StandardCharsets.UTF_8);
+            // pid (comm) state ppid ...: comm may contain spaces and parentheses, so cut at the last ')'
+            int close = stat.lastIndexOf(')');
+            int open = stat.indexOf('(');
+            if (open < 0 || close < open) {
+                return Optional.empty();
+            }
+            String comm = stat.substring(open + 1, close);
+            String[] rest = stat.substring(close + 2).split(" ");
+            long ppid = Long.parseLong(rest[1]);
+            String executable = "";
+            try {
+                Path exe = Files.readSymbolicLink(dir.resolve("exe"));
+                executable = exe.getFileName() == null ? "" : exe.getFileName().toString();
+                if (executable.endsWith(" (deleted)")) {
+                    executable = executable.substring(0, executable.length() - " (deleted)".length());
+                }
+            } catch (IOException | UnsupportedOperationException kernelThreadOrGone) {
+                // kernel threads have no executable; a process may have exited since the listing
+            }
+            return Optional.of(new Proc(pid, ppid, executable, comm));
+        } catch (IOException | RuntimeException gone) {
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package dev.apptap.redirector.linux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.apptap.proxy.flow.FlowStore;
+import dev.apptap.proxy.flow.HttpFlow;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * No interception outlives its owner: a JVM with the redirector active is killed with SIGKILL, and afterwards no
+ * apptap program is attached or loaded, and curl connects directly.
+ */
+class KillNineTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aKilledJvmLeavesNothingAttached() throws Exception {
+        RootOnly.assumeRoot();
+        Path cgroup = CgroupRoot.find().orElseThrow();
+        try (Harness h = new Harness(dir)) {
+            String java = ProcessHandle.current().info().command().orElse("java");
+            String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+            Process holder = new ProcessBuilder(java, "-cp", classpath, RedirectorHoldingMain.class.getName(),
+                    Integer.toString(h.listenerPort), Integer.toString(h.listenerPort),
+                    Long.toString(ProcessHandle.current().pid()))
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            try {
+                BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+                assertThat(out.readLine()).isEqualTo("READY");
+                if (BPFTOOL != null) {
+                    assertThat(attachedPrograms(cgroup)).contains("apptap_connect4");
+                }
+
+                FlowStore.Mark before = h.engine.flows().mark();
+                Harness.Run intercepted = h.run(List.of("curl", "-sS", "--max-time", "20", h.http4Url("/while-alive")));
+                assertThat(intercepted.out()).as("%s", intercepted).contains("origin says hi to /while-alive");
+                h.engine.flows().since(before).awaitFirst(HttpFlow.class,
+                        f -> f.request().path().equals("/while-alive"), Duration.ofSeconds(15));
+            } finally {
+                holder.destroyForcibly(); // SIGKILL
+                assertThat(holder.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            }
+
+            if (BPFTOOL != null) {
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                    assertThat(attachedPrograms(cgroup)).doesNotContain("apptap_");
+                    assertThat(loadedPrograms()).doesNotContain("apptap_");
+                });
+            }
+            FlowStore.Mark after = h.engine.flows().mark();
+            Harness.Run direct = h.run(List.of("curl", "-sS", "--max-time", "20", h.http4Url("/after-kill")));
+            assertThat(direct.out()).as("%s", direct).contains("origin says hi to /after-kill");
+            Thread.sleep(300);
+            // Only curl's own flows: the engine's listener is on loopback, and a JVM killed mid-connection leaves
+            // other programs' already-redirected connections to finish here.
+            assertThat(h.engine.flows().since(after).fromPids(Set.of(direct.pid())).flows()).isEmpty();
+            assertThat(h.hits("/after-kill")).isEqualTo(1);
+        }
+    }
+
+    /** {@code bpftool cgroup show <root>}: the programs attached to the cgroup-v2 root, by name. */
+    private static String attachedPrograms(Path cgroup) throws Exception {
+        return bpftool(List.of("cgroup", "show", cgroup.toString()));
+    }
+
+    private static String loadedPrograms() throws Exception {
+        return bpftool(List.of("prog", "show"));
+    }
+
+    /** bpftool lists what is attached; without it (it is not a runtime dependency) only the curl check runs. */
+    private static final Path BPFTOOL = List.of(Path.of("/usr/sbin/bpftool"), Path.of("/usr/bin/bpftool"), Path.of("/sbin/bpftool"))
+            .stream().filter(Files::isExecutable).findFirst().orElse(null);
+
+    private static String bpftool(List<String> args) throws Exception {
+        List<String> command = new java.util.ArrayList<>();
+        command.add(BPFTOOL.toString());
+        command.addAll(args);
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(10, TimeUnit.SECONDS);
+        return text;
+    }
+}

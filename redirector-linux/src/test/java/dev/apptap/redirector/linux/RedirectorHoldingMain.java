@@ -1,0 +1,29 @@
+package dev.apptap.redirector.linux;
+
+import dev.apptap.proxy.redirect.InterceptSpec;
+import dev.apptap.proxy.redirect.RedirectTarget;
+import dev.apptap.proxy.redirect.Redirector;
+import java.net.InetSocketAddress;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A JVM that starts the redirector (spec {@code curl}) towards another JVM's engine listeners, prints READY and
+ * waits to be killed. {@link KillNineTest} kills it with SIGKILL and checks nothing stays attached.
+ */
+public final class RedirectorHoldingMain {
+
+    public static void main(String[] args) throws Exception {
+        int port4 = Integer.parseInt(args[0]);
+        int port6 = Integer.parseInt(args[1]);
+        long parent = Long.parseLong(args[2]);
+        RedirectTarget target = new RedirectTarget(new InetSocketAddress("127.0.0.1", port4),
+                new InetSocketAddress("::1", port6), Optional.empty(),
+                Set.of(ProcessHandle.current().pid(), parent));
+        Redirector redirector = new LinuxRedirectorProvider().start(target);
+        redirector.intercept(InterceptSpec.parse("curl"));
+        System.out.println("READY");
+        System.out.flush();
+        Thread.sleep(Long.MAX_VALUE);
+    }
+}
