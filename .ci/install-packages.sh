@@ -32,6 +32,10 @@ for pkg in "${!PROVIDES[@]}"; do
     missing+=("$pkg")
   fi
 done
+# python3-websockets provides no command; the WebSocket tests run Debian's /usr/bin/python3 with it.
+if ! /usr/bin/python3 -c 'import websockets' >/dev/null 2>&1; then
+  missing+=(python3-websockets)
+fi
 # ca-certificates provides no command; its bundle file is what TLS clients need.
 if [[ ! -s /etc/ssl/certs/ca-certificates.crt ]]; then
   missing+=(ca-certificates)

@@ -57,6 +57,8 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
     private boolean closed;
     private boolean upgraded;
     private PendingDecision pendingDecision;
+    private WebSocketObserver fromAppObserver;
+    private WebSocketObserver fromServerObserver;
     private io.netty.util.concurrent.ScheduledFuture<?> responseTimer;
 
     /**
@@ -439,19 +441,41 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
         });
     }
 
-    /** After a 101 response both sides speak another protocol: relay it byte for byte. */
+    /** After a 101 response both sides speak another protocol: relay it byte for byte (and watch WebSockets). */
     void switchToRawRelay() {
         upgraded = true;
+        HttpExchange upgradedExchange = exchange;
+        if (upgradedExchange != null && upgradedExchange.isWebSocket()) {
+            int limit = connection.runtime.settings().bodyLimit();
+            fromAppObserver = new WebSocketObserver(dev.apptap.proxy.flow.WebSocketMessage.Direction.FROM_APP, limit,
+                    upgradedExchange::webSocketMessage);
+            fromServerObserver = new WebSocketObserver(dev.apptap.proxy.flow.WebSocketMessage.Direction.FROM_SERVER,
+                    limit, upgradedExchange::webSocketMessage);
+            String extensions = upgradedExchange.agreedWebSocketExtensions();
+            if (extensions.contains("permessage-deflate")) {
+                fromAppObserver.permessageDeflate(extensions.contains("client_no_context_takeover"));
+                fromServerObserver.permessageDeflate(extensions.contains("server_no_context_takeover"));
+            }
+        }
         if (ctx.pipeline().get(HttpServerCodec.class) != null) {
             ctx.pipeline().remove(HttpServerCodec.class);
         }
         ctx.read();
     }
 
+    void observeFromServer(ByteBuf bytes) {
+        if (fromServerObserver != null) {
+            fromServerObserver.observe(bytes);
+        }
+    }
+
     private void relayUpgraded(ByteBuf bytes) {
         if (upstream == null || !upstream.isActive()) {
             bytes.release();
             return;
+        }
+        if (fromAppObserver != null) {
+            fromAppObserver.observe(bytes);
         }
         upstream.writeAndFlush(bytes).addListener((ChannelFutureListener) written -> {
             if (written.isSuccess()) {
@@ -468,6 +492,9 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
         }
         upstream = null;
         if (upgraded) {
+            if (exchange != null) {
+                exchange.upgradedConnectionClosed();
+            }
             TcpRelay.closeOnFlush(ctx.channel());
             return;
         }
@@ -523,6 +550,9 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closed = true;
+        if (upgraded && exchange != null) {
+            exchange.upgradedConnectionClosed();
+        }
         if (exchange != null && !exchange.isComplete()) {
             exchange.fail(new FlowError(FlowError.Kind.CLIENT_DISCONNECTED, connection.process.describe()
                     + " closed its connection before " + (exchange.requestComplete()

@@ -35,10 +35,11 @@ final class Http1ServerSide extends ChannelInboundHandlerAdapter {
         ChannelHandlerContext app = relay.appContext();
         if (msg instanceof ByteBuf raw) {
             // after a 101 the client codec passes the new protocol's bytes through
+            relay.observeFromServer(raw);
             app.writeAndFlush(raw).addListener(readMoreWhenWritten(ctx));
             return;
         }
-        if (exchange == null || exchange.isComplete() && !interim) {
+        if (exchange == null || exchange.isComplete() && !interim || exchange.isUpgraded()) {
             ReferenceCountUtil.release(msg);
             ctx.read();
             return;
@@ -74,7 +75,11 @@ final class Http1ServerSide extends ChannelInboundHandlerAdapter {
             }
             exchange.responseContent(content.content());
             if (last) {
-                exchange.responseEnd(((LastHttpContent) content).trailingHeaders());
+                if (upgrading) {
+                    exchange.upgradeAccepted();
+                } else {
+                    exchange.responseEnd(((LastHttpContent) content).trailingHeaders());
+                }
                 ChannelFuture written = app.writeAndFlush(msg);
                 if (upgrading) {
                     written.addListener((ChannelFutureListener) done -> {

@@ -47,6 +47,8 @@ final class HttpExchange {
     private long lastPublishNanos;
     private final io.netty.util.concurrent.EventExecutor loop;
     private boolean catchUpScheduled;
+    private boolean upgraded;
+    private final List<dev.apptap.proxy.flow.WebSocketMessage> webSocket = new ArrayList<>();
 
     HttpExchange(ConnectionContext connection) {
         this(connection, null);
@@ -129,6 +131,29 @@ final class HttpExchange {
         publish();
     }
 
+    /**
+     * The 101 response went to the app: the head is complete, but the flow stays open for the WebSocket
+     * messages until {@link #upgradedConnectionClosed()}.
+     */
+    void upgradeAccepted() {
+        upgraded = true;
+        responseComplete = elapsed();
+        publish();
+    }
+
+    void webSocketMessage(WebSocketObserver.Partial message) {
+        webSocket.add(new dev.apptap.proxy.flow.WebSocketMessage(message.direction(), message.type(), message.payload(),
+                message.size(), message.closeCode(), elapsed()));
+        publish();
+    }
+
+    void upgradedConnectionClosed() {
+        if (!complete) {
+            complete = true;
+            publish();
+        }
+    }
+
     /** Ends the exchange with {@code failure}; the first failure wins, later ones change nothing. */
     void fail(FlowError failure) {
         if (complete) {
@@ -142,6 +167,20 @@ final class HttpExchange {
     /** Who answers this exchange (a stub, a route, apptap offline); published with the next snapshot. */
     void handledBy(HttpFlow.Handling by) {
         this.handling = by;
+    }
+
+    /** The Sec-WebSocket-Extensions the server agreed to, lower-cased, or an empty string. */
+    String agreedWebSocketExtensions() {
+        return String.join(",", responseHeaders.all("sec-websocket-extensions")).toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** Whether the request asked to upgrade to WebSocket. */
+    boolean isWebSocket() {
+        return requestHeaders.first("upgrade").map(v -> v.equalsIgnoreCase("websocket")).orElse(false);
+    }
+
+    boolean isUpgraded() {
+        return upgraded;
     }
 
     boolean isComplete() {
@@ -182,7 +221,7 @@ final class HttpExchange {
                 Optional.ofNullable(responseHead), Optional.ofNullable(responseComplete));
         connection.runtime.settings().flows().publish(new HttpFlow(id, startedAt, connection.process,
                 connection.client, connection.server(), connection.tlsInfo(), request, response, timings,
-                Optional.ofNullable(error), complete, handling));
+                Optional.ofNullable(error), complete, handling, webSocket));
     }
 
     /** Header fields in order; HTTP/2 pseudo-headers ({@code :path}) are left out, the flow has them as fields. */

@@ -35,10 +35,21 @@ import java.util.Optional;
  * @param error       why the exchange failed, if it did
  * @param complete    whether the exchange has ended
  * @param handling    who answered: the upstream, a stub, a route, or apptap in offline mode
+ * @param webSocket   the WebSocket messages after a {@code 101 Switching Protocols}, in the order they passed;
+ *                    the flow stays incomplete until the WebSocket closes
  */
 public record HttpFlow(long id, Instant startedAt, ProcessInfo process, Endpoint client, Endpoint server,
                        Optional<TlsInfo> tls, HttpRequest request, Optional<HttpResponse> response,
-                       Timings timings, Optional<FlowError> error, boolean complete, Handling handling) implements Flow {
+                       Timings timings, Optional<FlowError> error, boolean complete, Handling handling,
+                       java.util.List<WebSocketMessage> webSocket) implements Flow {
+
+    /** A flow without WebSocket messages. */
+    public HttpFlow(long id, Instant startedAt, ProcessInfo process, Endpoint client, Endpoint server,
+                    Optional<TlsInfo> tls, HttpRequest request, Optional<HttpResponse> response,
+                    Timings timings, Optional<FlowError> error, boolean complete, Handling handling) {
+        this(id, startedAt, process, client, server, tls, request, response, timings, error, complete, handling,
+                java.util.List.of());
+    }
 
     /** A flow the upstream answered. */
     public HttpFlow(long id, Instant startedAt, ProcessInfo process, Endpoint client, Endpoint server,
@@ -58,6 +69,7 @@ public record HttpFlow(long id, Instant startedAt, ProcessInfo process, Endpoint
         Objects.requireNonNull(timings, "timings");
         Objects.requireNonNull(error, "error");
         Objects.requireNonNull(handling, "handling");
+        webSocket = java.util.List.copyOf(webSocket);
     }
 
     /** The first snapshot of an exchange: the request arrived, nothing else happened yet. */
@@ -70,23 +82,23 @@ public record HttpFlow(long id, Instant startedAt, ProcessInfo process, Endpoint
     /** This snapshot with another request (its body grew, say). */
     public HttpFlow withRequest(HttpRequest newRequest) {
         return new HttpFlow(id, startedAt, process, client, server, tls, newRequest, response, timings, error,
-                complete, handling);
+                complete, handling, webSocket);
     }
 
     /** This snapshot with a response (its head arrived, or its body grew). */
     public HttpFlow withResponse(HttpResponse newResponse) {
         return new HttpFlow(id, startedAt, process, client, server, tls, request, Optional.of(newResponse), timings,
-                error, complete, handling);
+                error, complete, handling, webSocket);
     }
 
     public HttpFlow withTimings(Timings newTimings) {
         return new HttpFlow(id, startedAt, process, client, server, tls, request, response, newTimings, error,
-                complete, handling);
+                complete, handling, webSocket);
     }
 
     public HttpFlow withTls(TlsInfo newTls) {
         return new HttpFlow(id, startedAt, process, client, server, Optional.of(newTls), request, response, timings,
-                error, complete, handling);
+                error, complete, handling, webSocket);
     }
 
     /**
@@ -95,18 +107,18 @@ public record HttpFlow(long id, Instant startedAt, ProcessInfo process, Endpoint
      */
     public HttpFlow withError(FlowError newError) {
         return new HttpFlow(id, startedAt, process, client, server, tls, request, response, timings,
-                Optional.of(newError), complete, handling);
+                Optional.of(newError), complete, handling, webSocket);
     }
 
     /** This snapshot, marked complete: the last one the engine publishes for the exchange. */
     public HttpFlow completed() {
-        return new HttpFlow(id, startedAt, process, client, server, tls, request, response, timings, error, true, handling);
+        return new HttpFlow(id, startedAt, process, client, server, tls, request, response, timings, error, true, handling, webSocket);
     }
 
     /** This snapshot, marked as answered by {@code newHandling}. */
     public HttpFlow withHandling(Handling newHandling) {
         return new HttpFlow(id, startedAt, process, client, server, tls, request, response, timings, error, complete,
-                newHandling);
+                newHandling, webSocket);
     }
 
     /** Whether a stub answered (not the upstream, not a route). */
