@@ -268,6 +268,18 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** Netty passes RST_STREAM as a user event: resets are not flow-controlled and must not wait for a read. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+        if (event instanceof Http2ResetFrame reset) {
+            failAndReset(null, new FlowError(FlowError.Kind.CLIENT_DISCONNECTED, connection.process.describe()
+                    + " reset the HTTP/2 stream for " + describeRequest() + " (" + Http2Error.valueOf(reset.errorCode())
+                    + ")."), reset.errorCode());
+            return;
+        }
+        super.userEventTriggered(ctx, event);
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         releaseAwaiting();
@@ -352,6 +364,17 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
                     upstreamCtx.read();
                 }
             });
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext upstreamCtx, Object event) throws Exception {
+            if (event instanceof Http2ResetFrame reset && exchange != null) {
+                FlowError error = new FlowError(FlowError.Kind.UPSTREAM_PROTOCOL, "The server for " + describeRequest()
+                        + " reset the HTTP/2 stream (" + Http2Error.valueOf(reset.errorCode()) + ").");
+                failAndReset(ctx.channel(), error, reset.errorCode());
+                return;
+            }
+            super.userEventTriggered(upstreamCtx, event);
         }
 
         @Override
