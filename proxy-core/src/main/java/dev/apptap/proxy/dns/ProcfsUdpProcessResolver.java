@@ -3,18 +3,14 @@ package dev.apptap.proxy.dns;
 import dev.apptap.proxy.flow.ProcessInfo;
 import dev.apptap.proxy.origin.ProcessResolver;
 import dev.apptap.proxy.origin.ProcfsProcessResolver;
+import dev.apptap.proxy.origin.SocketOwners;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryIteratorException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -27,8 +23,7 @@ import java.util.Locale;
 final class ProcfsUdpProcessResolver implements ProcessResolver {
 
     private final Path proc;
-    /** The last owner found: a test's DNS queries come from a handful of processes, usually the same one. */
-    private volatile long lastOwner = -1;
+    private final SocketOwners owners;
 
     ProcfsUdpProcessResolver() {
         this(Path.of("/proc"));
@@ -36,6 +31,7 @@ final class ProcfsUdpProcessResolver implements ProcessResolver {
 
     ProcfsUdpProcessResolver(Path proc) {
         this.proc = proc;
+        this.owners = new SocketOwners(proc);
     }
 
     /** Procfs on Linux; elsewhere every process is {@link ProcessInfo#UNKNOWN}. */
@@ -49,18 +45,8 @@ final class ProcfsUdpProcessResolver implements ProcessResolver {
         if (inode <= 0) {
             return ProcessInfo.UNKNOWN;
         }
-        String wanted = "socket:[" + inode + "]";
-        long last = lastOwner;
-        if (last > 0 && holds(last, wanted)) {
-            return ProcfsProcessResolver.ofPid(last);
-        }
-        for (long pid : pidsNewestFirst()) {
-            if (pid != last && holds(pid, wanted)) {
-                lastOwner = pid;
-                return ProcfsProcessResolver.ofPid(pid);
-            }
-        }
-        return ProcessInfo.UNKNOWN;
+        long pid = owners.ownerOf(inode);
+        return pid < 0 ? ProcessInfo.UNKNOWN : ProcfsProcessResolver.ofPid(pid);
     }
 
     long findInode(InetSocketAddress app) {
@@ -117,37 +103,4 @@ final class ProcfsUdpProcessResolver implements ProcessResolver {
         return text.toString();
     }
 
-    private List<Long> pidsNewestFirst() {
-        List<Long> pids = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(proc)) {
-            for (Path entry : entries) {
-                String name = entry.getFileName().toString();
-                if (!name.isEmpty() && name.length() <= 10 && name.chars().allMatch(c -> c >= '0' && c <= '9')) {
-                    pids.add(Long.parseLong(name));
-                }
-            }
-        } catch (IOException | DirectoryIteratorException unreadable) {
-            return List.of();
-        }
-        // Apps a test just started carry high pids.
-        pids.sort(Comparator.reverseOrder());
-        return pids;
-    }
-
-    private boolean holds(long pid, String wanted) {
-        try (DirectoryStream<Path> fds = Files.newDirectoryStream(proc.resolve(pid + "/fd"))) {
-            for (Path fd : fds) {
-                try {
-                    if (wanted.equals(Files.readSymbolicLink(fd).toString())) {
-                        return true;
-                    }
-                } catch (IOException closedMeanwhile) {
-                    // The fd closed between listing and reading; the next one may still match.
-                }
-            }
-        } catch (IOException | DirectoryIteratorException | SecurityException exitedOrForbidden) {
-            return false;
-        }
-        return false;
-    }
 }
