@@ -250,11 +250,7 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
             }
             responseFinished(ctx.writeAndFlush(response));
         };
-        if (stub.delay().isZero()) {
-            answer.run();
-        } else {
-            ctx.executor().schedule(answer, stub.delay().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-        }
+        RuleActions.afterDelay(ctx.executor(), stub, answer);
     }
 
     /** A request held back until its body is in, because a rule matches on the body. */

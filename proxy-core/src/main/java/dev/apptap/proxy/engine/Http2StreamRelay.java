@@ -182,11 +182,7 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
             }
             ctx.flush();
         };
-        if (stub.delay().isZero()) {
-            send.run();
-        } else {
-            ctx.executor().schedule(send, stub.delay().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-        }
+        RuleActions.afterDelay(ctx.executor(), stub, send);
     }
 
     private void releaseHeld() {

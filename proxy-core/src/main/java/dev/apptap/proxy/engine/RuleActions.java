@@ -58,6 +58,15 @@ final class RuleActions {
                 UpstreamTarget.only(forward.tls() ? "http/1.1" : ""), forward.trustedCertificates(), forward.isInsecure());
     }
 
+    /** Runs {@code answer} on {@code loop} once the stub's delay has passed (at once when it has none). */
+    static void afterDelay(io.netty.util.concurrent.EventExecutor loop, Respond stub, Runnable answer) {
+        if (stub.delay().isZero()) {
+            answer.run();
+        } else {
+            loop.schedule(answer, stub.delay().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+    }
+
     static HttpFlow.Handling handling(HttpFlow.Handling.Kind kind, Rule rule) {
         return new HttpFlow.Handling(kind, rule == null ? "" : rule.describe());
     }
