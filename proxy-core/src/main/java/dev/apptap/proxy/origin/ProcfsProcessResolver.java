@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Finds the Linux process behind the app's end of a local connection by reading {@code /proc}: the socket's
@@ -27,6 +28,20 @@ public final class ProcfsProcessResolver implements ProcessResolver {
 
     private final Path proc;
     private final SocketOwners owners;
+    /**
+     * Descriptions of recent owners. A pid is reused only by a new process (another start time), and exec
+     * changes the executable, so both are checked before a cached description is trusted.
+     */
+    private final Map<Long, Described> described = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(64, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<Long, Described> eldest) {
+                    return size() > 256;
+                }
+            });
+
+    private record Described(String startTime, String executable, ProcessInfo info) {
+    }
 
     public ProcfsProcessResolver() {
         this(Path.of("/proc"));
@@ -39,12 +54,17 @@ public final class ProcfsProcessResolver implements ProcessResolver {
 
     @Override
     public ProcessInfo resolve(InetSocketAddress app, InetSocketAddress peer) {
-        long inode = ProcNetTcp.findInode(proc, app, peer);
+        // One exact netlink lookup when the app's socket still names apptap's listener as its peer (eBPF
+        // redirects, explicit proxy); /proc/net/tcp, which also finds nft-redirected sockets, otherwise.
+        long inode = SockDiag.inode(app, peer);
+        if (inode <= 0) {
+            inode = ProcNetTcp.findInode(proc, app, peer);
+        }
         if (inode <= 0) {
             return ProcessInfo.UNKNOWN;
         }
         long pid = findOwner(inode);
-        return pid < 0 ? ProcessInfo.UNKNOWN : ofPid(proc, pid);
+        return pid < 0 ? ProcessInfo.UNKNOWN : describe(pid);
     }
 
     /**
@@ -116,6 +136,39 @@ public final class ProcfsProcessResolver implements ProcessResolver {
             arguments.add(new String(raw, start, raw.length - start, StandardCharsets.UTF_8));
         }
         return arguments;
+    }
+
+    /** {@link #ofPid}, remembered while the process stays the same. */
+    ProcessInfo describe(long pid) {
+        Path dir = proc.resolve(Long.toString(pid));
+        String startTime = startTime(dir);
+        String executable;
+        try {
+            executable = Files.readSymbolicLink(dir.resolve("exe")).toString();
+        } catch (IOException | UnsupportedOperationException | SecurityException unreadable) {
+            executable = "";
+        }
+        Described known = described.get(pid);
+        if (known != null && !startTime.isEmpty() && known.startTime.equals(startTime)
+                && known.executable.equals(executable)) {
+            return known.info;
+        }
+        ProcessInfo info = ofPid(proc, pid);
+        if (!startTime.isEmpty() && info.isKnown() && info.pid() == pid) {
+            described.put(pid, new Described(startTime, executable, info));
+        }
+        return info;
+    }
+
+    /** Field 22 of {@code /proc/<pid>/stat}, after the command name (which may hold spaces and parentheses). */
+    private static String startTime(Path dir) {
+        try {
+            String stat = Files.readString(dir.resolve("stat"), StandardCharsets.UTF_8);
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return fields.length > 19 ? fields[19] : "";
+        } catch (IOException | RuntimeException gone) {
+            return "";
+        }
     }
 
     long findOwner(long inode) {

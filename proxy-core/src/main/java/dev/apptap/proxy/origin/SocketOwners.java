@@ -85,19 +85,25 @@ public final class SocketOwners {
         return pids;
     }
 
+    /** Highest descriptors first: a socket just opened usually got the highest free number. */
     private boolean holds(long pid, String wanted) {
+        List<Path> descriptors = new ArrayList<>();
         try (DirectoryStream<Path> fds = Files.newDirectoryStream(proc.resolve(pid + "/fd"))) {
             for (Path fd : fds) {
-                try {
-                    if (wanted.equals(Files.readSymbolicLink(fd).toString())) {
-                        return true;
-                    }
-                } catch (IOException closedMeanwhile) {
-                    // The fd was closed between listing and reading; the next one may still match.
-                }
+                descriptors.add(fd);
             }
         } catch (IOException | DirectoryIteratorException | SecurityException exitedOrForbidden) {
             return false;
+        }
+        descriptors.sort(Comparator.comparingLong((Path fd) -> parsePid(fd.getFileName().toString())).reversed());
+        for (Path fd : descriptors) {
+            try {
+                if (wanted.equals(Files.readSymbolicLink(fd).toString())) {
+                    return true;
+                }
+            } catch (IOException closedMeanwhile) {
+                // The fd was closed between listing and reading; the next one may still match.
+            }
         }
         return false;
     }

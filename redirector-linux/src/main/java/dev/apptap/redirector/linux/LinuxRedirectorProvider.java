@@ -10,8 +10,9 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * OSPROXY on Linux with eBPF: {@code connect4/6} and friends on the cgroup-v2 root, loaded in this JVM when it
- * runs as root. (The {@code sudo -n} helper for unprivileged JVMs is not built yet.)
+ * OSPROXY on Linux with eBPF: {@code connect4/6} and friends on the cgroup-v2 root. A root JVM loads the programs
+ * itself; any other JVM asks {@link SudoHelper} ({@code sudo -n apptap-redirector-helper}) to load and hold them,
+ * which works once a sudoers rule allows that one command without a password.
  */
 public final class LinuxRedirectorProvider implements RedirectorProvider {
 
@@ -26,9 +27,25 @@ public final class LinuxRedirectorProvider implements RedirectorProvider {
             return Optional.of("The linux-ebpf redirector runs only on Linux.");
         }
         if (effectiveUid() != 0) {
-            return Optional.of("OSPROXY on Linux needs root to load eBPF programs (the sudo -n helper is not built yet);"
-                    + " run the tests as root, or use LAUNCH mode.");
+            return SudoHelper.unavailableReason();
         }
+        return kernelReason();
+    }
+
+    @Override
+    public Redirector start(RedirectTarget target) throws IOException {
+        Optional<String> why = unavailableReason();
+        if (why.isPresent()) {
+            throw new IOException(why.get());
+        }
+        if (effectiveUid() != 0) {
+            return SudoHelper.start(target);
+        }
+        return EbpfRedirector.start(target, CgroupRoot.find().orElseThrow());
+    }
+
+    /** What this machine lacks for loading the programs, as root: cgroup v2, BTF, libbpf. */
+    static Optional<String> kernelReason() {
         if (CgroupRoot.find().isEmpty()) {
             return Optional.of("OSPROXY on Linux needs a cgroup-v2 hierarchy, and /proc/self/mountinfo shows none;"
                     + " mount one (mount -t cgroup2 none /sys/fs/cgroup/unified) or boot with systemd's unified"
@@ -45,15 +62,6 @@ public final class LinuxRedirectorProvider implements RedirectorProvider {
                     + " 'apt-get install libbpf1'.");
         }
         return Optional.empty();
-    }
-
-    @Override
-    public Redirector start(RedirectTarget target) throws IOException {
-        Optional<String> why = unavailableReason();
-        if (why.isPresent()) {
-            throw new IOException(why.get());
-        }
-        return EbpfRedirector.start(target, CgroupRoot.find().orElseThrow());
     }
 
     /** The effective uid from {@code /proc/self/status} ({@code Uid: real effective saved fs}); -1 if unknown. */

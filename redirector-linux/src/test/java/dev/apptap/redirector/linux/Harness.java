@@ -50,6 +50,7 @@ final class Harness implements AutoCloseable {
     final HttpServer http6;
     final HttpsServer https4;
     final TrustExports exports;
+    /** The environment programs run with: this JVM's, minus proxy variables, plus trust in apptap's CA; tests may add to it. */
     final Map<String, String> appEnv;
     /** Requests each origin path received. */
     final Map<String, AtomicInteger> originHits = new ConcurrentHashMap<>();
@@ -87,7 +88,7 @@ final class Harness implements AutoCloseable {
         exports = TrustExports.write(ca, dir);
         Map<String, String> env = new HashMap<>(System.getenv());
         env.keySet().removeIf(k -> k.toLowerCase().endsWith("_proxy"));
-        appEnv = LaunchEnvironment.merge(env, LaunchEnvironment.trust(exports));
+        appEnv = new HashMap<>(LaunchEnvironment.merge(env, LaunchEnvironment.trust(exports)));
     }
 
     RedirectTarget target() {
@@ -127,7 +128,8 @@ final class Harness implements AutoCloseable {
         }
     }
 
-    private SSLContext originTls() throws Exception {
+    /** TLS for an origin on 127.0.0.1 named localhost, with a certificate from {@link #originCa}. */
+    SSLContext originTls() throws Exception {
         LeafCertificate leaf = new LeafCertificates(originCa, Runnable::run).forHost("localhost").join();
         KeyStore store = KeyStore.getInstance("PKCS12");
         store.load(null, null);

@@ -14,6 +14,7 @@ import java.util.Set;
 public final class RedirectorHoldingMain {
 
     public static void main(String[] args) throws Exception {
+        ExitWithParent.watchStdin();
         int port4 = Integer.parseInt(args[0]);
         int port6 = Integer.parseInt(args[1]);
         long parent = Long.parseLong(args[2]);

@@ -1,0 +1,43 @@
+package dev.apptap.redirector.linux;
+
+import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.proxy.redirect.InterceptSpec;
+import dev.apptap.proxy.redirect.Redirector;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Runs as an unprivileged user for {@link SudoHelperTest}: {@code reason} prints what the provider says about this
+ * machine; {@code <work dir> <url>} starts a real engine and the provider (which, without root, goes through the
+ * sudo helper), intercepts curl, fetches the url with curl, reports, prints READY and waits to be killed.
+ */
+public final class SudoProbeMain {
+
+    public static void main(String[] args) throws Exception {
+        ExitWithParent.watchStdin();
+        LinuxRedirectorProvider provider = new LinuxRedirectorProvider();
+        System.out.println("PID " + ProcessHandle.current().pid());
+        System.out.println("UID " + LinuxRedirectorProvider.effectiveUid());
+        System.out.println("REASON " + provider.unavailableReason().orElse("-"));
+        System.out.flush();
+        if (args[0].equals("reason")) {
+            return;
+        }
+        Harness h = new Harness(Path.of(args[0]));
+        Redirector redirector = provider.start(h.target());
+        System.out.println("HELPER " + ((SudoHelper) redirector).helperPid());
+        redirector.intercept(InterceptSpec.parse("curl"));
+        Harness.Run curl = h.run(List.of("curl", "-sS", "--max-time", "20", args[1]));
+        HttpFlow flow = h.engine.flows().view().fromPids(Set.of(curl.pid())).awaitFirst(HttpFlow.class,
+                f -> f.request().path().equals(URI.create(args[1]).getPath()) && f.isComplete(), Duration.ofSeconds(15));
+        System.out.println("CURL exit=" + curl.exit() + " process=" + flow.process().name() + " status="
+                + flow.response().orElseThrow().status() + " body=" + curl.out().strip());
+        System.out.println("DESCRIBE " + redirector.describe());
+        System.out.println("READY");
+        System.out.flush();
+        Thread.sleep(Long.MAX_VALUE);
+    }
+}
