@@ -1,6 +1,7 @@
 package dev.apptap.junit;
 
 import dev.apptap.proxy.flow.Flow;
+import dev.apptap.proxy.rules.Rule;
 import java.util.List;
 
 /** A test's flows as a compact table for the report: one line per flow, id and pid first. */
@@ -35,6 +36,22 @@ final class FlowTable {
             table.append("\n  … and ").append(flows.size() - MAX_ROWS).append(" more (see the HAR file)");
         }
         return table.toString();
+    }
+
+    /**
+     * The test's stubs no request used, as lines to append to the table, or nothing: next to the flows that did
+     * happen, an unused stub usually shows the typo in its URL.
+     */
+    static String unusedStubs(List<Rule> unused) {
+        if (unused.isEmpty()) {
+            return "";
+        }
+        StringBuilder lines = new StringBuilder("\n").append(unused.size() == 1
+                ? "1 stub this test added was never used:" : unused.size() + " stubs this test added were never used:");
+        for (Rule rule : unused) {
+            lines.append("\n  ").append(rule.describe());
+        }
+        return lines.toString();
     }
 
     private static String pad(String text, int width) {

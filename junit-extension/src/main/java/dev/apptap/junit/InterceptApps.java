@@ -12,7 +12,8 @@ import org.junit.jupiter.api.parallel.ResourceLock;
 /**
  * Intercepts the HTTP(S) traffic of native apps around each test, records it, and injects what the test needs:
  * {@link dev.apptap.proxy.flow.Flows} (the flows that began during the test), {@link Apps} (a launcher whose
- * processes trust apptap's CA and, in LAUNCH mode, use its proxy) and {@link InterceptRuntime}.
+ * processes trust apptap's CA and, in LAUNCH mode, use its proxy), {@link Stubs} (answers and routes, removed when
+ * the test ends) and {@link InterceptRuntime}.
  *
  * <pre>{@code
  * @InterceptApps("curl")
@@ -45,6 +46,12 @@ public @interface InterceptApps {
     String OSPROXY_LOCK = "dev.apptap.osproxy";
 
     /**
+     * Offline mode is one switch of the shared engine: tests with {@code offline = true} hold this lock exclusively and
+     * every other {@code @InterceptApps} test shares it, so no online test runs while an offline one does.
+     */
+    String OFFLINE_LOCK = "dev.apptap.offline";
+
+    /**
      * Which processes to intercept in OSPROXY mode, in mitmproxy's grammar: names or pids, {@code !} excludes
      * ({@code "curl"}, {@code "!java"}); entries are joined with commas. Empty intercepts only apps started through
      * {@link Apps}. LAUNCH mode ignores it: there, what {@link Apps} starts is what is intercepted.
@@ -55,9 +62,10 @@ public @interface InterceptApps {
     InterceptMode mode() default InterceptMode.DEFAULT;
 
     /**
-     * Keeps name lookups for upstream hosts on this machine even where {@code apptap.resolve=system} allows
-     * others: only {@code localhost} and {@code *.test} resolve (to loopback). {@code apptap.offline=true} turns it
-     * on for every test.
+     * Nothing leaves the machine: requests that no {@link Stubs stub} matches get a {@code 502} whose body names their
+     * method and URL (the flow records a {@code NO_STUB_MATCHED} error and {@code OFFLINE} handling), and name
+     * lookups stay local even where {@code apptap.resolve=system} allows others. {@code apptap.offline=true} turns it
+     * on for every test. Offline tests hold {@value #OFFLINE_LOCK} exclusively, see there.
      */
     boolean offline() default false;
 

@@ -71,6 +71,7 @@ public class InterceptAppsExtension implements ExecutionCondition, BeforeEachCal
     private static final Map<Class<?>, Function<TestScope, Object>> INJECTABLE = Map.of(
             Flows.class, TestScope::flows,
             Apps.class, TestScope::apps,
+            Stubs.class, TestScope::stubs,
             InterceptRuntime.class, TestScope::runtime);
 
     /** Whether a class (or a class enclosing it) registers an instance itself; reflection once per class. */
@@ -107,6 +108,11 @@ public class InterceptAppsExtension implements ExecutionCondition, BeforeEachCal
      */
     public Apps apps() {
         return currentScope("apps()").apps();
+    }
+
+    /** The current test's stubs and routes; see {@link #apps()} for when it may be called. */
+    public Stubs stubs() {
+        return currentScope("stubs()").stubs();
     }
 
     /** The current test's runtime: CA files, environment, proxy address, mode. */
@@ -185,7 +191,8 @@ public class InterceptAppsExtension implements ExecutionCondition, BeforeEachCal
         }
         List<Flow> flows = scope.flowList();
         if (failed) {
-            context.publishReportEntry("apptap.flows", FlowTable.render(flows, scope.mode()));
+            context.publishReportEntry("apptap.flows", FlowTable.render(flows, scope.mode())
+                    + FlowTable.unusedStubs(scope.stubs().unusedRules()));
         }
         if (har == HarPolicy.ALWAYS || (har == HarPolicy.ON_FAILURE && failed)) {
             Path file = HarFiles.pathFor(scope.settings().reportDirectory(), context);
@@ -220,7 +227,8 @@ public class InterceptAppsExtension implements ExecutionCondition, BeforeEachCal
         Function<TestScope, Object> factory = INJECTABLE.get(type);
         if (factory == null) {
             throw new ParameterResolutionException("Can only resolve @InterceptApps parameters of type "
-                    + Flows.class.getName() + ", " + Apps.class.getName() + " or " + InterceptRuntime.class.getName()
+                    + Flows.class.getName() + ", " + Apps.class.getName() + ", " + Stubs.class.getName() + " or "
+                    + InterceptRuntime.class.getName()
                     + " but was: " + type.getName() + ". Inject Flows to read the test's flows.");
         }
         TestScope scope = scope(context);

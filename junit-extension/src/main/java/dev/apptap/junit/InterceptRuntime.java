@@ -1,5 +1,8 @@
 package dev.apptap.junit;
 
+import dev.apptap.assertions.ApptapAssertions;
+import dev.apptap.assertions.FlowsAssert;
+import dev.apptap.proxy.flow.Flows;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,6 +49,18 @@ public record InterceptRuntime(InterceptMode mode, String modeReason, Path caCer
         Objects.requireNonNull(proxyAddress, "proxyAddress");
         Objects.requireNonNull(redirector, "redirector");
         Objects.requireNonNull(timeout, "timeout");
+    }
+
+    /**
+     * {@code assertThat(flows).within(timeout())}: assertions on the flows that wait up to {@code apptap.timeout}
+     * for the app's requests to arrive, so a test need not pick a duration of its own.
+     *
+     * <pre>{@code
+     * apptap.awaitThat(flows).hasRequest(post("/v1/login"));
+     * }</pre>
+     */
+    public FlowsAssert awaitThat(Flows flows) {
+        return ApptapAssertions.assertThat(flows).within(timeout);
     }
 
     /** {@code http://127.0.0.1:<port>}: the proxy URL for programs configured by hand. */

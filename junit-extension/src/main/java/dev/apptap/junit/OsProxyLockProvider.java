@@ -6,18 +6,23 @@ import java.lang.reflect.Method;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.junit.jupiter.api.parallel.ResourceAccessMode;
 import org.junit.jupiter.api.parallel.ResourceLocksProvider;
 import org.junit.platform.commons.support.AnnotationSupport;
 
 /**
- * Locks {@value InterceptApps#OSPROXY_LOCK} for tests that may run in OSPROXY mode, and for nothing else: a composed
+ * Shares {@value InterceptApps#OFFLINE_LOCK} among online tests and gives it to offline ones alone, because offline
+ * mode is one switch of the shared engine. Locks {@value InterceptApps#OSPROXY_LOCK} for tests that may run in
+ * OSPROXY mode, and for nothing else: a composed
  * {@code @ResourceLock("…")} would serialize LAUNCH tests too, which need no lock. Providers cannot read
  * configuration parameters, so a mode left to {@code apptap.mode} counts as OSPROXY whenever a redirector is
  * installed; that only costs parallelism, never correctness.
  */
 final class OsProxyLockProvider implements ResourceLocksProvider {
 
-    private static final Set<Lock> OSPROXY = Set.of(new Lock(InterceptApps.OSPROXY_LOCK));
+    private static final Lock OSPROXY = new Lock(InterceptApps.OSPROXY_LOCK);
+    private static final Lock OFFLINE = new Lock(InterceptApps.OFFLINE_LOCK);
+    private static final Lock ONLINE = new Lock(InterceptApps.OFFLINE_LOCK, ResourceAccessMode.READ);
 
     /** ServiceLoader scans the class path; once per JVM is enough, since it does not change. */
     private static volatile Boolean redirectorInstalled;
@@ -39,7 +44,11 @@ final class OsProxyLockProvider implements ResourceLocksProvider {
 
     private static Set<Lock> locksFor(AnnotatedElement element) {
         Optional<InterceptApps> annotation = AnnotationSupport.findAnnotation(element, InterceptApps.class);
-        return annotation.isPresent() && mayUseOsProxy(annotation.get().mode()) ? OSPROXY : Set.of();
+        if (annotation.isEmpty()) {
+            return Set.of();
+        }
+        Lock offline = annotation.get().offline() ? OFFLINE : ONLINE;
+        return mayUseOsProxy(annotation.get().mode()) ? Set.of(OSPROXY, offline) : Set.of(offline);
     }
 
     static boolean mayUseOsProxy(InterceptMode mode) {

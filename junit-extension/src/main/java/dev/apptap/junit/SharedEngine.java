@@ -35,6 +35,7 @@ final class SharedEngine implements ExtensionContext.Store.CloseableResource, Au
     private final CertificateAuthority ca;
     private final TrustExports trust;
     private final ProxyEngine engine;
+    private final OfflineVotes offline;
     private Redirector redirector;
     private boolean closed;
 
@@ -42,6 +43,7 @@ final class SharedEngine implements ExtensionContext.Store.CloseableResource, Au
         this.ca = ca;
         this.trust = trust;
         this.engine = engine;
+        this.offline = new OfflineVotes(engine.rules());
     }
 
     static SharedEngine start(EngineKey key, OsProxyAvailability osProxy) {
@@ -72,6 +74,11 @@ final class SharedEngine implements ExtensionContext.Store.CloseableResource, Au
 
     FlowStore flows() {
         return engine.flows();
+    }
+
+    /** The engine's offline switch, shared by the tests that hold it. */
+    OfflineVotes offline() {
+        return offline;
     }
 
     TrustExports trust() {

@@ -34,13 +34,14 @@ final class TestScope implements ExtensionContext.Store.CloseableResource, AutoC
     private final Flows flows;
     private final Apps apps;
     private final InterceptRuntime runtime;
+    private final Stubs stubs;
     private final FlowStore.Registration classifier;
     private final Optional<Redirector> redirector;
     private final List<AutoCloseable> attachments = new ArrayList<>();
     private boolean closed;
 
     private TestScope(Settings settings, ModeChoice mode, SharedEngine shared, ProcessTracker tracker, Flows flows,
-                      Apps apps, InterceptRuntime runtime, FlowStore.Registration classifier,
+                      Apps apps, InterceptRuntime runtime, Stubs stubs, FlowStore.Registration classifier,
                       Optional<Redirector> redirector) {
         this.settings = settings;
         this.mode = mode;
@@ -49,6 +50,7 @@ final class TestScope implements ExtensionContext.Store.CloseableResource, AutoC
         this.flows = flows;
         this.apps = apps;
         this.runtime = runtime;
+        this.stubs = stubs;
         this.classifier = classifier;
         this.redirector = redirector;
     }
@@ -74,8 +76,13 @@ final class TestScope implements ExtensionContext.Store.CloseableResource, AutoC
         InterceptRuntime runtime = new InterceptRuntime(mode.mode(), mode.reason(), shared.trust().caCertificate(),
                 shared.trust().caBundle(), shared.trust().trustStore(), environment,
                 shared.engine().explicitAddress(), redirector.map(Redirector::describe), settings.timeout());
+        Stubs stubs = new Stubs(shared.engine().rules(), shared.offline());
+        if (settings.offline()) {
+            // Before the test's first app starts, so that not even its first request can leave the machine.
+            stubs.offline();
+        }
         RUNNING.add(tracker);
-        return new TestScope(settings, mode, shared, tracker, flows, apps, runtime, classifier, redirector);
+        return new TestScope(settings, mode, shared, tracker, flows, apps, runtime, stubs, classifier, redirector);
     }
 
     Settings settings() {
@@ -110,6 +117,10 @@ final class TestScope implements ExtensionContext.Store.CloseableResource, AutoC
         return runtime;
     }
 
+    Stubs stubs() {
+        return stubs;
+    }
+
     /** Ties a per-test fixture (such as stubs) to this scope: it is closed when the test ends. */
     synchronized <T extends AutoCloseable> T attach(T fixture) {
         attachments.add(fixture);
@@ -133,6 +144,8 @@ final class TestScope implements ExtensionContext.Store.CloseableResource, AutoC
                 }
             }
         } finally {
+            // After the apps are gone: a request still in flight would otherwise reach the network unstubbed.
+            stubs.close();
             classifier.close();
             RUNNING.remove(tracker);
         }

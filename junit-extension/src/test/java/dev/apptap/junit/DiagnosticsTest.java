@@ -95,7 +95,7 @@ class DiagnosticsTest {
 
         assertThat(Kit.failures(results))
                 .contains("Can only resolve @InterceptApps parameters of type dev.apptap.proxy.flow.Flows,"
-                        + " dev.apptap.junit.Apps or dev.apptap.junit.InterceptRuntime but was:"
+                        + " dev.apptap.junit.Apps, dev.apptap.junit.Stubs or dev.apptap.junit.InterceptRuntime but was:"
                         + " dev.apptap.proxy.flow.FlowStore. Inject Flows to read the test's flows.")
                 .contains("Can only resolve @InterceptApps parameter of type dev.apptap.proxy.flow.Flows in test"
                         + " methods and @BeforeEach or @AfterEach methods, but was: ");

@@ -68,11 +68,18 @@ class OsProxyTest {
     void onlyTestsThatMayUseOsProxyTakeTheLock() throws Exception {
         ResourceLocksProvider provider = new OsProxyLockProvider();
         Method launch = Mixed.class.getDeclaredMethod("launch");
+        Method offline = Mixed.class.getDeclaredMethod("offline");
+        ResourceLocksProvider.Lock online = new ResourceLocksProvider.Lock(InterceptApps.OFFLINE_LOCK,
+                org.junit.jupiter.api.parallel.ResourceAccessMode.READ);
 
         assertThat(provider.provideForClass(WantsOsProxy.class))
-                .containsExactly(new ResourceLocksProvider.Lock(InterceptApps.OSPROXY_LOCK));
-        assertThat(provider.provideForClass(Auto.class)).as("AUTO without a redirector is LAUNCH").isEmpty();
-        assertThat(provider.provideForMethod(List.of(), Mixed.class, launch)).isEmpty();
+                .containsExactlyInAnyOrder(new ResourceLocksProvider.Lock(InterceptApps.OSPROXY_LOCK), online);
+        assertThat(provider.provideForClass(Auto.class)).as("AUTO without a redirector is LAUNCH")
+                .containsExactly(online);
+        assertThat(provider.provideForMethod(List.of(), Mixed.class, launch)).containsExactly(online);
+        assertThat(provider.provideForMethod(List.of(), Mixed.class, offline))
+                .containsExactly(new ResourceLocksProvider.Lock(InterceptApps.OFFLINE_LOCK));
+        assertThat(provider.provideForClass(Mixed.class)).as("no annotation, no lock").isEmpty();
     }
 
     @InterceptApps(value = "curl", mode = InterceptMode.OSPROXY)
@@ -94,6 +101,11 @@ class OsProxyTest {
         @InterceptApps(mode = InterceptMode.LAUNCH)
         @Test
         void launch() {
+        }
+
+        @InterceptApps(mode = InterceptMode.LAUNCH, offline = true)
+        @Test
+        void offline() {
         }
     }
 }

@@ -22,13 +22,19 @@ class ProgrammaticTest {
 
     @Test
     void runsAppsAndReadsFlowsThroughTheExtensionInstance() {
+        // The body criterion makes the engine wait for the body; a stub that ignores it answers first, and the flow
+        // then records only as much body as had arrived.
+        apptap.stubs().on(Stubs.post("https://api.example.test/users").withBody("name=ann"))
+                .respond(Stubs.respond(201).withBody("made"));
+
         AppResult curl = apptap.apps().run("curl", "-sS", "-d", "name=ann", LocalOrigin.get().https("/users"));
 
         assertThat(curl.exitCode()).as(curl.toString()).isZero();
-        assertThat(curl.stdout()).isEqualTo("name=ann");
+        assertThat(curl.stdout()).isEqualTo("made");
         HttpFlow flow = Scenarios.single(apptap.flows());
         assertThat(flow.request().method()).isEqualTo("POST");
         assertThat(flow.request().body().text()).isEqualTo("name=ann");
+        assertThat(flow.handling().kind()).isEqualTo(HttpFlow.Handling.Kind.STUBBED);
         assertThat(flow.tls()).isPresent();
     }
 
@@ -45,13 +51,14 @@ class ProgrammaticTest {
     }
 
     @Test
-    void offlineTestsNeverLookUpNamesOnTheNetwork(Apps apps, Flows flows) {
+    void offlineTestsAnswerUnstubbedRequestsThemselves(Apps apps, Flows flows) {
         AppResult curl = apps.run("curl", "-sS", "http://example.com/");
 
-        // The resolver refused (proxy-core's 502 sentence does not carry the resolver's own reason yet).
-        assertThat(curl.stdout()).contains("apptap could not resolve the host name example.com");
+        assertThat(curl.stdout()).startsWith("apptap is offline and no stub matched GET http://example.com/; add one"
+                + " with stubs.on(get(\"http://example.com/\")).respond(...).");
         HttpFlow flow = Scenarios.single(flows);
         assertThat(flow.status()).isEqualTo(502);
-        assertThat(flow.error()).map(FlowError::kind).contains(FlowError.Kind.UPSTREAM_DNS);
+        assertThat(flow.handling().kind()).isEqualTo(HttpFlow.Handling.Kind.OFFLINE);
+        assertThat(flow.error()).map(FlowError::kind).contains(FlowError.Kind.NO_STUB_MATCHED);
     }
 }

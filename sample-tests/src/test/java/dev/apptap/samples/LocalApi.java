@@ -27,9 +27,10 @@ final class LocalApi {
     private static LocalApi instance;
 
     private final HttpsServer server;
+    private final CertificateAuthority ca;
 
     private LocalApi() throws Exception {
-        CertificateAuthority ca = CertificateAuthority.ephemeral();
+        ca = CertificateAuthority.ephemeral();
         Path caFile = Path.of("target", "local-api-ca.pem");
         Files.createDirectories(caFile.getParent());
         Files.writeString(caFile, ca.certificatePem());
@@ -37,8 +38,20 @@ final class LocalApi {
         server.setHttpsConfigurator(new HttpsConfigurator(tls(ca)));
         server.createContext("/v1/items", exchange -> respond(exchange, 200, "[{\"id\":7,\"name\":\"lamp\"}]"));
         server.createContext("/v1/login", exchange -> {
-            String form = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            respond(exchange, form.contains("user=ann") ? 200 : 401, "{\"token\":\"t-123\"}");
+            // Form (user=ann) or JSON ("user":"ann"): the samples log in both ways.
+            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            boolean ann = body.contains("user=ann") || body.matches("(?s).*\"user\"\\s*:\\s*\"ann\".*");
+            respond(exchange, ann ? 200 : 401, ann ? "{\"token\":\"t-123\"}" : "{\"error\":\"who are you?\"}");
+        });
+        server.createContext("/v1/orders", exchange -> {
+            String order = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            respond(exchange, 201, "{\"id\":42,\"order\":" + order + "}");
+        });
+        server.createContext("/v1/old-items", exchange -> {
+            try (exchange) {
+                exchange.getResponseHeaders().set("Location", "/v1/items");
+                exchange.sendResponseHeaders(301, -1);
+            }
         });
         server.start();
     }
@@ -54,8 +67,17 @@ final class LocalApi {
         return instance;
     }
 
+    int port() {
+        return server.getAddress().getPort();
+    }
+
     String url(String path) {
         return "https://api.example.test:" + server.getAddress().getPort() + path;
+    }
+
+    /** The API's CA, which apptap trusts upstream: other local servers of the samples use it too. */
+    CertificateAuthority ca() {
+        return ca;
     }
 
     private static void respond(HttpExchange exchange, int status, String json) throws IOException {

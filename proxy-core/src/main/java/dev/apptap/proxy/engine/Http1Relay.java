@@ -57,6 +57,8 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
     private boolean closed;
     private boolean upgraded;
     private PendingDecision pendingDecision;
+    /** A stub's answer waiting for the rest of the request body. */
+    private Runnable answerOnceRequestEnds;
     private WebSocketObserver fromAppObserver;
     private WebSocketObserver fromServerObserver;
     private io.netty.util.concurrent.ScheduledFuture<?> responseTimer;
@@ -107,6 +109,19 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
                 continue;
             }
             fromApp.poll();
+            if (answerOnceRequestEnds != null && exchange != null) {
+                HttpContent content = (HttpContent) next;
+                exchange.requestContent(content.content());
+                boolean last = content instanceof LastHttpContent;
+                ReferenceCountUtil.release(next);
+                if (last) {
+                    exchange.requestEnd();
+                    Runnable answer = answerOnceRequestEnds;
+                    answerOnceRequestEnds = null;
+                    answer.run();
+                }
+                continue;
+            }
             if (discardingRequest || exchange == null) {
                 discardingRequest &= !(next instanceof LastHttpContent);
                 ReferenceCountUtil.release(next);
@@ -225,8 +240,17 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
 
     /** Answers with a stub (or the offline 502) after its delay, keeping the connection for the next request. */
     private void answerWith(List<HttpObject> request, Respond stub, FlowError error) {
+        boolean expectsContinue = !request.isEmpty() && request.get(0) instanceof HttpRequest head
+                && HttpUtil.is100ContinueExpected(head);
         releaseAll(request);
-        discardingRequest = !exchange.requestComplete();
+        if (!exchange.requestComplete()) {
+            if (expectsContinue) {
+                ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+            }
+            // answer like a server that reads the body first, so the flow records the whole request
+            answerOnceRequestEnds = () -> answerWith(List.of(), stub, error);
+            return;
+        }
         HttpExchange answered = exchange;
         Runnable answer = () -> {
             if (closed || answered != exchange) {
@@ -237,8 +261,7 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
                     HttpResponseStatus.valueOf(stub.status()), Unpooled.wrappedBuffer(body));
             stub.headers().forEach(field -> response.headers().add(field.getKey(), field.getValue()));
             response.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length);
-            if (closeAfterResponse || discardingRequest) {
-                closeAfterResponse = true;
+            if (closeAfterResponse) {
                 response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             }
             exchange.responseHead(stub.status(), response.status().reasonPhrase(), "HTTP/1.1", response.headers());

@@ -42,6 +42,7 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
     private RequestFacts facts;
     private boolean decided;
     private boolean answeredLocally;
+    private Runnable answerOnceRequestEnds;
     private final ArrayDeque<Http2StreamFrame> held = new ArrayDeque<>();
     private final java.io.ByteArrayOutputStream heldBody = new java.io.ByteArrayOutputStream();
 
@@ -68,6 +69,7 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
                 exchange.requestEnd();
             }
             forward(new DefaultHttp2HeadersFrame(headers.headers(), end));
+            answerIfRequestEnded(end);
             if (first) {
                 facts = RuleActions.facts(exchange.method(), exchange.url(), headers.headers());
                 if (end || !connection.runtime.settings().rules().needsBody(facts)) {
@@ -84,6 +86,7 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
                 }
             }
             forward(new DefaultHttp2DataFrame(data.content().retain(), data.isEndStream(), data.padding()));
+            answerIfRequestEnded(data.isEndStream());
             boolean end = data.isEndStream();
             if (!decided && facts != null) {
                 copyForDecision(data);
@@ -117,6 +120,14 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
         send(frame);
     }
 
+    private void answerIfRequestEnded(boolean end) {
+        if (end && answerOnceRequestEnds != null) {
+            Runnable answer = answerOnceRequestEnds;
+            answerOnceRequestEnds = null;
+            answer.run();
+        }
+    }
+
     private void copyForDecision(Http2DataFrame data) {
         int take = Math.min(data.content().readableBytes(), connection.runtime.settings().bodyLimit() - heldBody.size());
         if (take > 0) {
@@ -142,10 +153,10 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
         releaseHeld();
         if (decision instanceof Decision.Stubbed stubbed) {
             exchange.handledBy(RuleActions.handling(HttpFlow.Handling.Kind.STUBBED, stubbed.rule()));
-            answer(stubbed.response(), null);
+            answerWhenRequestEnds(stubbed.response(), null);
         } else if (decision instanceof Decision.OfflineUnmatched offline) {
             exchange.handledBy(RuleActions.handling(HttpFlow.Handling.Kind.OFFLINE, null));
-            answer(offline.response(), new FlowError(FlowError.Kind.NO_STUB_MATCHED, offline.sentence()));
+            answerWhenRequestEnds(offline.response(), new FlowError(FlowError.Kind.NO_STUB_MATCHED, offline.sentence()));
         } else if (decision instanceof Decision.Closed closedByRule) {
             exchange.handledBy(RuleActions.handling(HttpFlow.Handling.Kind.CLOSED, closedByRule.rule()));
             exchange.fail(new FlowError(FlowError.Kind.CLOSED_BY_RULE, "The rule " + closedByRule.rule().describe()
@@ -157,6 +168,15 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
             answerLocally(new FlowError(FlowError.Kind.UPSTREAM_FAILED, "The rule " + routed.rule().describe()
                     + " routes " + describeRequest() + ", but routes relay HTTP/1.1 and this app speaks only HTTP/2"
                     + " to apptap; answer it with a stub instead."));
+        }
+    }
+
+    /** Like a server that reads the body first, so the flow records the whole request. */
+    private void answerWhenRequestEnds(Respond stub, FlowError error) {
+        if (exchange.requestComplete()) {
+            answer(stub, error);
+        } else {
+            answerOnceRequestEnds = () -> answer(stub, error);
         }
     }
 

@@ -90,6 +90,21 @@ class StubsEndToEndTest {
     }
 
     @Test
+    void recordsTheWholeRequestBodyEvenWhenTheStubIgnoresIt() throws Exception {
+        apptap.engine.rules().on(post("https://api.example.test/v1/upload")).respond(respond(201));
+        String body = "x".repeat(300_000);
+        Path file = java.nio.file.Files.writeString(dir.resolve("upload.txt"), body);
+
+        Clients.curl(apptap.proxyEnvironment(), "-sS", "--data-binary", "@" + file, "https://api.example.test/v1/upload")
+                .requireSuccess();
+
+        HttpFlow flow = apptap.awaitHttp(f -> f.request().path().equals("/v1/upload"));
+        assertThat(flow.status()).isEqualTo(201);
+        assertThat(flow.request().body().size()).isEqualTo(body.length());
+        assertThat(flow.request().body().text()).isEqualTo(body);
+    }
+
+    @Test
     void answersPython3UrllibFromAStub() {
         Clients.assumeInstalled("python3");
         apptap.engine.rules().on(get("https://api.example.test/v1/me")).respond(respond(200).withBody("it is python"));

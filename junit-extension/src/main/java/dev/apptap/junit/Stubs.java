@@ -1,0 +1,267 @@
+package dev.apptap.junit;
+
+import dev.apptap.proxy.rules.Action;
+import dev.apptap.proxy.rules.Actions;
+import dev.apptap.proxy.rules.CloseConnection;
+import dev.apptap.proxy.rules.Forward;
+import dev.apptap.proxy.rules.RequestMatcher;
+import dev.apptap.proxy.rules.Respond;
+import dev.apptap.proxy.rules.Rule;
+import dev.apptap.proxy.rules.RuleSet;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The stubs and routes of one test: answers apptap gives instead of the upstream, requests it sends elsewhere (a
+ * local WireMock), and offline mode. Inject it as a parameter; every rule the test added is removed when the test
+ * ends, and offline mode is released.
+ *
+ * <pre>{@code
+ * import static dev.apptap.junit.Stubs.*;
+ *
+ * @InterceptApps(value = "curl", offline = true)
+ * class ItemsTest {
+ *     @Test
+ *     void listsItems(Apps apps, Stubs stubs, Flows flows) {
+ *         stubs.on(get("https://api.example.test/v1/items")).respond(respondJson(200, "[1]"));
+ *         stubs.on(anyRequestTo("payments.example.test")).forwardTo("127.0.0.1", 8089);
+ *         apps.run("curl", "-sS", "https://api.example.test/v1/items");   // prints [1]
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>The static methods re-export {@link RequestMatcher}'s and {@link Actions}' factories, so one static import
+ * brings the whole vocabulary. {@code get}, {@code post}, {@code put}, {@code delete} and {@code request} share
+ * their names with {@code ApptapAssertions}' request patterns: in a class that imports both on demand, a bare
+ * {@code get(…)} does not compile, so write {@code Stubs.get(…)} for stubs (or import the pattern factories by name).
+ *
+ * <p><b>Scope.</b> The engine is shared by every test of the run, so its rules are engine-wide <em>while they
+ * exist</em>: a LAUNCH test running in parallel can be answered by another test's stub for the same URL. Rules live
+ * only as long as the test that added them, and the newest matching rule wins, so distinct URLs per test (or no
+ * parallelism) keep tests apart. Offline mode is engine-wide too: it stays on while any test holds it. Tests that
+ * ask for it with {@code @InterceptApps(offline = true)} take the {@value InterceptApps#OFFLINE_LOCK} lock
+ * exclusively, and every other {@code @InterceptApps} test shares it, so offline tests never overlap online ones;
+ * {@link #offline()} called in a test takes no lock.
+ *
+ * <p>Offline, a request no stub matches gets a {@code 502} whose body names its method and URL and the stub to add,
+ * and nothing leaves the machine. When a test fails, its stubs that no request used are listed in the
+ * {@code apptap.flows} report entry: such a stub is usually a typo in a URL.
+ *
+ * <p>Every method may be called while the app's traffic flows.
+ */
+public final class Stubs {
+
+    private final RuleSet rules;
+    private final OfflineVotes offlineVotes;
+    private final List<Rule> added = new ArrayList<>();
+    private boolean holdsOffline;
+    private boolean closed;
+
+    Stubs(RuleSet rules, OfflineVotes offlineVotes) {
+        this.rules = rules;
+        this.offlineVotes = offlineVotes;
+    }
+
+    /** Starts a rule for the requests {@code matcher} matches; it is added once its action is given. */
+    public OngoingStub on(RequestMatcher matcher) {
+        return new OngoingStub(Objects.requireNonNull(matcher, "matcher"));
+    }
+
+    /**
+     * Turns offline mode on: requests no stub matches get apptap's 502 instead of reaching the network, until the
+     * test ends. Same as {@code offline(true)}.
+     */
+    public Stubs offline() {
+        return offline(true);
+    }
+
+    /** Turns this test's offline mode on or off; off leaves it on while another test holds it (see the class comment). */
+    public synchronized Stubs offline(boolean offline) {
+        checkOpen();
+        if (offline && !holdsOffline) {
+            offlineVotes.hold();
+            holdsOffline = true;
+        } else if (!offline && holdsOffline) {
+            offlineVotes.release();
+            holdsOffline = false;
+        }
+        return this;
+    }
+
+    /** Whether the engine is offline now, because of this test or another. */
+    public boolean isOffline() {
+        return rules.isOffline();
+    }
+
+    /** The rules this test added and has not removed, oldest first; {@link Rule#hits()} says how often each was used. */
+    public synchronized List<Rule> rules() {
+        return added.stream().filter(Rule::isActive).toList();
+    }
+
+    /** The rules this test added that no request has used yet, oldest first. */
+    public synchronized List<Rule> unusedRules() {
+        return added.stream().filter(rule -> rule.hits() == 0).toList();
+    }
+
+    /** Removes every rule this test added so far; offline mode stays as it is. */
+    public synchronized void reset() {
+        added.forEach(Rule::remove);
+        added.clear();
+    }
+
+    /** Ends the test's share: its rules go, and its hold on offline mode is released. */
+    synchronized void close() {
+        if (closed) {
+            return;
+        }
+        // Kept so that the failure report, written before this, and a late unusedRules() still see them.
+        added.forEach(Rule::remove);
+        if (holdsOffline) {
+            offlineVotes.release();
+            holdsOffline = false;
+        }
+        closed = true;
+    }
+
+    private synchronized Rule add(RequestMatcher matcher, Action action) {
+        checkOpen();
+        Rule rule = rules.add(matcher, action);
+        added.add(rule);
+        return rule;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("This test's Stubs are closed: the test has ended, and its rules with it.");
+        }
+    }
+
+    @Override
+    public synchronized String toString() {
+        return "Stubs" + added.stream().map(Rule::describe).toList() + (holdsOffline ? " offline" : "");
+    }
+
+    /** The second half of {@code stubs.on(matcher)}: what to do with the matching requests. */
+    public final class OngoingStub {
+
+        private final RequestMatcher matcher;
+
+        private OngoingStub(RequestMatcher matcher) {
+            this.matcher = matcher;
+        }
+
+        /** Answers locally; build the answer with {@link Stubs#respond} or {@link Stubs#respondJson}. */
+        public Rule respond(Respond response) {
+            return then(response);
+        }
+
+        /** Sends the request to another upstream, e.g. {@code forwardToTls("127.0.0.1", 8443).trusting(ca)}. */
+        public Rule forwardTo(Forward forward) {
+            return then(forward);
+        }
+
+        /** Sends the request over plain HTTP to {@code host:port}, e.g. a local WireMock on 127.0.0.1. */
+        public Rule forwardTo(String host, int port) {
+            return then(Actions.forwardTo(host, port));
+        }
+
+        /** Closes the app's connection instead of answering. */
+        public Rule close() {
+            return then(Actions.closeConnection());
+        }
+
+        /** Any action. */
+        public Rule then(Action action) {
+            return add(matcher, Objects.requireNonNull(action, "action"));
+        }
+    }
+
+    // ---- the vocabulary, re-exported so that one static import suffices ----
+
+    /** @see RequestMatcher#anyRequest() */
+    public static RequestMatcher anyRequest() {
+        return RequestMatcher.anyRequest();
+    }
+
+    /** @see RequestMatcher#anyRequestTo(String) */
+    public static RequestMatcher anyRequestTo(String host) {
+        return RequestMatcher.anyRequestTo(host);
+    }
+
+    /** @see RequestMatcher#get(String) */
+    public static RequestMatcher get(String url) {
+        return RequestMatcher.get(url);
+    }
+
+    /** @see RequestMatcher#post(String) */
+    public static RequestMatcher post(String url) {
+        return RequestMatcher.post(url);
+    }
+
+    /** @see RequestMatcher#put(String) */
+    public static RequestMatcher put(String url) {
+        return RequestMatcher.put(url);
+    }
+
+    /** @see RequestMatcher#delete(String) */
+    public static RequestMatcher delete(String url) {
+        return RequestMatcher.delete(url);
+    }
+
+    /** @see RequestMatcher#patch(String) */
+    public static RequestMatcher patch(String url) {
+        return RequestMatcher.patch(url);
+    }
+
+    /** @see RequestMatcher#head(String) */
+    public static RequestMatcher head(String url) {
+        return RequestMatcher.head(url);
+    }
+
+    /** @see RequestMatcher#options(String) */
+    public static RequestMatcher options(String url) {
+        return RequestMatcher.options(url);
+    }
+
+    /** @see RequestMatcher#any(String) */
+    public static RequestMatcher any(String url) {
+        return RequestMatcher.any(url);
+    }
+
+    /** @see RequestMatcher#request(String, String) */
+    public static RequestMatcher request(String method, String url) {
+        return RequestMatcher.request(method, url);
+    }
+
+    /** @see Actions#respond(int) */
+    public static Respond respond(int status) {
+        return Actions.respond(status);
+    }
+
+    /** @see Actions#respondJson(int, Object) */
+    public static Respond respondJson(int status, Object json) {
+        return Actions.respondJson(status, json);
+    }
+
+    /** @see Actions#respondWithFile(int, Path) */
+    public static Respond respondWithFile(int status, Path file) {
+        return Actions.respondWithFile(status, file);
+    }
+
+    /** @see Actions#forwardTo(String, int) */
+    public static Forward forwardTo(String host, int port) {
+        return Actions.forwardTo(host, port);
+    }
+
+    /** @see Actions#forwardToTls(String, int) */
+    public static Forward forwardToTls(String host, int port) {
+        return Actions.forwardToTls(host, port);
+    }
+
+    /** @see Actions#closeConnection() */
+    public static CloseConnection closeConnection() {
+        return Actions.closeConnection();
+    }
+}
