@@ -39,10 +39,15 @@ final class SharedEngine implements ExtensionContext.Store.CloseableResource, Au
     private Redirector redirector;
     private boolean closed;
 
-    private SharedEngine(CertificateAuthority ca, TrustExports trust, ProxyEngine engine) {
+    /** Answers the DNS of apps caught transparently; present when a redirector may run. */
+    private final Optional<dev.apptap.proxy.dns.DnsResponder> dns;
+
+    private SharedEngine(CertificateAuthority ca, TrustExports trust, ProxyEngine engine,
+                         Optional<dev.apptap.proxy.dns.DnsResponder> dns) {
         this.ca = ca;
         this.trust = trust;
         this.engine = engine;
+        this.dns = dns;
         this.offline = new OfflineVotes(engine.rules());
     }
 
@@ -54,16 +59,35 @@ final class SharedEngine implements ExtensionContext.Store.CloseableResource, Au
         TrustExports trust = TrustExports.write(ca);
         ProxyEngine.Builder builder = ProxyEngine.builder()
                 .certificateAuthority(ca)
-                .flows(new FlowStore())
                 .bodyLimit(key.bodyLimit())
                 .upstreamInsecure(key.upstreamInsecure())
                 .upstreamTrust(key.upstreamTrust().toArray(new X509Certificate[0]))
                 .hostResolver(new LoopbackResolver(key.systemLookups()))
                 .caFilesForMessages(trust.caCertificate(), trust.caBundle());
+        Optional<dev.apptap.proxy.dns.DnsResponder> dns = Optional.empty();
+        dev.apptap.proxy.flow.FlowStore flows = new FlowStore();
+        dev.apptap.proxy.rules.RuleSet rules = new dev.apptap.proxy.rules.RuleSet();
+        builder.flows(flows).rules(rules);
         if (osProxy.available()) {
             builder.transparentListener(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            // Apps caught transparently resolve names themselves: apptap answers them, so *.test names and stubbed
+            // hosts work, and without apptap.resolve=system no lookup leaves the machine.
+            dev.apptap.proxy.dns.LoopbackAddressPool pool = new dev.apptap.proxy.dns.LoopbackAddressPool();
+            dev.apptap.proxy.dns.RuleSetDnsPolicy stubbed = new dev.apptap.proxy.dns.RuleSetDnsPolicy(rules);
+            boolean systemLookups = key.systemLookups();
+            dns = Optional.of(dev.apptap.proxy.dns.DnsResponder.builder(flows)
+                    .addressPool(pool)
+                    .policy((name, type) -> {
+                        Optional<dev.apptap.proxy.dns.DnsAnswer> answer = stubbed.answer(name, type);
+                        if (answer.isPresent() || systemLookups) {
+                            return answer;
+                        }
+                        return Optional.of(dev.apptap.proxy.dns.DnsAnswer.stubbed());
+                    })
+                    .start());
+            builder.dnsAddresses(pool);
         }
-        SharedEngine shared = new SharedEngine(ca, trust, builder.start());
+        SharedEngine shared = new SharedEngine(ca, trust, builder.start(), dns);
         STARTS.incrementAndGet();
         return shared;
     }
@@ -107,7 +131,7 @@ final class SharedEngine implements ExtensionContext.Store.CloseableResource, Au
             }
             InetSocketAddress v4 = listeners.get(0);
             RedirectTarget target = new RedirectTarget(v4, listeners.size() > 1 ? listeners.get(1) : v4,
-                    Optional.empty(), Set.of(ProcessHandle.current().pid()));
+                    dns.map(dev.apptap.proxy.dns.DnsResponder::address), Set.of(ProcessHandle.current().pid()));
             try {
                 redirector = osProxy.provider().get().start(target);
             } catch (IOException e) {
@@ -132,6 +156,7 @@ final class SharedEngine implements ExtensionContext.Store.CloseableResource, Au
             }
         } finally {
             engine.close();
+            dns.ifPresent(dev.apptap.proxy.dns.DnsResponder::close);
         }
     }
 }

@@ -31,7 +31,7 @@ class CurlSampleTest {
         AppResult curl = apps.run("curl", "-sS", "-H", "Accept: application/json", API.url("/v1/items"));
 
         assertThat(curl.stdout()).as(curl.toString()).contains("lamp");
-        assertThat(flows).within(PATIENCE).hasRequest(get(API.url("/v1/items")).withHeader("accept", "application/json"))
+        assertThat(flows).within(PATIENCE).httpFlows().hasRequest(get(API.url("/v1/items")).withHeader("accept", "application/json"))
                 .singleElement()
                 .fromProcess("curl")
                 .usedTls()
@@ -45,7 +45,7 @@ class CurlSampleTest {
                 API.url("/v1/login"));
 
         assertThat(curl.stdout()).as(curl.toString()).contains("t-123");
-        assertThat(flows).within(PATIENCE).hasRequest(post("/v1/login")
+        assertThat(flows).within(PATIENCE).httpFlows().hasRequest(post("/v1/login")
                 .withHeader("content-type", "application/json")
                 .withJsonBody("/user", "ann"));
     }
@@ -61,7 +61,7 @@ class CurlSampleTest {
         AppResult curl = apps.run("curl", "-sS", "--http2", "-w", " %{http_version}", ping);
 
         assertThat(curl.stdout()).as(curl.toString()).isEqualTo("{\"pong\":true} 2");
-        assertThat(flows).within(PATIENCE).hasRequest(get(ping))
+        assertThat(flows).within(PATIENCE).httpFlows().hasRequest(get(ping))
                 .singleElement()
                 .hasAlpn("h2")
                 .hasStatus(200)
@@ -73,10 +73,10 @@ class CurlSampleTest {
         AppResult curl = apps.run("curl", "-sS", "-L", API.url("/v1/old-items"));
 
         assertThat(curl.stdout()).as(curl.toString()).contains("lamp");
-        assertThat(flows).within(PATIENCE)
+        assertThat(flows).within(PATIENCE).httpFlows()
                 .hasRequestsInOrder(get("/v1/old-items"), get("/v1/items"))
                 .hasSize(2);
-        assertThat(flows).first().hasStatus(301).hasResponseHeader("location", "/v1/items");
+        assertThat(flows).httpFlows().first().hasStatus(301).hasResponseHeader("location", "/v1/items");
     }
 
     @Test
@@ -87,7 +87,7 @@ class CurlSampleTest {
                 API.url("/v1/orders"));
 
         assertThat(curl.stdout()).as(curl.toString()).contains("\"id\":42");
-        assertThat(flows).within(PATIENCE).hasRequest(post("/v1/orders").withJsonBody("/quantity", 2))
+        assertThat(flows).within(PATIENCE).httpFlows().hasRequest(post("/v1/orders").withJsonBody("/quantity", 2))
                 .singleElement()
                 .hasRequestBody("{\"item\":7,\"quantity\":2}")
                 .hasStatus(201);
@@ -110,11 +110,14 @@ class CurlSampleTest {
     class Transparently {
 
         @Test
-        void catchesCurlStartedByHand(Flows flows) throws Exception {
-            Process curl = new ProcessBuilder("curl", "-sS", "-o", "/dev/null", API.url("/v1/items")).start();
+        void catchesCurlStartedByHand(Flows flows, InterceptRuntime apptap) throws Exception {
+            // apptap intercepts curl however it was started; curl still has to trust apptap's CA
+            ProcessBuilder started = new ProcessBuilder("curl", "-sS", "-o", "/dev/null", API.url("/v1/items"));
+            started.environment().putAll(apptap.environment());
+            Process curl = started.start();
             assertThat(curl.waitFor(30, TimeUnit.SECONDS)).isTrue();
 
-            assertThat(flows).within(PATIENCE).hasRequest(get(API.url("/v1/items")))
+            assertThat(flows).within(PATIENCE).httpFlows().hasRequest(get(API.url("/v1/items")))
                     .singleElement()
                     .matches(flow -> flow.process().pid() == curl.pid(), "came from the curl this test started");
         }
@@ -123,7 +126,7 @@ class CurlSampleTest {
         void postsJsonThroughApps(Apps apps, Flows flows) {
             apps.run("curl", "-sS", "--json", "{\"user\":\"ann\"}", API.url("/v1/login"));
 
-            assertThat(flows).within(PATIENCE).fromProcess("curl").hasRequest(post("/v1/login").withJsonBody("/user", "ann"));
+            assertThat(flows).within(PATIENCE).httpFlows().fromProcess("curl").hasRequest(post("/v1/login").withJsonBody("/user", "ann"));
         }
     }
 }

@@ -39,7 +39,7 @@ class OfflineStubsSampleTest {
         AppResult curl = apps.run("curl", "-sS", "https://api.example.test/v1/items");
 
         assertThat(curl.stdout()).as(curl.toString()).isEqualTo("{\"items\":[\"lamp\",\"desk\"]}");
-        assertThat(flows).within(PATIENCE).hasRequest(get("https://api.example.test/v1/items"))
+        assertThat(flows).within(PATIENCE).httpFlows().hasRequest(get("https://api.example.test/v1/items"))
                 .singleElement().hasStatus(200).matches(HttpFlow.class::isInstance)
                 .matches(flow -> ((HttpFlow) flow).isStubbed(), "answered by a stub");
     }
@@ -58,7 +58,7 @@ class OfflineStubsSampleTest {
         AppResult python = apps.run("python3", "-c", client);
 
         assertThat(python.stdout().strip()).as(python.toString()).isEqualTo("t-stub");
-        assertThat(flows).within(PATIENCE).hasRequest(post("https://auth.example.test/v1/login")
+        assertThat(flows).within(PATIENCE).httpFlows().hasRequest(post("https://auth.example.test/v1/login")
                 .withJsonBody("/user", "ann"));
     }
 
@@ -71,7 +71,7 @@ class OfflineStubsSampleTest {
         assertThat(curl.stdout()).as(curl.toString()).startsWith("apptap is offline and no stub matched"
                 + " GET https://cdn.example.test/logo.png; add one with"
                 + " stubs.on(get(\"https://cdn.example.test/logo.png\")).respond(...).");
-        assertThat(flows).within(PATIENCE).hasRequest(get("https://cdn.example.test/logo.png"))
+        assertThat(flows).within(PATIENCE).httpFlows().hasRequest(get("https://cdn.example.test/logo.png"))
                 .singleElement().hasStatus(502).failedWith(FlowError.Kind.NO_STUB_MATCHED);
     }
 
@@ -80,6 +80,6 @@ class OfflineStubsSampleTest {
         AppResult curl = apps.run("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "https://example.com/");
 
         assertThat(curl.stdout()).as(curl.toString()).isEqualTo("502");
-        assertThat(flows).within(PATIENCE).singleElement().failedWith(FlowError.Kind.NO_STUB_MATCHED);
+        assertThat(flows).within(PATIENCE).httpFlows().singleElement().failedWith(FlowError.Kind.NO_STUB_MATCHED);
     }
 }

@@ -58,7 +58,7 @@ class RouteToWireMockSampleTest {
         AppResult curl = apps.run("curl", "-sS", "https://api.example.test/v1/items");
 
         assertThat(curl.stdout()).as(curl.toString()).isEqualTo("[{\"id\":7,\"name\":\"lamp\"}]");
-        assertThat(flows).within(Duration.ofSeconds(5)).hasRequest(get("https://api.example.test/v1/items"))
+        assertThat(flows).within(Duration.ofSeconds(5)).httpFlows().hasRequest(get("https://api.example.test/v1/items"))
                 .singleElement().usedTls().hasStatus(200)
                 .matches(flow -> ((HttpFlow) flow).handling().kind() == HttpFlow.Handling.Kind.ROUTED,
                         "routed to WireMock");
@@ -74,7 +74,7 @@ class RouteToWireMockSampleTest {
                 "https://api.example.test/v1/items");
 
         assertThat(curl.stdout()).as(curl.toString()).isEqualTo("503");
-        assertThat(flows).within(Duration.ofSeconds(5)).singleElement()
+        assertThat(flows).within(Duration.ofSeconds(5)).httpFlows().singleElement()
                 .hasStatus(503).hasResponseHeader("retry-after", "1");
     }
 }

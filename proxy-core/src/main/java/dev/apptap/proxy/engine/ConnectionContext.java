@@ -43,6 +43,11 @@ final class ConnectionContext {
         this.originalAddress = original;
         this.host = Addresses.literal(original);
         this.port = original.getPort();
+        runtime.settings().dnsAddresses().flatMap(pool -> pool.nameOf(original.getAddress())).ifPresent(name -> {
+            // apptap's own DNS gave the app this address for a name: go where the name leads instead
+            this.host = name;
+            this.originalAddress = null;
+        });
     }
 
     void preconnected(io.netty.channel.Channel upstream) {

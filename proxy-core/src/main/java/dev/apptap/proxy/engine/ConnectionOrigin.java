@@ -38,15 +38,26 @@ final class ConnectionOrigin extends ChannelDuplexHandler {
         Channel channel = ctx.channel();
         InetSocketAddress app = (InetSocketAddress) channel.remoteAddress();
         InetSocketAddress listener = (InetSocketAddress) channel.localAddress();
-        ConnectionContext connection = new ConnectionContext(runtime, entry, app);
+        ConnectionContext.Entry kind = entry;
+        InetSocketAddress original = null;
         if (entry == ConnectionContext.Entry.TRANSPARENT) {
             try {
-                connection.destination(originalDestination(channel, listener, app));
+                original = originalDestination(channel, listener, app);
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.WARNING, e.getMessage());
                 ctx.close();
                 return;
             }
+            if (runtime.isOwnListener(original)) {
+                // An intercepted app that uses apptap as its HTTP proxy (a LAUNCH test beside an OSPROXY one)
+                // was redirected on its way to the explicit listener: serve it as the proxy it asked for.
+                kind = ConnectionContext.Entry.EXPLICIT;
+                original = null;
+            }
+        }
+        ConnectionContext connection = new ConnectionContext(runtime, kind, app);
+        if (original != null) {
+            connection.destination(original);
         }
         CompletableFuture.supplyAsync(() -> {
                     return runtime.settings().processes().resolve(app, listener);
@@ -72,7 +83,7 @@ final class ConnectionOrigin extends ChannelDuplexHandler {
             return;
         }
         proceeded = true;
-        if (entry == ConnectionContext.Entry.EXPLICIT) {
+        if (connection.entry == ConnectionContext.Entry.EXPLICIT) {
             ctx.pipeline().addAfter(NAME, Pipelines.HTTP_CODEC, Pipelines.newServerCodec(runtime.settings()));
             ctx.pipeline().addAfter(Pipelines.HTTP_CODEC, ExplicitProxyHandler.NAME, new ExplicitProxyHandler(connection));
         } else {

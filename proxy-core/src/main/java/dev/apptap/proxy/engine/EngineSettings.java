@@ -25,6 +25,7 @@ record EngineSettings(
         OriginalDestinationResolver originalDestinations,
         ProcessResolver processes,
         HostResolver hostResolver,
+        Optional<dev.apptap.proxy.dns.LoopbackAddressPool> dnsAddresses,
         Duration responseTimeout,
         Optional<Path> caCertificateFile,
         Optional<Path> caBundleFile) {

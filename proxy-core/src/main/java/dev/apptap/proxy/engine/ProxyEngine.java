@@ -162,6 +162,7 @@ public final class ProxyEngine implements AutoCloseable {
         private OriginalDestinationResolver originalDestinations;
         private ProcessResolver processes;
         private HostResolver hostResolver = HostResolver.SYSTEM;
+        private dev.apptap.proxy.dns.LoopbackAddressPool dnsAddresses;
         private Duration responseTimeout = Duration.ofSeconds(60);
         private InetSocketAddress explicitListener = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
         private final List<InetSocketAddress> transparentListeners = new ArrayList<>();
@@ -270,6 +271,16 @@ public final class ProxyEngine implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The loopback addresses apptap's DNS responder hands out for stubbed names. A transparent connection to
+         * one of them is taken as a connection to its name, which the {@link #hostResolver} then resolves, so a
+         * name answered by apptap's DNS still reaches a local server that plays it.
+         */
+        public Builder dnsAddresses(dev.apptap.proxy.dns.LoopbackAddressPool pool) {
+            this.dnsAddresses = Objects.requireNonNull(pool);
+            return this;
+        }
+
         /** How long the upstream may take to begin its response once the request was sent (default 60 s). */
         public Builder responseTimeout(Duration timeout) {
             this.responseTimeout = Objects.requireNonNull(timeout);
@@ -343,7 +354,8 @@ public final class ProxyEngine implements AutoCloseable {
                     Set.copyOf(passthrough), List.copyOf(upstreamTrust), upstreamInsecure, connectTimeout,
                     serverFirstWait, maxHeaderSize, maxInitialLineLength,
                     originalDestinations != null ? originalDestinations : new SoOriginalDst(),
-                    processes != null ? processes : defaultProcessResolver(), hostResolver, responseTimeout,
+                    processes != null ? processes : defaultProcessResolver(), hostResolver,
+                    Optional.ofNullable(dnsAddresses), responseTimeout,
                     Optional.ofNullable(caCertificateFile), Optional.ofNullable(caBundleFile));
         }
 

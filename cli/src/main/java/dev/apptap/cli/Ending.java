@@ -1,0 +1,57 @@
+package dev.apptap.cli;
+
+import dev.apptap.proxy.har.HarWriter;
+import java.io.IOException;
+import java.time.Duration;
+
+/**
+ * The end of a run or watch: lets flows that are finishing settle, prints the summary, writes the HAR file.
+ */
+final class Ending {
+
+    /** A command's last response may be recorded a moment after the command exits. */
+    private static final Duration SETTLE = Duration.ofSeconds(2);
+
+    private final Session session;
+    private final FlowPrinter printer;
+    private final Terminal terminal;
+    private final EngineOptions options;
+
+    Ending(Session session, FlowPrinter printer, Terminal terminal, EngineOptions options) {
+        this.session = session;
+        this.printer = printer;
+        this.terminal = terminal;
+        this.options = options;
+    }
+
+    void finish(ModeChoice choice) {
+        settle();
+        int unfinished = printer.running().size();
+        String summary = "apptap: " + printer.tally().summary(unfinished);
+        if (printer.tally().flows() == 0 && !choice.osProxy()) {
+            summary += " (in LAUNCH mode apptap sees only apps that honour HTTP(S)_PROXY)";
+        }
+        terminal.info(summary);
+        if (options.har != null) {
+            try {
+                HarWriter.write(session.flows().flows(), options.har);
+                terminal.info("apptap: wrote " + options.har + " (HAR 1.2).");
+            } catch (IOException e) {
+                throw new CliFailure("apptap could not write the HAR file " + options.har + ": " + e.getMessage(),
+                        Apptap.FAILED);
+            }
+        }
+    }
+
+    private void settle() {
+        long deadline = System.nanoTime() + SETTLE.toNanos();
+        while (!printer.running().isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package dev.apptap.cli;
+
+import dev.apptap.proxy.flow.DnsFlow;
+import dev.apptap.proxy.flow.Flow;
+import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.proxy.flow.ProcessInfo;
+import dev.apptap.proxy.flow.TcpFlow;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * One line per finished flow, in plain ASCII so that it survives any terminal's encoding:
+ * {@code curl[4242] GET https://api.example.test/v1/items -> 200, 5 B in, 0 B out, 12 ms (stubbed)}.
+ */
+final class FlowLine {
+
+    private FlowLine() {
+    }
+
+    static String of(Flow flow) {
+        StringBuilder line = new StringBuilder(process(flow.process())).append(' ');
+        if (flow instanceof HttpFlow http) {
+            line.append(http.request().method()).append(' ').append(http.request().url());
+        } else if (flow instanceof TcpFlow tcp) {
+            line.append(tcp.tls().isPresent() ? "tls://" : "tcp://").append(tcp.server().authority());
+        } else if (flow instanceof DnsFlow dns) {
+            line.append("DNS ").append(dns.type()).append(' ').append(dns.name());
+        }
+        if (flow.error().isPresent()) {
+            return line.append(" failed: ").append(flow.error().get().message()).toString();
+        }
+        line.append(" -> ");
+        if (flow instanceof HttpFlow http) {
+            line.append(http.status() < 0 ? "no response" : Integer.toString(http.status())).append(", ");
+        } else if (flow instanceof DnsFlow dns) {
+            return line.append(dns.answers().isEmpty() ? dns.rcode() : String.join(" ", dns.answers()))
+                    .append(" (").append(dns.resolution()).append(')').toString();
+        }
+        line.append(ByteSize.describe(FlowFacts.bytesIn(flow))).append(" in, ")
+                .append(ByteSize.describe(FlowFacts.bytesOut(flow))).append(" out");
+        FlowFacts.duration(flow).ifPresent(d -> line.append(", ").append(millis(d)));
+        handling(flow).ifPresent(h -> line.append(" (").append(h).append(')'));
+        return line.toString();
+    }
+
+    static String process(ProcessInfo process) {
+        return process.isKnown() ? process.name() + "[" + process.pid() + "]" : "?";
+    }
+
+    private static String millis(Duration d) {
+        return d.toMillis() + " ms";
+    }
+
+    private static Optional<String> handling(Flow flow) {
+        if (flow instanceof HttpFlow http && http.handling().kind() != HttpFlow.Handling.Kind.UPSTREAM) {
+            return Optional.of(http.handling().kind().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        return Optional.empty();
+    }
+}

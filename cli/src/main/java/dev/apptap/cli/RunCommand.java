@@ -1,0 +1,114 @@
+package dev.apptap.cli;
+
+import dev.apptap.proxy.launch.LaunchEnvironment;
+import dev.apptap.proxy.redirect.InterceptSpec;
+import dev.apptap.proxy.redirect.RedirectorProvider;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code apptap run [options] -- <command> [args…]}: runs the command intercepted, prints its flows as they complete
+ * and a summary, and exits with the command's exit code.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        customSynopsis = "apptap run [options] -- <command> [args…]",
+        description = {"Runs <command> with its HTTP(S) intercepted and prints each flow as it completes.",
+                "OSPROXY (transparent, by process) where a redirector can run, else LAUNCH (HTTP(S)_PROXY variables)."})
+final class RunCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    EngineOptions options;
+
+    @Option(names = "--intercept", paramLabel = "SPEC",
+            description = "Which processes to intercept in OSPROXY mode, such as 'curl,wget' or '!java';"
+                    + " default: the command and its descendants.")
+    String intercept;
+
+    @Option(names = "--mode", paramLabel = "osproxy|launch|auto", defaultValue = "auto",
+            description = "How to intercept (default ${DEFAULT-VALUE}: OSPROXY when possible, else LAUNCH).")
+    ModeChoice.Mode mode;
+
+    @Parameters(arity = "1..*", paramLabel = "<command>", description = "The command to run, with its arguments.")
+    List<String> command;
+
+    @Override
+    public Integer call() {
+        InterceptSpec userSpec = userSpec();
+        Map<String, String> base = System.getenv();
+        Child.checkExists(command.get(0), base);
+        ModeChoice choice = ModeChoice.decide(mode, mode == ModeChoice.Mode.LAUNCH ? List.of() : RedirectorProvider.installed());
+        Terminal terminal = new Terminal(spec.commandLine().getOut(), spec.commandLine().getErr());
+        try (Session session = Session.start(options, choice.provider())) {
+            FlowPrinter printer = new FlowPrinter(terminal, options);
+            Process process;
+            try (var registration = session.flows().addListener(printer)) {
+                process = launch(session, choice, userSpec, terminal, base);
+                int exit = waitFor(process, printer, terminal);
+                new Ending(session, printer, terminal, options).finish(choice);
+                return exit;
+            }
+        }
+    }
+
+    private InterceptSpec userSpec() {
+        if (intercept == null) {
+            return null;
+        }
+        try {
+            return InterceptSpec.parse(intercept);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), Sentences.clause(e.getMessage()));
+        }
+    }
+
+    private Process launch(Session session, ModeChoice choice, InterceptSpec userSpec, Terminal terminal,
+                           Map<String, String> base) {
+        String name = java.nio.file.Path.of(command.get(0)).getFileName().toString();
+        if (!choice.osProxy()) {
+            terminal.info("apptap: LAUNCH mode (" + name + " gets HTTP(S)_PROXY and CA trust variables); "
+                    + Sentences.sentence(choice.why()));
+            if (userSpec != null) {
+                terminal.info("apptap: --intercept applies to OSPROXY only; LAUNCH mode sees whatever honours the proxy"
+                        + " variables.");
+            }
+            Map<String, String> env = LaunchEnvironment.merge(base,
+                    LaunchEnvironment.proxy(session.engine().explicitAddress(), session.trust()));
+            return Child.start(command, env);
+        }
+        String via = "OSPROXY via " + choice.provider().get().name();
+        Map<String, String> env = LaunchEnvironment.merge(base, LaunchEnvironment.trust(session.trust()));
+        if (userSpec != null) {
+            session.intercept(userSpec);
+            terminal.info("apptap: intercepting '" + userSpec + "' transparently (" + via + "); " + name
+                    + " gets the CA trust variables.");
+            return Child.start(command, env);
+        }
+        terminal.info("apptap: intercepting " + name + " and its children transparently (" + via + ").");
+        Child.Gated gated = Child.startGated(command, env);
+        session.intercept(InterceptSpec.parse(Long.toString(gated.pid())));
+        gated.open();
+        return gated.process();
+    }
+
+    private static int waitFor(Process process, FlowPrinter printer, Terminal terminal) {
+        try (Interrupts interrupts = Interrupts.deferTo(process);
+             ProgressLine progress = ProgressLine.startIfTerminal(printer, terminal)) {
+            return process.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroy();
+            return 130;
+        }
+    }
+}

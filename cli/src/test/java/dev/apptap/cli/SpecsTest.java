@@ -1,0 +1,81 @@
+package dev.apptap.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.apptap.proxy.rules.Decision;
+import dev.apptap.proxy.rules.RequestFacts;
+import dev.apptap.proxy.rules.RuleSet;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine.TypeConversionException;
+
+/** The little languages of --stub, --route and --body-limit. */
+class SpecsTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void stubWithJsonTextAndFileBodies() throws Exception {
+        Path file = Files.writeString(dir.resolve("items.json"), "[3]");
+        RuleSet rules = new RuleSet();
+        StubSpec.parse("GET https://api.example.test/v1/items 200 [1,2]").addTo(rules);
+        StubSpec.parse("post https://api.example.test/v1/login 201 welcome back").addTo(rules);
+        StubSpec.parse("GET https://api.example.test/v1/file 200 @" + file).addTo(rules);
+
+        Decision.Stubbed items = (Decision.Stubbed) rules.decide(RequestFacts.of("GET", "https://api.example.test/v1/items"));
+        assertThat(items.response().status()).isEqualTo(200);
+        assertThat(items.response().describe()).contains("application/json");
+        Decision.Stubbed login = (Decision.Stubbed) rules.decide(RequestFacts.of("POST", "https://api.example.test/v1/login"));
+        assertThat(login.response().status()).isEqualTo(201);
+        assertThat(rules.decide(RequestFacts.of("GET", "https://api.example.test/v1/file")))
+                .isInstanceOf(Decision.Stubbed.class);
+        assertThat(StubSpec.parse("GET https://api.example.test/ 204").host()).isEqualTo("api.example.test");
+    }
+
+    @Test
+    void badStubs() {
+        assertThatThrownBy(() -> StubSpec.parse("GET https://api.example.test/ OK"))
+                .hasMessageContaining("has the status 'OK', which is not a three-digit HTTP status");
+        assertThatThrownBy(() -> new StubSpec.Converter().convert("GET https://a.test/ 200 @" + dir.resolve("missing")))
+                .isInstanceOf(TypeConversionException.class).hasMessageContaining("missing");
+    }
+
+    @Test
+    void routes() {
+        RouteSpec plain = RouteSpec.parse("api.example.test=127.0.0.1:8089");
+        assertThat(plain.host()).isEqualTo("api.example.test");
+        assertThat(plain.port()).isEmpty();
+        assertThat(plain.forward().port()).isEqualTo(8089);
+
+        RouteSpec tls = RouteSpec.parse("api.example.test:8443=https://[::1]:9443");
+        assertThat(tls.port()).hasValue(8443);
+        assertThat(tls.forward().host()).isEqualTo("::1");
+        assertThat(tls.forward().describe()).contains("9443");
+
+        assertThatThrownBy(() -> RouteSpec.parse("api.example.test=127.0.0.1:99999"))
+                .hasMessageContaining("not a number from 1 to 65535");
+    }
+
+    @Test
+    void byteSizes() {
+        ByteSize sizes = new ByteSize();
+        assertThat(sizes.convert("512")).isEqualTo(512);
+        assertThat(sizes.convert("512k")).isEqualTo(512 * 1024);
+        assertThat(sizes.convert("1m")).isEqualTo(1 << 20);
+        assertThat(sizes.convert("2MiB")).isEqualTo(2 << 20);
+        assertThatThrownBy(() -> sizes.convert("3g")).isInstanceOf(TypeConversionException.class);
+        assertThat(ByteSize.describe(12_595)).isEqualTo("12.3 KiB");
+    }
+
+    @Test
+    void localNamesNeverLeaveTheMachine() throws Exception {
+        LocalNames offline = new LocalNames(true);
+        assertThat(offline.resolve("api.example.test")[0].getHostAddress()).isEqualTo("127.0.0.1");
+        assertThat(offline.resolve("LOCALHOST.")[0].getHostAddress()).isEqualTo("127.0.0.1");
+        assertThatThrownBy(() -> offline.resolve("example.com")).hasMessageContaining("--offline");
+    }
+}

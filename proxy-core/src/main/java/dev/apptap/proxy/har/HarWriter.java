@@ -1,0 +1,265 @@
+package dev.apptap.proxy.har;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.apptap.proxy.flow.Body;
+import dev.apptap.proxy.flow.DnsFlow;
+import dev.apptap.proxy.flow.Flow;
+import dev.apptap.proxy.flow.FlowError;
+import dev.apptap.proxy.flow.Headers;
+import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.proxy.flow.HttpRequest;
+import dev.apptap.proxy.flow.HttpResponse;
+import dev.apptap.proxy.flow.ProcessInfo;
+import dev.apptap.proxy.flow.TcpFlow;
+import java.io.IOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * apptap's one HAR 1.2 writer (http://www.softwareishard.com/blog/har-12-spec/), shared by the JUnit extension and
+ * the CLI so that both write the same file for the same flows. Every entry carries apptap's own {@code _process}
+ * (pid, name, executable, command line) and {@code _error} (kind and sentence, or null) fields; connections that
+ * did not speak HTTP (including TLS the app refused) are entries with method {@code CONNECT}, status 0 and
+ * {@code _tcp} set, so a refused certificate shows up in HAR viewers too. DNS flows have no HAR form and are left
+ * out.
+ *
+ * <pre>{@code
+ * HarWriter.write(flowStore.flows(), Path.of("target/apptap/run.har"));
+ * }</pre>
+ */
+public final class HarWriter {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private HarWriter() {
+    }
+
+    /**
+     * Writes {@code flows} to {@code file}, creating its directory. The file is replaced in one step, so a reader
+     * never sees half a HAR.
+     */
+    public static void write(List<? extends Flow> flows, Path file) throws IOException {
+        Path absolute = file.toAbsolutePath();
+        Files.createDirectories(absolute.getParent());
+        Path temporary = absolute.resolveSibling(absolute.getFileName() + ".tmp");
+        JSON.writeValue(temporary.toFile(), toHar(flows));
+        Files.move(temporary, absolute, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** The HAR document for {@code flows}, as a Jackson tree (the root object with its {@code log}). */
+    public static ObjectNode toHar(List<? extends Flow> flows) {
+        ObjectNode root = JSON.createObjectNode();
+        ObjectNode log = root.putObject("log");
+        log.put("version", "1.2");
+        ObjectNode creator = log.putObject("creator");
+        creator.put("name", "apptap");
+        creator.put("version", version());
+        log.putArray("pages");
+        ArrayNode entries = log.putArray("entries");
+        for (Flow flow : flows) {
+            if (flow instanceof DnsFlow) {
+                continue;
+            }
+            entries.add(entry(flow));
+        }
+        return root;
+    }
+
+    private static ObjectNode entry(Flow flow) {
+        ObjectNode entry = JSON.createObjectNode();
+        entry.put("startedDateTime", flow.startedAt().toString());
+        if (flow instanceof HttpFlow http) {
+            httpEntry(entry, http);
+        } else if (flow instanceof TcpFlow tcp) {
+            tcpEntry(entry, tcp);
+        }
+        entry.putObject("cache");
+        if (!flow.server().address().isEmpty()) {
+            entry.put("serverIPAddress", flow.server().address());
+        }
+        entry.put("connection", String.valueOf(flow.client().port()));
+        entry.set("_process", process(flow.process()));
+        entry.set("_error", flow.error().map(HarWriter::error).orElse(null));
+        entry.put("_flowId", flow.id());
+        entry.put("_complete", flow.isComplete());
+        flow.tls().ifPresent(tls -> {
+            ObjectNode t = entry.putObject("_tls");
+            t.put("sni", tls.sni());
+            t.put("version", tls.version());
+            t.put("alpn", tls.alpn());
+            t.put("passthrough", tls.passthrough());
+        });
+        return entry;
+    }
+
+    private static void httpEntry(ObjectNode entry, HttpFlow flow) {
+        HttpFlow.Timings timings = flow.timings();
+        long send = millis(timings.requestComplete());
+        long wait = Math.max(0, millis(timings.waiting()));
+        long total = millis(timings.total());
+        long receive = Math.max(0, total - send - wait);
+        entry.put("time", Math.max(total, send + wait + receive));
+        entry.set("request", request(flow.request()));
+        entry.set("response", flow.response().map(HarWriter::response).orElseGet(HarWriter::noResponse));
+        ObjectNode t = entry.putObject("timings");
+        t.put("blocked", -1);
+        t.put("dns", -1);
+        t.put("connect", -1);
+        t.put("ssl", -1);
+        t.put("send", send);
+        t.put("wait", wait);
+        t.put("receive", receive);
+    }
+
+    private static void tcpEntry(ObjectNode entry, TcpFlow flow) {
+        long lasted = flow.duration().map(Duration::toMillis).orElse(0L);
+        entry.put("time", lasted);
+        ObjectNode request = entry.putObject("request");
+        request.put("method", "CONNECT");
+        request.put("url", (flow.tls().isPresent() ? "https://" : "http://") + flow.server().authority() + "/");
+        request.put("httpVersion", "HTTP/1.1");
+        request.putArray("cookies");
+        request.putArray("headers");
+        request.putArray("queryString");
+        request.put("headersSize", -1);
+        request.put("bodySize", flow.fromClient().size());
+        entry.set("response", noResponse());
+        ObjectNode t = entry.putObject("timings");
+        t.put("send", 0);
+        t.put("wait", 0);
+        t.put("receive", lasted);
+        entry.put("_tcp", true);
+        entry.put("_sentBytes", flow.fromClient().size());
+        entry.put("_receivedBytes", flow.fromServer().size());
+    }
+
+    private static ObjectNode request(HttpRequest request) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("method", request.method());
+        node.put("url", request.url());
+        node.put("httpVersion", request.version());
+        node.putArray("cookies");
+        node.set("headers", headers(request.headers()));
+        ArrayNode query = node.putArray("queryString");
+        if (!request.query().isEmpty()) {
+            for (String pair : request.query().split("&")) {
+                int eq = pair.indexOf('=');
+                ObjectNode q = query.addObject();
+                q.put("name", decode(eq < 0 ? pair : pair.substring(0, eq)));
+                q.put("value", eq < 0 ? "" : decode(pair.substring(eq + 1)));
+            }
+        }
+        Body body = request.body();
+        if (!body.isEmpty()) {
+            ObjectNode post = node.putObject("postData");
+            post.put("mimeType", body.contentType());
+            putText(post, body);
+        }
+        node.put("headersSize", -1);
+        node.put("bodySize", body.size());
+        return node;
+    }
+
+    private static ObjectNode response(HttpResponse response) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("status", response.status());
+        node.put("statusText", response.reason());
+        node.put("httpVersion", response.version());
+        node.putArray("cookies");
+        node.set("headers", headers(response.headers()));
+        ObjectNode content = node.putObject("content");
+        Body body = response.body();
+        content.put("size", body.isTruncated() ? body.size() : body.bytes().length);
+        content.put("mimeType", body.contentType());
+        if (!body.isEmpty()) {
+            putText(content, body);
+        }
+        if (body.isTruncated()) {
+            content.put("comment", "apptap recorded only the first " + body.recordedSize() + " bytes.");
+        }
+        node.put("redirectURL", response.headers().first("Location").orElse(""));
+        node.put("headersSize", -1);
+        node.put("bodySize", body.size());
+        return node;
+    }
+
+    /** HAR's way to say "no response": status 0 and empty fields. */
+    private static ObjectNode noResponse() {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("status", 0);
+        node.put("statusText", "");
+        node.put("httpVersion", "");
+        node.putArray("cookies");
+        node.putArray("headers");
+        ObjectNode content = node.putObject("content");
+        content.put("size", 0);
+        content.put("mimeType", "");
+        node.put("redirectURL", "");
+        node.put("headersSize", -1);
+        node.put("bodySize", -1);
+        return node;
+    }
+
+    private static void putText(ObjectNode target, Body body) {
+        if (body.isText()) {
+            target.put("text", body.text());
+        } else {
+            target.put("text", Base64.getEncoder().encodeToString(body.bytes()));
+            target.put("encoding", "base64");
+        }
+    }
+
+    private static ArrayNode headers(Headers headers) {
+        ArrayNode array = JSON.createArrayNode();
+        for (Map.Entry<String, String> field : headers.asList()) {
+            ObjectNode h = array.addObject();
+            h.put("name", field.getKey());
+            h.put("value", field.getValue());
+        }
+        return array;
+    }
+
+    private static ObjectNode process(ProcessInfo process) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("pid", process.pid());
+        node.put("name", process.name());
+        node.put("executable", process.executable());
+        ArrayNode commandLine = node.putArray("commandLine");
+        process.commandLine().forEach(commandLine::add);
+        return node;
+    }
+
+    private static ObjectNode error(FlowError error) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("kind", error.kind().name());
+        node.put("message", error.message());
+        return node;
+    }
+
+    private static long millis(Optional<Duration> duration) {
+        return duration.map(Duration::toMillis).orElse(0L);
+    }
+
+    private static String decode(String raw) {
+        try {
+            return URLDecoder.decode(raw, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return raw;
+        }
+    }
+
+    private static String version() {
+        String version = HarWriter.class.getPackage().getImplementationVersion();
+        return version != null ? version : "dev";
+    }
+}

@@ -1,0 +1,103 @@
+package dev.apptap.proxy.har;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.apptap.proxy.flow.Body;
+import dev.apptap.proxy.flow.DnsFlow;
+import dev.apptap.proxy.flow.Endpoint;
+import dev.apptap.proxy.flow.Flow;
+import dev.apptap.proxy.flow.FlowError;
+import dev.apptap.proxy.flow.Headers;
+import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.proxy.flow.HttpRequest;
+import dev.apptap.proxy.flow.HttpResponse;
+import dev.apptap.proxy.flow.ProcessInfo;
+import dev.apptap.proxy.flow.TcpFlow;
+import dev.apptap.proxy.flow.TlsInfo;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HarWriterTest {
+
+    private static final ProcessInfo CURL = new ProcessInfo(4242, "curl", "/usr/bin/curl",
+            List.of("curl", "-s", "https://api.example.test/v1/items?page=2&q=a%20b"));
+    private static final Instant START = Instant.parse("2025-01-02T03:04:05Z");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void writesHttpAndTcpFlowsWithProcessAndErrorAndLeavesDnsOut() throws Exception {
+        Path file = dir.resolve("nested/run.har");
+
+        HarWriter.write(List.of(answered(), refusedCertificate(), dnsQuery()), file);
+
+        JsonNode log = new ObjectMapper().readTree(file.toFile()).get("log");
+        assertThat(log.get("version").asText()).isEqualTo("1.2");
+        assertThat(log.at("/creator/name").asText()).isEqualTo("apptap");
+        assertThat(log.get("entries")).hasSize(2);
+        assertThat(Files.exists(dir.resolve("nested/run.har.tmp"))).isFalse();
+
+        JsonNode http = log.get("entries").get(0);
+        assertThat(http.at("/request/method").asText()).isEqualTo("GET");
+        assertThat(http.at("/request/queryString/1/value").asText()).isEqualTo("a b");
+        assertThat(http.at("/response/status").asInt()).isEqualTo(200);
+        assertThat(http.at("/response/content/text").asText()).isEqualTo("[1,2]");
+        assertThat(http.get("time").asLong()).isEqualTo(12);
+        assertThat(http.at("/_process/pid").asLong()).isEqualTo(4242);
+        assertThat(http.at("/_process/commandLine/0").asText()).isEqualTo("curl");
+        assertThat(http.get("_error").isNull()).isTrue();
+        assertThat(http.at("/_tls/sni").asText()).isEqualTo("api.example.test");
+
+        JsonNode tcp = log.get("entries").get(1);
+        assertThat(tcp.at("/request/method").asText()).isEqualTo("CONNECT");
+        assertThat(tcp.at("/response/status").asInt()).isZero();
+        assertThat(tcp.get("_tcp").asBoolean()).isTrue();
+        assertThat(tcp.at("/_error/kind").asText()).isEqualTo("CLIENT_REJECTED_CERTIFICATE");
+        assertThat(tcp.at("/_error/message").asText()).contains("refused apptap's certificate");
+    }
+
+    @Test
+    void anEmptyListIsAValidLog() {
+        JsonNode har = HarWriter.toHar(List.of());
+
+        assertThat(har.at("/log/entries")).isEmpty();
+        assertThat(har.at("/log/pages").isArray()).isTrue();
+    }
+
+    private static HttpFlow answered() {
+        TlsInfo tls = new TlsInfo("api.example.test", List.of("h2", "http/1.1"), "http/1.1", "TLSv1.3",
+                "TLS_AES_128_GCM_SHA256", false);
+        HttpRequest request = new HttpRequest("GET", "https://api.example.test/v1/items?page=2&q=a%20b", "HTTP/1.1",
+                Headers.of("Host", "api.example.test"), Body.EMPTY);
+        HttpResponse response = new HttpResponse(200, "OK", "HTTP/1.1", Headers.of("Content-Type", "application/json"),
+                Body.ofText("[1,2]", "application/json"), Headers.EMPTY);
+        HttpFlow.Timings timings = HttpFlow.Timings.NONE.withRequestComplete(Duration.ofMillis(1))
+                .withResponseHeaders(Duration.ofMillis(10)).withResponseComplete(Duration.ofMillis(12));
+        return HttpFlow.started(1, START, CURL, Endpoint.of("127.0.0.1", 40000), Endpoint.of("api.example.test", 443),
+                        Optional.of(tls), request)
+                .withResponse(response).withTimings(timings).completed();
+    }
+
+    private static TcpFlow refusedCertificate() {
+        return TcpFlow.started(2, START, CURL, Endpoint.of("127.0.0.1", 40001), Endpoint.of("api.example.test", 443),
+                        Optional.empty())
+                .withError(new FlowError(FlowError.Kind.CLIENT_REJECTED_CERTIFICATE,
+                        "curl (pid 4242) refused apptap's certificate for api.example.test."))
+                .completed(Duration.ofMillis(3));
+    }
+
+    private static Flow dnsQuery() {
+        return DnsFlow.started(3, START, CURL, Endpoint.of("127.0.0.1", 5353), Endpoint.of("127.0.0.1", 53),
+                        "api.example.test", "A", DnsFlow.Transport.UDP, DnsFlow.Resolution.STUBBED)
+                .answered("NOERROR", List.of("127.0.0.1"), Duration.ofMillis(1));
+    }
+}
