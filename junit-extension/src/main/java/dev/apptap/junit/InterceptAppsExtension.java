@@ -4,6 +4,7 @@ import dev.apptap.proxy.flow.Flow;
 import dev.apptap.proxy.flow.FlowError;
 import dev.apptap.proxy.flow.FlowTimeoutException;
 import dev.apptap.proxy.flow.Flows;
+import dev.apptap.proxy.har.HarWriter;
 import java.lang.reflect.AnnotatedElement;
 import java.lang.reflect.Field;
 import java.nio.file.Files;
