@@ -78,9 +78,11 @@ class Http2BadInputTest {
             client.headers(1, request("GET", "/hello?bomb").add("x-bomb", "b".repeat(200_000)), true);
             client.stream(1).done.await(10, TimeUnit.SECONDS);
 
+            // Netty may answer 431, reset the stream, or end the connection (GOAWAY, which a reset of the
+            // still-uploading socket can overtake): each is a clear refusal, none a hang.
             boolean refused = client.stream(1).status.equals("431") || client.stream(1).resetCode >= 0
-                    || client.goAwayError() >= 0;
-            assertThat(refused).as("the stream got 431, a reset or a GOAWAY").isTrue();
+                    || client.goAwayError() >= 0 || client.awaitClosed(5);
+            assertThat(refused).as("the stream got 431, a reset, a GOAWAY or the connection closed").isTrue();
         }
         try (RawH2Client again = client()) {
             again.headers(1, request("GET", "/hello?after-bomb"), true);
