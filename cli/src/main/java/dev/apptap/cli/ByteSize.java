@@ -31,18 +31,8 @@ final class ByteSize implements ITypeConverter<Integer> {
         }
     }
 
-    /** {@code 512 B}, {@code 1.5 KiB}, {@code 3.0 MiB}. */
+    /** As flow summaries print sizes, so the CLI's lines and the summaries agree. */
     static String describe(long bytes) {
-        if (bytes < 1024) {
-            return bytes + " B";
-        }
-        String[] units = {"KiB", "MiB", "GiB", "TiB"};
-        double value = bytes;
-        int unit = -1;
-        while (value >= 1024 && unit < units.length - 1) {
-            value /= 1024;
-            unit++;
-        }
-        return String.format(Locale.ROOT, "%.1f %s", value, units[unit]);
+        return dev.apptap.proxy.flow.Sizes.describe(bytes);
     }
 }

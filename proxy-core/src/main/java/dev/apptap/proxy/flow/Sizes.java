@@ -1,12 +1,13 @@
 package dev.apptap.proxy.flow;
 
-/** Byte counts for people: {@code 512 B}, {@code 1.5 KiB}, {@code 3.0 MiB}. */
-final class Sizes {
+/** Byte counts for people: {@code 512 B}, {@code 1.5 KiB}, {@code 3.0 MiB}, as flow summaries print them. */
+public final class Sizes {
 
     private Sizes() {
     }
 
-    static String describe(long bytes) {
+    /** {@code bytes} in the largest binary unit that keeps one whole digit: {@code Sizes.describe(1536)} is {@code 1.5 KiB}. */
+    public static String describe(long bytes) {
         if (bytes < 1024) {
             return bytes + " B";
         }
