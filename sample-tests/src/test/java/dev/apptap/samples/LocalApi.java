@@ -1,6 +1,7 @@
 package dev.apptap.samples;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import dev.apptap.proxy.ca.CertificateAuthority;
@@ -20,13 +21,15 @@ import javax.net.ssl.SSLContext;
 /**
  * The API the apps under test call, on loopback: {@code https://api.example.test:<port>}. apptap resolves
  * {@code *.test} names to loopback itself, so nothing is looked up on the network. Its CA is written to
- * {@code target/local-api-ca.pem}, which {@code junit-platform.properties} tells apptap to trust.
+ * {@code target/local-api-ca.pem}, which {@code junit-platform.properties} tells apptap to trust. The same API also
+ * answers over plain HTTP ({@link #httpUrl(String)}), for apps that cannot check a private CA.
  */
 final class LocalApi {
 
     private static LocalApi instance;
 
     private final HttpsServer server;
+    private final HttpServer plainServer;
     private final CertificateAuthority ca;
 
     private LocalApi() throws Exception {
@@ -35,7 +38,15 @@ final class LocalApi {
         Files.createDirectories(caFile.getParent());
         Files.writeString(caFile, ca.certificatePem());
         server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.setHttpsConfigurator(new HttpsConfigurator(tls(ca)));
+        server.setHttpsConfigurator(new HttpsConfigurator(tls("api.example.test")));
+        plainServer = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        serveApi(server);
+        serveApi(plainServer);
+        server.start();
+        plainServer.start();
+    }
+
+    private static void serveApi(HttpServer server) {
         server.createContext("/v1/items", exchange -> respond(exchange, 200, "[{\"id\":7,\"name\":\"lamp\"}]"));
         server.createContext("/v1/login", exchange -> {
             // Form (user=ann) or JSON ("user":"ann"): the samples log in both ways.
@@ -53,7 +64,6 @@ final class LocalApi {
                 exchange.sendResponseHeaders(301, -1);
             }
         });
-        server.start();
     }
 
     static synchronized LocalApi start() {
@@ -75,6 +85,11 @@ final class LocalApi {
         return "https://api.example.test:" + server.getAddress().getPort() + path;
     }
 
+    /** The same API over plain HTTP: {@code http://api.example.test:<port>}. */
+    String httpUrl(String path) {
+        return "http://api.example.test:" + plainServer.getAddress().getPort() + path;
+    }
+
     /** The API's CA, which apptap trusts upstream: other local servers of the samples use it too. */
     CertificateAuthority ca() {
         return ca;
@@ -89,8 +104,9 @@ final class LocalApi {
         }
     }
 
-    private static SSLContext tls(CertificateAuthority ca) throws Exception {
-        LeafCertificate leaf = new LeafCertificates(ca, Runnable::run).forHost("api.example.test").join();
+    /** A server-side TLS context with a certificate for {@code host} from the API's CA, which apptap trusts. */
+    SSLContext tls(String host) throws Exception {
+        LeafCertificate leaf = new LeafCertificates(ca, Runnable::run).forHost(host).join();
         KeyStore keys = KeyStore.getInstance("PKCS12");
         keys.load(null, null);
         keys.setKeyEntry("api", leaf.key(), new char[0], leaf.chain().toArray(new Certificate[0]));

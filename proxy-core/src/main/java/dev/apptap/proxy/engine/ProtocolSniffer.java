@@ -23,6 +23,8 @@ final class ProtocolSniffer extends ByteToMessageDecoder {
 
     private static final byte[] H2_PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final int LONGEST_METHOD = 16;
+    /** A first line this long is left to the HTTP codec, which answers 414 with a sentence. */
+    private static final int LONGEST_REQUEST_LINE = 16 * 1024;
 
     private final ConnectionContext connection;
     private final boolean insideTls;
@@ -87,17 +89,37 @@ final class ProtocolSniffer extends ByteToMessageDecoder {
         if (first == 'P' && startsWith(in, H2_PREFACE)) {
             return readable >= H2_PREFACE.length ? Protocol.HTTP2_PRIOR_KNOWLEDGE : Protocol.UNDECIDED;
         }
-        // An HTTP/1 request line starts with a method token (upper-case letters) and a space.
+        // An HTTP/1 request line is a method token (upper-case letters), a space, a target, a space and
+        // "HTTP/1.x". Line protocols (SMTP's EHLO, Redis' PING) start alike, so the whole line decides.
         for (int i = 0; i < Math.min(readable, LONGEST_METHOD + 1); i++) {
             int c = in.getUnsignedByte(at + i);
             if (c == ' ') {
-                return i >= 3 ? Protocol.HTTP1 : Protocol.OTHER;
+                if (i < 3) {
+                    return Protocol.OTHER;
+                }
+                return requestLineEndsWithHttpVersion(in);
             }
             if (c < 'A' || c > 'Z') {
                 return Protocol.OTHER;
             }
         }
         return readable > LONGEST_METHOD ? Protocol.OTHER : Protocol.UNDECIDED;
+    }
+
+    /** HTTP1 once the first line ends in {@code HTTP/1.x}, OTHER if it ends otherwise, UNDECIDED until it ends. */
+    private static Protocol requestLineEndsWithHttpVersion(ByteBuf in) {
+        int end = in.forEachByte(in.readerIndex(), Math.min(in.readableBytes(), LONGEST_REQUEST_LINE),
+                io.netty.util.ByteProcessor.FIND_LF);
+        if (end < 0) {
+            return in.readableBytes() >= LONGEST_REQUEST_LINE ? Protocol.HTTP1 : Protocol.UNDECIDED;
+        }
+        int lineEnd = end > in.readerIndex() && in.getByte(end - 1) == '\r' ? end - 1 : end;
+        int versionStart = lineEnd - "HTTP/1.x".length();
+        if (versionStart <= in.readerIndex()) {
+            return Protocol.OTHER;
+        }
+        String version = in.toString(versionStart, "HTTP/1.x".length(), StandardCharsets.US_ASCII);
+        return version.startsWith("HTTP/1.") ? Protocol.HTTP1 : Protocol.OTHER;
     }
 
     private static boolean startsWith(ByteBuf in, byte[] prefix) {

@@ -25,7 +25,15 @@ class ProtocolSnifferTest {
     }
 
     @Test
+    void tellsLineProtocolsThatLookLikeHttpApart() {
+        assertThat(detect("EHLO client.example.test\r\n")).isEqualTo(Protocol.OTHER);
+        assertThat(detect("PING apptap\n")).isEqualTo(Protocol.OTHER);
+        assertThat(detect("GET / HTTP/1.0\n")).isEqualTo(Protocol.HTTP1);
+    }
+
+    @Test
     void waitsWhileTheFirstBytesCouldStillBeAMethod() {
+        assertThat(detect("GET /still-arriving")).isEqualTo(Protocol.UNDECIDED);
         assertThat(detect("GE")).isEqualTo(Protocol.UNDECIDED);
         assertThat(detect("PRI * HTTP/2")).isEqualTo(Protocol.UNDECIDED);
         assertThat(detect("")).isEqualTo(Protocol.UNDECIDED);
