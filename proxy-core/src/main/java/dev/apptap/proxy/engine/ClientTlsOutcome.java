@@ -114,7 +114,9 @@ final class ClientTlsOutcome extends ChannelInboundHandlerAdapter {
             if (t instanceof io.netty.handler.ssl.NotSslRecordException || message.contains("no cipher suites in common")
                     || message.contains("no appropriate protocol") || message.contains("not enabled or not supported")
                     || message.contains("unsupported or unrecognized ssl message")
-                    || message.contains("no application protocol")) {
+                    || message.contains("no application protocol") || message.contains("no_shared_cipher")
+                    || message.contains("unsupported_protocol") || message.contains("wrong_version_number")
+                    || message.contains("http_request") || message.contains("no_application_protocol")) {
                 return true;
             }
         }

@@ -50,6 +50,7 @@ final class MitmServerContexts {
     private static SslContext build(LeafCertificate leaf, String protocol) {
         try {
             SslContextBuilder builder = SslContextBuilder.forServer(leaf.key(), leaf.chain().toArray(X509Certificate[]::new))
+                    .sslProvider(TlsProviders.provider())
                     .protocols("TLSv1.3", "TLSv1.2");
             if (!protocol.isEmpty()) {
                 builder.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,

@@ -64,6 +64,7 @@ final class UpstreamTls {
     private SslContext build(String alpn, boolean insecure, List<X509Certificate> routeTrust) {
         try {
             SslContextBuilder builder = SslContextBuilder.forClient()
+                    .sslProvider(TlsProviders.provider())
                     .trustManager(insecure ? InsecureTrustManagerFactory.INSTANCE
                             : routeTrust.isEmpty() ? trust() : loadTrust(routeTrust));
             if (!alpn.isEmpty()) {

@@ -116,7 +116,8 @@ class Http2EndToEndTest {
             String out = new String(h2load.getInputStream().readAllBytes());
             assertThat(h2load.waitFor(60, TimeUnit.SECONDS)).isTrue();
 
-            assertThat(out).contains(requests + " succeeded, 0 failed, 0 errored");
+            assertThat(out).as("flows: %s", apptap.all().stream().limit(5).map(f -> f.summary()).toList())
+                    .contains(requests + " succeeded, 0 failed, 0 errored");
             assertThat(apptap.engine.flows().view().awaitCount(requests,
                     java.time.Duration.ofSeconds(10))).isNotEmpty();
             assertThat(apptap.all()).filteredOn(f -> f instanceof HttpFlow h && h.request().query().equals("via=h2load")
