@@ -118,7 +118,8 @@ final class MitmClientHelloHandler extends SslClientHelloHandler<Optional<SslCon
             ctx.pipeline().replace(this, TcpRelay.NAME, new TcpRelay(connection));
             return;
         }
-        SslHandler tls = context.get().newHandler(ctx.alloc());
+        // the peer host names the leaf the shared context answers with
+        SslHandler tls = context.get().newHandler(ctx.alloc(), connection.host, connection.port);
         // The outcome handler goes in first: replacing this handler feeds the buffered hello to the SslHandler
         // at once, and a failure it raises must find the handler that records it.
         ctx.pipeline().addAfter(NAME, ClientTlsOutcome.NAME, new ClientTlsOutcome(connection));

@@ -322,7 +322,7 @@ public final class ProxyEngine implements AutoCloseable {
             ExecutorService blocking = Executors.newCachedThreadPool(new DefaultThreadFactory("apptap-blocking", true));
             EventLoopGroup workers = transport.newGroup(workerThreads, new DefaultThreadFactory("apptap-relay", true));
             EventLoopGroup bosses = transport.newGroup(1, new DefaultThreadFactory("apptap-accept", true));
-            MitmServerContexts contexts = new MitmServerContexts(new LeafCertificates(authority, blocking), blocking);
+            MitmServerContexts contexts = new MitmServerContexts(new LeafCertificates(authority, blocking));
             EngineRuntime runtime = new EngineRuntime(settings, transport, workers, blocking, contexts);
             List<Channel> bound = new ArrayList<>();
             try {

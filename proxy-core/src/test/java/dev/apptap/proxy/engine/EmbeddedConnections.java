@@ -21,7 +21,7 @@ final class EmbeddedConnections {
         EngineSettings settings = ProxyEngine.builder().flows(flows).settings();
         InlineExecutor inline = new InlineExecutor();
         EngineRuntime runtime = new EngineRuntime(settings, Transport.best(), null, inline,
-                new MitmServerContexts(new LeafCertificates(EngineFixture.CA, inline), inline));
+                new MitmServerContexts(new LeafCertificates(EngineFixture.CA, inline)));
         ConnectionContext connection = new ConnectionContext(runtime, entry, new InetSocketAddress("127.0.0.1", 40000));
         connection.process = CURL;
         return connection;
