@@ -65,11 +65,20 @@ final class ConnectionContext {
         return tls != null;
     }
 
-    /** Where the app meant to go, for flows. */
+    /** Where the app meant to go, for flows; made again only when the destination changed (every snapshot asks). */
     Endpoint server() {
-        return new Endpoint(host == null ? "unknown" : host, port,
-                originalAddress == null ? "" : Addresses.literal(originalAddress));
+        Endpoint known = server;
+        String currentHost = host == null ? "unknown" : host;
+        if (known == null || !known.host().equals(currentHost) || known.port() != port || serverFor != originalAddress) {
+            known = new Endpoint(currentHost, port, originalAddress == null ? "" : Addresses.literal(originalAddress));
+            server = known;
+            serverFor = originalAddress;
+        }
+        return known;
     }
+
+    private Endpoint server;
+    private InetSocketAddress serverFor;
 
     Optional<TlsInfo> tlsInfo() {
         return Optional.ofNullable(tls);

@@ -191,6 +191,10 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
             exchange.requestContent(last.content());
             exchange.requestEnd();
         }
+        if (connection.runtime.settings().rules().isEmpty()) {
+            relay(target, List.of(request), true);
+            return;
+        }
         RequestFacts head = RuleActions.facts(request.method().name(), url, request.headers());
         if (!(request instanceof LastHttpContent) && connection.runtime.settings().rules().needsBody(head)) {
             // a rule looks at the body: hold the request until the body (or the recording limit) is in

@@ -69,7 +69,11 @@ final class HttpExchange {
         this.url = url;
         this.requestVersion = version;
         this.requestHeaders = copy(headers);
-        publish();
+        // A request without a body ends at once, and its end publishes; a body may take long, so show the head now.
+        if (requestHeaders.contains("content-length") || requestHeaders.contains("transfer-encoding")
+                || version.equals("HTTP/2")) {
+            publish();
+        }
     }
 
     void requestContent(ByteBuf content) {

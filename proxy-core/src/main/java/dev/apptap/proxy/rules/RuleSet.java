@@ -71,6 +71,11 @@ public final class RuleSet {
         return this;
     }
 
+    /** Whether every request passes through untouched: no rules and not offline. Cheap, for the engine's hot path. */
+    public boolean isEmpty() {
+        return !offline && newestFirst.isEmpty();
+    }
+
     public boolean isOffline() {
         return offline;
     }

@@ -22,7 +22,8 @@ class HttpExchangeTest {
     void publishesASnapshotAtEachPhase() {
         connection.destination(new java.net.InetSocketAddress("127.0.0.1", 80));
         HttpExchange exchange = new HttpExchange(connection);
-        HttpHeaders request = new DefaultHttpHeaders().add("Content-Type", "application/json").add("X-Trace", "1");
+        HttpHeaders request = new DefaultHttpHeaders().add("Content-Type", "application/json").add("X-Trace", "1")
+                .add("Content-Length", "14");
 
         exchange.requestHead("POST", "http://api.example.test/v1/items", "HTTP/1.1", request);
         HttpFlow started = only();
@@ -44,6 +45,17 @@ class HttpExchangeTest {
         assertThat(done.timings().total()).isPresent();
         assertThat(done.process()).isEqualTo(EmbeddedConnections.CURL);
         assertThat(done.summary()).startsWith("curl POST http://api.example.test/v1/items → 201 (4 B, ");
+    }
+
+    @Test
+    void publishesABodylessRequestOnceItEnds() {
+        HttpExchange exchange = new HttpExchange(connection);
+
+        exchange.requestHead("GET", "http://x.test/", "HTTP/1.1", new DefaultHttpHeaders());
+        assertThat(flows.flows()).as("nothing before the (immediate) end of a request without a body").isEmpty();
+        exchange.requestEnd();
+
+        assertThat(only().timings().requestComplete()).isPresent();
     }
 
     @Test
