@@ -23,7 +23,7 @@ import javax.net.ssl.SSLContext;
  * (RFC 3875), the way Apache or nginx+fcgiwrap serve it, so the client side is exercised exactly as against a real
  * host. Every repository under {@code root} is exported.
  */
-final class GitSmartHttpServer implements AutoCloseable {
+public final class GitSmartHttpServer implements AutoCloseable {
 
     private final HttpsServer server;
     private final ExecutorService threads = Executors.newCachedThreadPool();
@@ -31,7 +31,7 @@ final class GitSmartHttpServer implements AutoCloseable {
     /** "METHOD path?query" of each request, as git-remote-https sent it. */
     final List<String> requests = new CopyOnWriteArrayList<>();
 
-    GitSmartHttpServer(Path root, SSLContext tls) throws IOException {
+    public GitSmartHttpServer(Path root, SSLContext tls) throws IOException {
         this.root = root;
         server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
         server.setHttpsConfigurator(new HttpsConfigurator(tls));
@@ -40,7 +40,7 @@ final class GitSmartHttpServer implements AutoCloseable {
         server.start();
     }
 
-    int port() {
+    public int port() {
         return server.getAddress().getPort();
     }
 
