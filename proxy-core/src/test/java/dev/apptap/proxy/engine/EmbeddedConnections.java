@@ -1,6 +1,5 @@
 package dev.apptap.proxy.engine;
 
-import dev.apptap.proxy.ca.CertificateAuthority;
 import dev.apptap.proxy.ca.LeafCertificates;
 import dev.apptap.proxy.flow.FlowStore;
 import dev.apptap.proxy.flow.ProcessInfo;
@@ -63,7 +62,4 @@ final class EmbeddedConnections {
         }
     }
 
-    static CertificateAuthority ca() {
-        return EngineFixture.CA;
-    }
 }

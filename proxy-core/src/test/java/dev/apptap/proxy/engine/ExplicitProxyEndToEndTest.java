@@ -10,7 +10,6 @@ import dev.apptap.proxy.testing.Clients;
 import dev.apptap.proxy.testing.OriginServer;
 import dev.apptap.proxy.testing.TestPki;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -228,8 +227,4 @@ class ExplicitProxyEndToEndTest {
                 .contains("SSL_CERT_FILE=" + apptap.trust.caBundle());
     }
 
-    static void writeAll(OutputStream out, byte[] data) throws IOException {
-        out.write(data);
-        out.flush();
-    }
 }

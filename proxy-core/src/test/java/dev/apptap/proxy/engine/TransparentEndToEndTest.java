@@ -14,7 +14,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -186,7 +185,4 @@ class TransparentEndToEndTest {
         }
     }
 
-    static List<String> list(String... items) {
-        return new ArrayList<>(List.of(items));
-    }
 }
