@@ -6,11 +6,13 @@
 #   bench/run.sh --duration 10   # seconds per wrk/h2load run (default 5)
 #   bench/run.sh --smoke         # ~2 s per scenario, direct + apptap only; fails only when the harness breaks
 #   bench/run.sh --only https_ka,h2   # some scenarios (ids below)
+#   bench/run.sh --variants direct,osproxy   # some variants (direct launch osproxy mitmproxy mockserver)
 #
 # Needs root for OSPROXY (the eBPF redirector) and for mitmproxy's cgroup + nft redirect; without root those
 # columns are n/a. Installs nginx, wrk, nghttp2-client (h2load) and mitmproxy from Debian when missing.
 # MVN_ARGS (say "-o") is passed to Maven. BENCH_WORK (default /tmp/apptap-bench) holds nginx, certs and files.
-# ENGINE_JVM_OPTS are passed to the engine's JVM (say "-XX:StartFlightRecording=filename=/tmp/e.jfr").
+# ENGINE_JVM_OPTS are passed to the engine's JVM (say "-XX:StartFlightRecording=filename=/tmp/e.jfr"), ENGINE_ARGS to
+# its BenchProxy (say "--threads 1" or "--passthrough 127.0.0.1").
 set -euo pipefail
 
 BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -35,6 +37,7 @@ ROUNDS=3
 DURATION=5
 SMOKE=0
 ONLY=""
+ONLY_VARIANTS=""
 WRITE_DOCS=1
 while (($#)); do
   case $1 in
@@ -42,8 +45,9 @@ while (($#)); do
     --duration) DURATION=$2; shift 2 ;;
     --smoke) SMOKE=1; shift ;;
     --only) ONLY=$2; shift 2 ;;
+    --variants) ONLY_VARIANTS=$2; shift 2 ;;
     --no-docs) WRITE_DOCS=0; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
 done
@@ -58,6 +62,7 @@ if ((SMOKE)); then
 fi
 SCENARIOS=("${ALL_SCENARIOS[@]}")
 [[ -n $ONLY ]] && IFS=, read -r -a SCENARIOS <<<"$ONLY"
+[[ -n $ONLY_VARIANTS ]] && IFS=, read -r -a VARIANTS <<<"$ONLY_VARIANTS"
 
 # ---------------------------------------------------------------------------------------------------- setup
 mkdir -p "$WORK"
@@ -90,11 +95,15 @@ ln -sfn "$(readlink -f "$(command -v java)")" "$WORK/bin/benchclient"
 
 declare -A AVAILABLE=([direct]=1)
 declare -A WHY_NA=()
-start_engine LAUNCH --mode launch --trust "$WORK/ca.crt" && AVAILABLE[launch]=1
-if [[ $(id -u) == 0 ]]; then
-  start_engine OSP --mode osproxy --intercept "" --trust "$WORK/ca.crt" && AVAILABLE[osproxy]=1
-else
-  WHY_NA[osproxy]="OSPROXY needs root for the eBPF redirector"
+if [[ " ${VARIANTS[*]} " == *" launch "* ]]; then
+  start_engine LAUNCH --mode launch --trust "$WORK/ca.crt" && AVAILABLE[launch]=1
+fi
+if [[ " ${VARIANTS[*]} " == *" osproxy "* ]]; then
+  if [[ $(id -u) == 0 ]]; then
+    start_engine OSP --mode osproxy --intercept "" --trust "$WORK/ca.crt" && AVAILABLE[osproxy]=1
+  else
+    WHY_NA[osproxy]="OSPROXY needs root for the eBPF redirector"
+  fi
 fi
 if [[ " ${VARIANTS[*]} " == *" mitmproxy "* ]]; then
   if [[ $(id -u) == 0 ]] && start_mitmproxy; then AVAILABLE[mitmproxy]=1; else WHY_NA[mitmproxy]="mitmproxy did not start (see log)"; fi
@@ -225,6 +234,7 @@ for variant in launch osproxy mitmproxy mockserver; do
       continue
     fi
     with_variant "$variant" wrk -t1 -c4 -d2s "$(https_url "$variant" 1k)" >/dev/null 2>&1 || true
+    with_variant "$variant" wrk -t1 -c4 -d2s -H 'Connection: close' "$(https_url "$variant" 1k)" >/dev/null 2>&1 || true
     with_variant "$variant" wrk -t1 -c4 -d1s "$(http_url "$variant" 1k)" >/dev/null 2>&1 || true
     with_variant "$variant" h2load -c4 -m10 -n 2000 "$(https_url "$variant" 1k)" >/dev/null 2>&1 || true
   done

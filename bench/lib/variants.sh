@@ -14,7 +14,7 @@ start_engine() {
   local fifo="$WORK/$prefix.in" out="$WORK/$prefix.out" fd
   rm -f "$fifo"; mkfifo "$fifo"
   # shellcheck disable=SC2086 # ENGINE_JVM_OPTS is a word list on purpose
-  java ${ENGINE_JVM_OPTS:-} -jar "$HARNESS_JAR" "$@" < "$fifo" > "$out" 2> "$WORK/$prefix.err" &
+  java ${ENGINE_JVM_OPTS:-} -jar "$HARNESS_JAR" "$@" ${ENGINE_ARGS:-} < "$fifo" > "$out" 2> "$WORK/$prefix.err" &
   local pid=$!
   exec {fd}> "$fifo"
   STARTED_PIDS+=("$pid")

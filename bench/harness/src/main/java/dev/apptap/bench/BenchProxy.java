@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>
  * java -jar bench-harness.jar --mode launch|osproxy [--intercept wrk,h2load] [--trust nginx-ca.pem]
- *                             [--body-limit BYTES] [--insecure]
+ *                             [--body-limit BYTES] [--insecure] [--passthrough HOST]... [--threads N]
  * </pre>
  *
  * <p>Prints {@code READY explicit=HOST:PORT transparent=HOST:PORT,...} once it listens (and, in osproxy mode,
@@ -55,6 +55,8 @@ public final class BenchProxy {
         Path trust = null;
         int bodyLimit = 1 << 20;
         boolean insecure = false;
+        List<String> passthrough = new ArrayList<>();
+        int threads = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--mode" -> mode = args[++i];
@@ -62,6 +64,8 @@ public final class BenchProxy {
                 case "--trust" -> trust = Path.of(args[++i]);
                 case "--body-limit" -> bodyLimit = Integer.parseInt(args[++i]);
                 case "--insecure" -> insecure = true;
+                case "--passthrough" -> passthrough.add(args[++i]);
+                case "--threads" -> threads = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("BenchProxy does not know the option " + args[i]);
             }
         }
@@ -84,6 +88,10 @@ public final class BenchProxy {
                 .upstreamInsecure(insecure);
         if (trust != null) {
             builder.upstreamTrust(trust);
+        }
+        builder.passthrough(passthrough.toArray(String[]::new));
+        if (threads > 0) {
+            builder.workerThreads(threads);
         }
         if (osproxy) {
             builder.transparentListener(new InetSocketAddress(loopback, 0));

@@ -62,6 +62,11 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
     private WebSocketObserver fromAppObserver;
     private WebSocketObserver fromServerObserver;
     private io.netty.util.concurrent.ScheduledFuture<?> responseTimer;
+    private HttpExchange timedExchange;
+    private long responseDeadline;
+    /** Between the app's channelRead and channelReadComplete: upstream writes wait for one flush at the end. */
+    private boolean inAppRead;
+    private boolean upstreamFlushPending;
 
     /**
      * @param absoluteForm whether requests carry absolute URLs (an app using apptap as its HTTP proxy),
@@ -92,8 +97,22 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
+        inAppRead = true;
         fromApp.add(http);
         drain();
+    }
+
+    /** A request's head and body that arrived in one read go upstream in one flush (one TLS record, one segment). */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        inAppRead = false;
+        if (upstreamFlushPending) {
+            upstreamFlushPending = false;
+            if (upstream != null) {
+                upstream.flush();
+            }
+        }
+        ctx.fireChannelReadComplete();
     }
 
     /** Processes queued messages from the app as far as the current exchange allows. */
@@ -309,26 +328,47 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
 
     /** Gives the upstream {@code responseTimeout} to begin answering; apptap answers 502 after that. */
     private void armResponseTimer(HttpExchange timed) {
-        java.time.Duration timeout = connection.runtime.settings().responseTimeout();
-        responseTimer = ctx.executor().schedule(() -> {
-            if (timed == exchange && !timed.isComplete() && !timed.responseStarted() && !closed) {
-                discardingRequest = !timed.requestComplete();
-                if (upstream != null) {
-                    upstream.close();
-                }
-                answerLocally(HttpResponseStatus.BAD_GATEWAY, new FlowError(FlowError.Kind.UPSTREAM_TIMEOUT,
-                        "The server at " + upstreamTarget.authority() + " did not begin answering " + timed.method()
-                                + " " + timed.url() + " within " + timeout.toSeconds() + " s; apptap gave up waiting."));
+        timedExchange = timed;
+        responseDeadline = System.nanoTime() + connection.runtime.settings().responseTimeout().toNanos();
+        if (responseTimer == null) {
+            // One timer per connection that re-arms itself, rather than a timer per request: scheduling and
+            // cancelling a task for every request of a keep-alive connection shows up in profiles.
+            scheduleResponseCheck(responseDeadline - System.nanoTime());
+        }
+    }
+
+    private void scheduleResponseCheck(long delayNanos) {
+        responseTimer = ctx.executor().schedule(this::checkResponseDeadline, delayNanos,
+                java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    private void checkResponseDeadline() {
+        responseTimer = null;
+        HttpExchange timed = timedExchange;
+        if (timed == null || closed) {
+            return;
+        }
+        long left = responseDeadline - System.nanoTime();
+        if (left > 0) {
+            scheduleResponseCheck(left);
+            return;
+        }
+        timedExchange = null;
+        if (timed == exchange && !timed.isComplete() && !timed.responseStarted()) {
+            discardingRequest = !timed.requestComplete();
+            if (upstream != null) {
+                upstream.close();
             }
-        }, timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            java.time.Duration timeout = connection.runtime.settings().responseTimeout();
+            answerLocally(HttpResponseStatus.BAD_GATEWAY, new FlowError(FlowError.Kind.UPSTREAM_TIMEOUT,
+                    "The server at " + upstreamTarget.authority() + " did not begin answering " + timed.method()
+                            + " " + timed.url() + " within " + timeout.toSeconds() + " s; apptap gave up waiting."));
+        }
     }
 
     /** The response head arrived: the upstream is answering. */
     void responseArrived() {
-        if (responseTimer != null) {
-            responseTimer.cancel(false);
-            responseTimer = null;
-        }
+        timedExchange = null;
     }
 
     private String urlFor(HttpRequest request, boolean https) {
@@ -411,7 +451,11 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
             return;
         }
         writeUpstream(message);
-        upstream.flush();
+        if (inAppRead) {
+            upstreamFlushPending = true;
+        } else {
+            upstream.flush();
+        }
         if (message instanceof HttpRequest) {
             upstream.read();
         }
@@ -602,7 +646,11 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-        responseArrived();
+        timedExchange = null;
+        if (responseTimer != null) {
+            responseTimer.cancel(false);
+            responseTimer = null;
+        }
         releaseAll(fromApp);
         releaseAll(awaitingUpstream);
         if (pendingDecision != null) {

@@ -24,6 +24,8 @@ final class Http1ServerSide extends ChannelInboundHandlerAdapter {
     private final Http1Relay relay;
     private boolean interim;
     private boolean upgrading;
+    /** Written to the app during this read batch, not yet flushed: see {@link #channelReadComplete}. */
+    private boolean appFlushPending;
 
     Http1ServerSide(Http1Relay relay) {
         this.relay = relay;
@@ -36,7 +38,7 @@ final class Http1ServerSide extends ChannelInboundHandlerAdapter {
         if (msg instanceof ByteBuf raw) {
             // after a 101 the client codec passes the new protocol's bytes through
             relay.observeFromServer(raw);
-            app.writeAndFlush(raw).addListener(readMoreWhenWritten(ctx));
+            writeToApp(app, raw).addListener(readMoreWhenWritten(ctx));
             return;
         }
         if (exchange == null || exchange.isComplete() && !interim || exchange.isUpgraded()) {
@@ -70,7 +72,7 @@ final class Http1ServerSide extends ChannelInboundHandlerAdapter {
             boolean last = content instanceof LastHttpContent;
             if (interim) {
                 interim = !last;
-                app.writeAndFlush(msg).addListener(readMoreWhenWritten(ctx));
+                writeToApp(app, msg).addListener(readMoreWhenWritten(ctx));
                 return;
             }
             exchange.responseContent(content.content());
@@ -80,7 +82,7 @@ final class Http1ServerSide extends ChannelInboundHandlerAdapter {
                 } else {
                     exchange.responseEnd(((LastHttpContent) content).trailingHeaders());
                 }
-                ChannelFuture written = app.writeAndFlush(msg);
+                ChannelFuture written = writeToApp(app, msg);
                 if (upgrading) {
                     written.addListener((ChannelFutureListener) done -> {
                         if (ctx.pipeline().get(HttpClientCodec.class) != null) {
@@ -95,7 +97,29 @@ final class Http1ServerSide extends ChannelInboundHandlerAdapter {
                 return;
             }
         }
-        app.writeAndFlush(msg).addListener(readMoreWhenWritten(ctx));
+        writeToApp(app, msg).addListener(readMoreWhenWritten(ctx));
+    }
+
+    /**
+     * A response's head and body usually arrive in one read; flushing once at the end of the read sends them in
+     * one TLS record and one segment instead of one each, which is most of what a small response costs.
+     */
+    private ChannelFuture writeToApp(ChannelHandlerContext app, Object msg) {
+        appFlushPending = true;
+        return app.write(msg);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        HttpExchange exchange = relay.exchange();
+        if (exchange != null) {
+            exchange.publishPending();
+        }
+        if (appFlushPending) {
+            appFlushPending = false;
+            relay.appContext().flush();
+        }
+        ctx.fireChannelReadComplete();
     }
 
     private static ChannelFutureListener readMoreWhenWritten(ChannelHandlerContext upstream) {

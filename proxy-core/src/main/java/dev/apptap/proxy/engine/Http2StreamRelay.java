@@ -352,6 +352,8 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
                     exchange.responseHead(status, "", "HTTP/2", headers.headers());
                     if (end) {
                         exchange.responseEnd(null);
+                    } else {
+                        exchange.publishPending();
                     }
                 } else {
                     exchange.responseEnd(headers.headers());
@@ -361,6 +363,8 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
                 exchange.responseContent(data.content());
                 if (data.isEndStream()) {
                     exchange.responseEnd(null);
+                } else {
+                    exchange.publishPending();
                 }
                 relay(upstreamCtx, new DefaultHttp2DataFrame(data.content().retain(), data.isEndStream(), data.padding()));
                 data.release();

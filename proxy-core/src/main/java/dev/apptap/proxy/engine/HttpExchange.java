@@ -10,6 +10,7 @@ import io.netty.buffer.ByteBuf;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -43,6 +44,8 @@ final class HttpExchange {
     private FlowError error;
     private HttpFlow.Handling handling = HttpFlow.Handling.UPSTREAM;
     private boolean responseStarted;
+    private boolean unpublished;
+    private boolean bodyGrew;
     private boolean complete;
     private long lastPublishNanos;
     private final io.netty.util.concurrent.EventExecutor loop;
@@ -69,6 +72,7 @@ final class HttpExchange {
         this.url = url;
         this.requestVersion = version;
         this.requestHeaders = copy(headers);
+        expectBody(requestBody, requestHeaders);
         // A request without a body ends at once, and its end publishes; a body may take long, so show the head now.
         if (requestHeaders.contains("content-length") || requestHeaders.contains("transfer-encoding")
                 || version.equals("HTTP/2")) {
@@ -90,14 +94,41 @@ final class HttpExchange {
         this.reason = reason;
         this.responseVersion = version;
         this.responseHeaders = copy(headers);
+        expectBody(responseBody, responseHeaders);
         this.responseStarted = true;
         responseHead = elapsed();
-        publish();
+        unpublished = true;
     }
 
+    /**
+     * Publishes what changed since the last snapshot. A response head is not published on its own: its body
+     * usually comes in the same read, and one snapshot for both halves what recording a small exchange costs.
+     * Callers call this at the end of each read, so a slow body still shows its head at once.
+     */
+    void publishPending() {
+        if (unpublished) {
+            publish();
+        } else if (bodyGrew) {
+            publishWhileStreaming();
+        }
+    }
+
+    private static void expectBody(BodyCapture capture, Headers headers) {
+        String length = headers.firstOr("content-length", null);
+        if (length != null) {
+            try {
+                capture.expect(Long.parseLong(length.trim()));
+            } catch (NumberFormatException e) {
+                // the codec rejects such a message; the capture just grows as the bytes come
+            }
+        }
+    }
+
+    /** Records a part of the response body; {@link #publishPending()} shows it, or the end does. */
     void responseContent(ByteBuf content) {
+        // once the recording is full only the count grows, and the end will show it
+        bodyGrew |= responseBody.remaining() > 0 && content.isReadable();
         TcpRelay.capture(responseBody, content);
-        publishWhileStreaming();
     }
 
     /**
@@ -105,9 +136,6 @@ final class HttpExchange {
      * {@value #LIVE_INTERVAL_MILLIS} ms while the recorded part still grows, so a test can wait for the first event.
      */
     private void publishWhileStreaming() {
-        if (responseBody.remaining() <= 0) {
-            return; // the recording is full; only the count grows, and the end will show it
-        }
         long waited = System.nanoTime() - lastPublishNanos;
         long interval = LIVE_INTERVAL_MILLIS * 1_000_000L;
         if (waited >= interval) {
@@ -212,14 +240,16 @@ final class HttpExchange {
     }
 
     private void publish() {
+        unpublished = false;
+        bodyGrew = false;
         lastPublishNanos = System.nanoTime();
         HttpRequest request = new HttpRequest(method, url, requestVersion, requestHeaders,
-                requestBody.toBody(requestHeaders.first("content-type").orElse(""),
-                        requestHeaders.first("content-encoding").orElse("")));
+                requestBody.toBody(requestHeaders.firstOr("content-type", ""),
+                        requestHeaders.firstOr("content-encoding", "")));
         Optional<HttpResponse> response = responseStarted
                 ? Optional.of(new HttpResponse(status, reason, responseVersion, responseHeaders,
-                responseBody.toBody(responseHeaders.first("content-type").orElse(""),
-                        responseHeaders.first("content-encoding").orElse("")), trailers))
+                responseBody.toBody(responseHeaders.firstOr("content-type", ""),
+                        responseHeaders.firstOr("content-encoding", "")), trailers))
                 : Optional.empty();
         HttpFlow.Timings timings = new HttpFlow.Timings(Optional.ofNullable(requestComplete),
                 Optional.ofNullable(responseHead), Optional.ofNullable(responseComplete));
@@ -230,13 +260,24 @@ final class HttpExchange {
 
     /** Header fields in order; HTTP/2 pseudo-headers ({@code :path}) are left out, the flow has them as fields. */
     private static Headers copy(Iterable<? extends Map.Entry<? extends CharSequence, ? extends CharSequence>> headers) {
-        List<Map.Entry<String, String>> fields = new ArrayList<>();
-        for (Map.Entry<? extends CharSequence, ? extends CharSequence> field : headers) {
-            String name = field.getKey().toString();
-            if (!name.startsWith(":")) {
-                fields.add(Map.entry(name, field.getValue().toString()));
+        // HTTP/1 headers iterate as CharSequences without the String entries their Iterable<String> view makes
+        Iterator<? extends Map.Entry<? extends CharSequence, ? extends CharSequence>> fields =
+                headers instanceof io.netty.handler.codec.http.HttpHeaders http1 ? http1.iteratorCharSequence()
+                        : headers.iterator();
+        String[] namesAndValues = new String[16];
+        int n = 0;
+        while (fields.hasNext()) {
+            Map.Entry<? extends CharSequence, ? extends CharSequence> field = fields.next();
+            CharSequence name = field.getKey();
+            if (name.length() > 0 && name.charAt(0) == ':') {
+                continue;
             }
+            if (n == namesAndValues.length) {
+                namesAndValues = java.util.Arrays.copyOf(namesAndValues, n * 2);
+            }
+            namesAndValues[n++] = name.toString();
+            namesAndValues[n++] = field.getValue().toString();
         }
-        return fields.isEmpty() ? Headers.EMPTY : Headers.of(fields);
+        return n == 0 ? Headers.EMPTY : Headers.of(java.util.Arrays.copyOf(namesAndValues, n));
     }
 }

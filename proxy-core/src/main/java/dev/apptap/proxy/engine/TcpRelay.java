@@ -147,9 +147,7 @@ final class TcpRelay extends ChannelInboundHandlerAdapter {
         int readable = data.readableBytes();
         int keep = Math.min(readable, capture.remaining());
         if (keep > 0) {
-            byte[] copy = new byte[keep];
-            data.getBytes(data.readerIndex(), copy);
-            capture.append(copy, 0, keep);
+            capture.append(data.nioBuffer(data.readerIndex(), keep));
         }
         if (readable > keep) {
             capture.append(NOTHING, 0, readable - keep);

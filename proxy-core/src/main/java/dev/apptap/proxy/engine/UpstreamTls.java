@@ -38,7 +38,7 @@ final class UpstreamTls {
 
     private final EngineSettings settings;
     private final ConcurrentHashMap<String, SslContext> contextsByAlpn = new ConcurrentHashMap<>();
-    private volatile TrustManagerFactory trust;
+    private volatile RememberingTrustManager trust;
 
     UpstreamTls(EngineSettings settings) {
         this.settings = settings;
@@ -65,8 +65,8 @@ final class UpstreamTls {
         try {
             SslContextBuilder builder = SslContextBuilder.forClient()
                     .sslProvider(TlsProviders.provider())
-                    .trustManager(insecure ? InsecureTrustManagerFactory.INSTANCE
-                            : routeTrust.isEmpty() ? trust() : loadTrust(routeTrust));
+                    .trustManager(insecure ? InsecureTrustManagerFactory.INSTANCE.getTrustManagers()[0]
+                            : routeTrust.isEmpty() ? trust() : RememberingTrustManager.of(loadTrust(routeTrust)));
             if (!alpn.isEmpty()) {
                 builder.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
@@ -78,12 +78,12 @@ final class UpstreamTls {
         }
     }
 
-    private TrustManagerFactory trust() throws IOException, GeneralSecurityException {
-        TrustManagerFactory current = trust;
+    private RememberingTrustManager trust() throws IOException, GeneralSecurityException {
+        RememberingTrustManager current = trust;
         if (current == null) {
             synchronized (this) {
                 if (trust == null) {
-                    trust = loadTrust(List.of());
+                    trust = RememberingTrustManager.of(loadTrust(List.of()));
                 }
                 current = trust;
             }

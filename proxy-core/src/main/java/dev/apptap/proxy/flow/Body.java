@@ -27,7 +27,10 @@ public final class Body {
     /** No body. */
     public static final Body EMPTY = new Body(new byte[0], 0, false, "", "");
 
+    // The first `length` bytes of `bytes` are this body's. A BodyCapture shares one array among the snapshots of a
+    // body as it grows: it only ever writes past the end of what a snapshot holds, so snapshots need no copy.
     private final byte[] bytes;
+    private final int length;
     private final long size;
     private final boolean truncated;
     private final String contentType;
@@ -41,7 +44,13 @@ public final class Body {
      * @param contentEncoding the Content-Encoding header value, or an empty string
      */
     public Body(byte[] bytes, long size, boolean truncated, String contentType, String contentEncoding) {
+        this(bytes, Objects.requireNonNull(bytes, "bytes").length, size, truncated, contentType, contentEncoding);
+    }
+
+    /** A body of the first {@code length} bytes of {@code bytes}, which its capture never changes. */
+    Body(byte[] bytes, int length, long size, boolean truncated, String contentType, String contentEncoding) {
         this.bytes = Objects.requireNonNull(bytes, "bytes");
+        this.length = length;
         this.size = size;
         this.truncated = truncated;
         this.contentType = Objects.requireNonNull(contentType, "contentType");
@@ -50,7 +59,7 @@ public final class Body {
 
     /** The recorded bytes as they travelled (content-encoded); a copy. */
     public byte[] rawBytes() {
-        return bytes.clone();
+        return Arrays.copyOf(bytes, length);
     }
 
     /** How many bytes travelled, recorded or not. */
@@ -95,7 +104,7 @@ public final class Body {
 
     /** How many bytes were recorded: {@link #size()} unless the body {@link #isTruncated() is truncated}. */
     public int recordedSize() {
-        return bytes.length;
+        return length;
     }
 
     /**
@@ -103,12 +112,12 @@ public final class Body {
      * prefix; when decoding fails part way it is as far as decoding got (see {@link #decodingProblem()}).
      */
     public byte[] bytes() {
-        if (bytes.length == 0 || contentEncoding.isEmpty()) {
-            return bytes.clone();
+        byte[] recorded = rawBytes();
+        if (length == 0 || contentEncoding.isEmpty()) {
+            return recorded;
         }
-        byte[] decoded = BodyDecoding.decode(bytes, contentEncoding, BodyDecoding.MAX_DECODED_BYTES).bytes();
-        // Identity and undecodable codings hand back the recorded array itself, which callers must not reach.
-        return decoded == bytes ? bytes.clone() : decoded;
+        // Identity and undecodable codings hand back the array they were given: a copy, so callers may keep it.
+        return BodyDecoding.decode(recorded, contentEncoding, BodyDecoding.MAX_DECODED_BYTES).bytes();
     }
 
     /**
@@ -126,10 +135,10 @@ public final class Body {
      * cut the encoded data short).
      */
     public java.util.Optional<String> decodingProblem() {
-        if (bytes.length == 0 || contentEncoding.isEmpty()) {
+        if (length == 0 || contentEncoding.isEmpty()) {
             return java.util.Optional.empty();
         }
-        String problem = BodyDecoding.decode(bytes, contentEncoding, BodyDecoding.MAX_DECODED_BYTES).problem();
+        String problem = BodyDecoding.decode(rawBytes(), contentEncoding, BodyDecoding.MAX_DECODED_BYTES).problem();
         return problem.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(problem);
     }
 
@@ -156,12 +165,16 @@ public final class Body {
     public boolean equals(Object o) {
         return o instanceof Body other && size == other.size && truncated == other.truncated
                 && contentType.equals(other.contentType) && contentEncoding.equals(other.contentEncoding)
-                && Arrays.equals(bytes, other.bytes);
+                && Arrays.equals(bytes, 0, length, other.bytes, 0, other.length);
     }
 
     @Override
     public int hashCode() {
-        return Arrays.hashCode(bytes) * 31 + Long.hashCode(size);
+        int hash = 1;
+        for (int i = 0; i < length; i++) {
+            hash = 31 * hash + bytes[i];
+        }
+        return hash * 31 + Long.hashCode(size);
     }
 
     @Override

@@ -1,7 +1,6 @@
 package dev.apptap.proxy.flow;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -20,12 +19,13 @@ import java.util.Optional;
 public final class Headers {
 
     /** No header fields. */
-    public static final Headers EMPTY = new Headers(List.of());
+    public static final Headers EMPTY = new Headers(new String[0]);
 
-    private final List<Map.Entry<String, String>> fields;
+    // Names and values alternate: a recorded flow keeps a few dozen of these, so no entry object per field.
+    private final String[] namesAndValues;
 
-    private Headers(List<Map.Entry<String, String>> fields) {
-        this.fields = fields;
+    private Headers(String[] namesAndValues) {
+        this.namesAndValues = namesAndValues;
     }
 
     /**
@@ -60,12 +60,13 @@ public final class Headers {
 
     /** Headers holding {@code fields} in their order; names keep the case they were sent in. */
     public static Headers of(List<Map.Entry<String, String>> fields) {
-        List<Map.Entry<String, String>> copy = new ArrayList<>(fields.size());
+        String[] copy = new String[fields.size() * 2];
+        int i = 0;
         for (Map.Entry<String, String> field : fields) {
-            String name = Objects.requireNonNull(field.getKey());
-            copy.add(Map.entry(WELL_KNOWN_NAMES.getOrDefault(name, name), Objects.requireNonNull(field.getValue())));
+            copy[i++] = field.getKey();
+            copy[i++] = field.getValue();
         }
-        return new Headers(Collections.unmodifiableList(copy));
+        return ofOwned(copy);
     }
 
     /** Headers from alternating names and values: {@code Headers.of("Accept", "*&#47;*", "X-Id", "7")}. */
@@ -74,66 +75,95 @@ public final class Headers {
             throw new IllegalArgumentException("Headers.of takes names and values in pairs, but got "
                     + namesAndValues.length + " strings.");
         }
-        List<Map.Entry<String, String>> list = new ArrayList<>();
-        for (int i = 0; i < namesAndValues.length; i += 2) {
-            list.add(Map.entry(namesAndValues[i], namesAndValues[i + 1]));
+        return ofOwned(namesAndValues.clone());
+    }
+
+    private static Headers ofOwned(String[] namesAndValues) {
+        if (namesAndValues.length == 0) {
+            return EMPTY;
         }
-        return of(list);
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            String name = Objects.requireNonNull(namesAndValues[i], "a header name");
+            Objects.requireNonNull(namesAndValues[i + 1], "the value of header " + name);
+            namesAndValues[i] = WELL_KNOWN_NAMES.getOrDefault(name, name);
+        }
+        return new Headers(namesAndValues);
     }
 
     /** Every field, in the order sent. */
     public List<Map.Entry<String, String>> asList() {
-        return fields;
+        return new java.util.AbstractList<>() {
+            @Override
+            public Map.Entry<String, String> get(int index) {
+                Objects.checkIndex(index, size());
+                return Map.entry(namesAndValues[2 * index], namesAndValues[2 * index + 1]);
+            }
+
+            @Override
+            public int size() {
+                return namesAndValues.length / 2;
+            }
+        };
     }
 
     /** The first value of {@code name}, compared without regard to case. */
     public Optional<String> first(String name) {
-        for (Map.Entry<String, String> field : fields) {
-            if (field.getKey().equalsIgnoreCase(name)) {
-                return Optional.of(field.getValue());
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            if (namesAndValues[i].equalsIgnoreCase(name)) {
+                return Optional.of(namesAndValues[i + 1]);
             }
         }
         return Optional.empty();
     }
 
+    /** The first value of {@code name} (compared without regard to case), or {@code otherwise}. */
+    public String firstOr(String name, String otherwise) {
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            if (namesAndValues[i].equalsIgnoreCase(name)) {
+                return namesAndValues[i + 1];
+            }
+        }
+        return otherwise;
+    }
+
     /** Every value of {@code name}, in order. */
     public List<String> all(String name) {
         List<String> values = new ArrayList<>();
-        for (Map.Entry<String, String> field : fields) {
-            if (field.getKey().equalsIgnoreCase(name)) {
-                values.add(field.getValue());
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            if (namesAndValues[i].equalsIgnoreCase(name)) {
+                values.add(namesAndValues[i + 1]);
             }
         }
         return values;
     }
 
     public boolean contains(String name) {
-        return first(name).isPresent();
+        return firstOr(name, null) != null;
     }
 
     public int size() {
-        return fields.size();
+        return namesAndValues.length / 2;
     }
 
     public boolean isEmpty() {
-        return fields.isEmpty();
+        return namesAndValues.length == 0;
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Headers other && fields.equals(other.fields);
+        return o instanceof Headers other && java.util.Arrays.equals(namesAndValues, other.namesAndValues);
     }
 
     @Override
     public int hashCode() {
-        return fields.hashCode();
+        return java.util.Arrays.hashCode(namesAndValues);
     }
 
     @Override
     public String toString() {
         StringBuilder s = new StringBuilder();
-        for (Map.Entry<String, String> field : fields) {
-            s.append(field.getKey()).append(": ").append(field.getValue()).append('\n');
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            s.append(namesAndValues[i]).append(": ").append(namesAndValues[i + 1]).append('\n');
         }
         return s.toString();
     }

@@ -48,6 +48,37 @@ class HttpExchangeTest {
     }
 
     @Test
+    void publishesAResponseWhoseHeadAndBodyArriveTogetherAsOneSnapshot() {
+        java.util.List<dev.apptap.proxy.flow.Flow> snapshots = new java.util.ArrayList<>();
+        flows.addListener(snapshots::add);
+        HttpExchange exchange = new HttpExchange(connection);
+        exchange.requestHead("GET", "http://x.test/", "HTTP/1.1", new DefaultHttpHeaders());
+        exchange.requestEnd();
+
+        exchange.responseHead(200, "OK", "HTTP/1.1", new DefaultHttpHeaders().add("Content-Length", "2"));
+        withBytes("ok", exchange::responseContent);
+        exchange.responseEnd(null);
+        exchange.publishPending();
+
+        assertThat(snapshots).hasSize(2);
+        assertThat(only().response().orElseThrow().body().text()).isEqualTo("ok");
+    }
+
+    @Test
+    void showsAResponseHeadOnItsOwnOnceTheReadThatBroughtItEnds() {
+        HttpExchange exchange = new HttpExchange(connection);
+        exchange.requestHead("GET", "http://x.test/slow", "HTTP/1.1", new DefaultHttpHeaders());
+        exchange.requestEnd();
+
+        exchange.responseHead(200, "OK", "HTTP/1.1", new DefaultHttpHeaders().add("Content-Length", "100"));
+        assertThat(only().response()).as("the head waits for the end of the read").isEmpty();
+        exchange.publishPending();
+
+        assertThat(only().response().orElseThrow().status()).isEqualTo(200);
+        assertThat(only().isComplete()).isFalse();
+    }
+
+    @Test
     void publishesABodylessRequestOnceItEnds() {
         HttpExchange exchange = new HttpExchange(connection);
 

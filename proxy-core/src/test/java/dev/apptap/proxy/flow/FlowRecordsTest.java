@@ -86,4 +86,34 @@ class FlowRecordsTest {
         assertThat(body.text()).isEqualTo("abcd");
         assertThat(body.decodingProblem()).isEmpty();
     }
+
+    @Test
+    void aSnapshotOfAGrowingBodyKeepsTheBytesItWasTakenWith() {
+        BodyCapture capture = new BodyCapture(1 << 20);
+        capture.expect(8);
+        capture.append(BodyDecodingTest.utf8("abcd"), 0, 4);
+
+        Body early = capture.toBody("text/plain", "");
+        capture.append(BodyDecodingTest.utf8("efgh"), 0, 4);
+        Body late = capture.toBody("text/plain", "");
+
+        assertThat(early.text()).isEqualTo("abcd");
+        assertThat(early.recordedSize()).isEqualTo(4);
+        assertThat(early).isNotEqualTo(late);
+        assertThat(late.text()).isEqualTo("abcdefgh");
+        assertThat(late).isEqualTo(Body.of(BodyDecodingTest.utf8("abcdefgh"), "text/plain"));
+        assertThat(late.hashCode()).isEqualTo(Body.of(BodyDecodingTest.utf8("abcdefgh"), "text/plain").hashCode());
+    }
+
+    @Test
+    void aBodyLongerThanItsContentLengthAnnouncedIsStillRecordedWhole() {
+        BodyCapture capture = new BodyCapture(1 << 20);
+        capture.expect(2);
+        byte[] chunk = BodyDecodingTest.utf8("abcdefgh");
+        capture.append(java.nio.ByteBuffer.wrap(chunk, 0, 5));
+        capture.append(chunk, 5, 3);
+
+        assertThat(capture.toBody("text/plain", "").text()).isEqualTo("abcdefgh");
+        assertThat(capture.size()).isEqualTo(8);
+    }
 }
