@@ -4,6 +4,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 
@@ -18,6 +19,7 @@ final class Http2Relay extends ChannelInboundHandlerAdapter {
     static final String NAME = "h2-relay";
     static final String CODEC = "h2-codec";
     static final String STREAMS = "h2-streams";
+    static final String FLUSHES = "h2-flushes";
 
     private final ConnectionContext connection;
 
@@ -29,7 +31,8 @@ final class Http2Relay extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         Http2Upstream upstream = new Http2Upstream(connection, ctx.channel().eventLoop(), connection.takePreconnected());
         ctx.channel().closeFuture().addListener(closed -> upstream.close());
-        ctx.pipeline().addAfter(NAME, CODEC, Http2FrameCodecBuilder.forServer()
+        ctx.pipeline().addAfter(NAME, FLUSHES, flushConsolidation());
+        ctx.pipeline().addAfter(FLUSHES, CODEC, Http2FrameCodecBuilder.forServer()
                 .initialSettings(Http2Upstream.settings(connection))
                 .build());
         ctx.pipeline().addAfter(CODEC, STREAMS, new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
@@ -43,5 +46,14 @@ final class Http2Relay extends ChannelInboundHandlerAdapter {
         // The connection itself reads freely: frames for every stream arrive on it, and flow control per
         // stream, not the socket, is what slows a sender down.
         ctx.channel().config().setAutoRead(true);
+    }
+
+    /**
+     * Every stream flushes its own frames; without this each frame of each stream would be its own TLS record and
+     * its own write to the socket. Flushes made while the connection reads wait for the end of the read, and
+     * those made while the other side's connection reads go out once, later in the same event-loop turn.
+     */
+    static FlushConsolidationHandler flushConsolidation() {
+        return new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true);
     }
 }

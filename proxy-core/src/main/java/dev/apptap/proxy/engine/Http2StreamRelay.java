@@ -70,7 +70,9 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
             }
             forward(new DefaultHttp2HeadersFrame(headers.headers(), end));
             answerIfRequestEnded(end);
-            if (first) {
+            if (first && connection.runtime.settings().rules().isEmpty()) {
+                passThrough(); // no rule could change anything: skip building the facts rules match on
+            } else if (first) {
                 facts = RuleActions.facts(exchange.method(), exchange.url(), headers.headers());
                 if (end || !connection.runtime.settings().rules().needsBody(facts)) {
                     decide(facts);
@@ -128,6 +130,16 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
         }
     }
 
+    private void passThrough() {
+        decided = true;
+        while (!held.isEmpty()) {
+            send(held.poll());
+        }
+        if (upstreamStream == null && !opening) {
+            openUpstream();
+        }
+    }
+
     private void copyForDecision(Http2DataFrame data) {
         int take = Math.min(data.content().readableBytes(), connection.runtime.settings().bodyLimit() - heldBody.size());
         if (take > 0) {
@@ -138,17 +150,12 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
     }
 
     private void decide(RequestFacts request) {
-        decided = true;
         Decision decision = connection.runtime.settings().rules().decide(request);
         if (decision instanceof Decision.PassThrough) {
-            while (!held.isEmpty()) {
-                send(held.poll());
-            }
-            if (upstreamStream == null && !opening) {
-                openUpstream();
-            }
+            passThrough();
             return;
         }
+        decided = true;
         answeredLocally = true;
         releaseHeld();
         if (decision instanceof Decision.Stubbed stubbed) {

@@ -95,6 +95,7 @@ final class Http2Upstream {
 
     private ChannelHandler[] handlers() {
         return new ChannelHandler[]{
+                Http2Relay.flushConsolidation(),
                 Http2FrameCodecBuilder.forClient().initialSettings(settings(connection).pushEnabled(false)).build(),
                 new Http2MultiplexHandler(new RefusePushedStreams()),
                 new GoAwayWatcher()};

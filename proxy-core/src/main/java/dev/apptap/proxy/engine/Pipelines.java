@@ -12,7 +12,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
  * <pre>
  * transparent: origin → sniffer → tls-hello → tls → tls-outcome → sniffer → http-codec → http-relay
  *                                                                          ↘ tcp-relay
- *                                                           ↘ (ALPN h2) h2-codec → h2-streams (one relay per stream)
+ *                                                           ↘ (ALPN h2) h2-flushes → h2-codec → h2-streams (one relay per stream)
  * explicit:    http-codec → explicit-proxy → (CONNECT) sniffer → …as above
  * </pre>
  */

@@ -47,7 +47,11 @@ public final class FlowStore {
 
     private final int maxFlows;
     private final AtomicLong ids = new AtomicLong();
-    private final ConcurrentSkipListMap<Long, Entry> flows = new ConcurrentSkipListMap<>();
+    private final ConcurrentSkipListMap<Long, Slot> flows = new ConcurrentSkipListMap<>();
+    // Guarded by lock: the flows still running, whose next snapshots replace the slot's entry without a walk of
+    // the ordered map (most publishes are the second or third snapshot of a flow that began moments ago).
+    private final java.util.HashMap<Long, Slot> running = new java.util.HashMap<>();
+    private long greatestPublishedId = Long.MIN_VALUE;
     private final CopyOnWriteArrayList<Subscription> listeners = new CopyOnWriteArrayList<>();
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -91,9 +95,24 @@ public final class FlowStore {
             // Flows built by hand (in tests) carry their own ids; nextId() must not hand those out again.
             ids.accumulateAndGet(id, Math::max);
             long next = version + 1;
-            if (flows.put(id, new Entry(snapshot, next)) == null) {
+            Entry entry = new Entry(snapshot, next);
+            Slot slot = id > greatestPublishedId ? null : running.get(id);
+            if (slot == null && id <= greatestPublishedId) {
+                slot = flows.get(id);
+            }
+            if (slot == null) {
+                slot = new Slot(entry);
+                flows.put(id, slot);
+                greatestPublishedId = Math.max(greatestPublishedId, id);
                 count++;
                 evictBeyondBound(id);
+            } else {
+                slot.entry = entry;
+            }
+            if (snapshot.isComplete()) {
+                running.remove(id);
+            } else {
+                running.put(id, slot);
             }
             version = next;
             changed.signalAll();
@@ -114,8 +133,8 @@ public final class FlowStore {
     /** The latest snapshot of every flow, in id order (the order the flows began). */
     public List<Flow> flows() {
         List<Flow> list = new ArrayList<>();
-        for (Entry entry : flows.values()) {
-            list.add(entry.flow());
+        for (Slot slot : flows.values()) {
+            list.add(slot.entry.flow());
         }
         return list;
     }
@@ -153,6 +172,7 @@ public final class FlowStore {
         lock.lock();
         try {
             flows.clear();
+            running.clear();
             count = 0;
             version++;
             changed.signalAll();
@@ -209,8 +229,30 @@ public final class FlowStore {
     // ---- for Flows ----
 
     /** The entries with ids above {@code afterId}, in id order, weakly consistent with publishes in progress. */
-    Collection<Entry> entriesAfter(long afterId) {
-        return afterId == Long.MIN_VALUE ? flows.values() : flows.tailMap(afterId, false).values();
+    Iterable<Entry> entriesAfter(long afterId) {
+        Collection<Slot> slots = afterId == Long.MIN_VALUE ? flows.values() : flows.tailMap(afterId, false).values();
+        return () -> new Iterator<>() {
+            private final Iterator<Slot> it = slots.iterator();
+
+            @Override
+            public boolean hasNext() {
+                return it.hasNext();
+            }
+
+            @Override
+            public Entry next() {
+                return it.next().entry;
+            }
+        };
+    }
+
+    /** Where a flow's latest snapshot lives; readers see each replacement through the volatile field. */
+    private static final class Slot {
+        volatile Entry entry;
+
+        Slot(Entry entry) {
+            this.entry = entry;
+        }
     }
 
     long version() {
@@ -256,8 +298,8 @@ public final class FlowStore {
         while (count > maxFlows) {
             long victim = Long.MIN_VALUE;
             long oldest = Long.MIN_VALUE;
-            for (Iterator<Entry> it = flows.values().iterator(); it.hasNext(); ) {
-                Flow flow = it.next().flow();
+            for (Iterator<Slot> it = flows.values().iterator(); it.hasNext(); ) {
+                Flow flow = it.next().entry.flow();
                 if (flow.id() == justPublished) {
                     continue;
                 }
@@ -269,7 +311,9 @@ public final class FlowStore {
                     break;
                 }
             }
-            flows.remove(victim != Long.MIN_VALUE ? victim : oldest);
+            long dropped = victim != Long.MIN_VALUE ? victim : oldest;
+            flows.remove(dropped);
+            running.remove(dropped);
             count--;
             evicted++;
         }
