@@ -29,8 +29,11 @@ final class ConnectionContext {
     int port;
     ClientHello hello;
     TlsInfo tls;
-    /** An upstream TLS connection opened before answering the app, to learn which protocol the server speaks. */
-    private io.netty.channel.Channel preconnected;
+    /**
+     * An upstream TLS connection opened while the app's handshake goes on: for h2 to learn which protocol the server
+     * speaks, for HTTP/1.1 so that the server's handshake overlaps the app's instead of following its request.
+     */
+    private io.netty.util.concurrent.Future<io.netty.channel.Channel> inAdvance;
 
     ConnectionContext(EngineRuntime runtime, Entry entry, InetSocketAddress clientAddress) {
         this.runtime = runtime;
@@ -50,15 +53,36 @@ final class ConnectionContext {
         });
     }
 
-    void preconnected(io.netty.channel.Channel upstream) {
-        this.preconnected = upstream;
+    void connectingInAdvance(io.netty.util.concurrent.Future<io.netty.channel.Channel> upstream) {
+        this.inAdvance = upstream;
     }
 
-    /** Hands over the upstream connection opened during the handshake, once; null if there is none. */
+    /** Hands over the upstream connection opened during the handshake, once, done or not; null if there is none. */
+    io.netty.util.concurrent.Future<io.netty.channel.Channel> takeConnectingInAdvance() {
+        io.netty.util.concurrent.Future<io.netty.channel.Channel> upstream = inAdvance;
+        inAdvance = null;
+        return upstream;
+    }
+
+    /** Hands over the upstream connection opened during the handshake if it is open by now; null otherwise. */
     io.netty.channel.Channel takePreconnected() {
-        io.netty.channel.Channel upstream = preconnected;
-        preconnected = null;
-        return upstream != null && upstream.isActive() ? upstream : null;
+        io.netty.util.concurrent.Future<io.netty.channel.Channel> upstream = takeConnectingInAdvance();
+        if (upstream == null) {
+            return null;
+        }
+        if (upstream.isDone() && upstream.isSuccess() && upstream.getNow().isActive()) {
+            return upstream.getNow();
+        }
+        closeWhenConnected(upstream);
+        return null;
+    }
+
+    static void closeWhenConnected(io.netty.util.concurrent.Future<io.netty.channel.Channel> upstream) {
+        upstream.addListener(done -> {
+            if (done.isSuccess()) {
+                upstream.getNow().close();
+            }
+        });
     }
 
     boolean isTls() {

@@ -396,13 +396,10 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
         if (upstream != null && upstream.isActive() && target.sameConnectionAs(upstreamTarget)) {
             return;
         }
-        Channel opened = absoluteForm || !mayUsePreconnected ? null : connection.takePreconnected();
-        if (opened != null) {
-            // the server chose HTTP/1.1 when asked during the app's handshake; use that connection
-            HeldInbound.installAndRelease(opened, new HttpClientCodec(), new Http1ServerSide(this));
-            upstream = opened;
-            upstreamTarget = target;
-            return;
+        Future<Channel> inAdvance = absoluteForm ? null : connection.takeConnectingInAdvance();
+        if (inAdvance != null && !mayUsePreconnected) {
+            ConnectionContext.closeWhenConnected(inAdvance);
+            inAdvance = null;
         }
         if (upstream != null) {
             Channel old = upstream;
@@ -411,6 +408,24 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
         }
         upstreamTarget = target;
         connecting = true;
+        if (inAdvance != null) {
+            // opened during the app's handshake (and, for h2 offers, the server chose HTTP/1.1): use that connection
+            inAdvance.addListener((Future<Channel> connected) -> {
+                if (connected.isSuccess() && !connected.getNow().isActive()) {
+                    connectNow(target); // the server hung up before the app's request came
+                    return;
+                }
+                if (connected.isSuccess()) {
+                    HeldInbound.installAndRelease(connected.getNow(), new HttpClientCodec(), new Http1ServerSide(this));
+                }
+                onUpstreamConnected(target, connected);
+            });
+            return;
+        }
+        connectNow(target);
+    }
+
+    private void connectNow(UpstreamTarget target) {
         connection.runtime.connector().connect(ctx.channel().eventLoop(), target,
                 () -> new ChannelHandler[]{new HttpClientCodec(), new Http1ServerSide(this)})
                 .addListener((Future<Channel> connected) -> onUpstreamConnected(target, connected));

@@ -45,40 +45,50 @@ final class MitmClientHelloHandler extends SslClientHelloHandler<Optional<SslCon
             return promise.setSuccess(Optional.empty());
         }
         List<String> offered = httpProtocols(hello.alpn());
+        dev.apptap.proxy.rules.RuleSet rules = connection.runtime.settings().rules();
+        // Offline nothing may leave the machine, and stubbed or routed hosts need not be asked.
+        boolean mayAskUpstream = !rules.isOffline() && !rules.matchesHost(connection.host);
         if (!offered.contains(ApplicationProtocolNames.HTTP_2)) {
+            if (mayAskUpstream) {
+                // like mitmproxy's eager strategy: the server's handshake overlaps minting and the app's handshake
+                connectInAdvance(ctx, offered);
+            }
             answerWith(promise, offered.isEmpty() ? "" : ApplicationProtocolNames.HTTP_1_1);
             return promise;
         }
-        dev.apptap.proxy.rules.RuleSet rules = connection.runtime.settings().rules();
-        if (rules.isOffline() || rules.matchesHost(connection.host)) {
-            // Offline nothing may leave the machine, and stubbed or routed hosts need not be asked: agree on
-            // HTTP/1.1 where the app allows it, since routes relay HTTP/1.1.
+        if (!mayAskUpstream) {
+            // agree on HTTP/1.1 where the app allows it, since routes relay HTTP/1.1
             answerWith(promise, offered.contains(ApplicationProtocolNames.HTTP_1_1)
                     ? ApplicationProtocolNames.HTTP_1_1 : ApplicationProtocolNames.HTTP_2);
             return promise;
         }
         // The app would speak h2: ask the server first, and agree with the app on what the server chose, so
         // that gRPC stays h2 end to end and an HTTP/1.1-only server never sees h2.
+        connectInAdvance(ctx, offered).addListener((Future<Channel> upstream) -> {
+            String protocol = ApplicationProtocolNames.HTTP_1_1;
+            if (upstream.isSuccess()) {
+                String chosen = upstream.getNow().pipeline().get(SslHandler.class).applicationProtocol();
+                protocol = chosen == null ? ApplicationProtocolNames.HTTP_1_1 : chosen;
+            }
+            answerWith(promise, protocol);
+        });
+        return promise;
+    }
+
+    /** Opens the upstream TLS connection now, offering the app's protocols; the relay takes it over later. */
+    private Future<Channel> connectInAdvance(ChannelHandlerContext ctx, List<String> offered) {
         UpstreamTarget target = new UpstreamTarget(connection.host, connection.port, connection.originalAddress, true,
                 offered);
-        connection.runtime.connector().connect(ctx.channel().eventLoop(), target,
-                        () -> new ChannelHandler[]{new HeldInbound()})
-                .addListener((Future<Channel> upstream) -> {
-                    String protocol = ApplicationProtocolNames.HTTP_1_1;
-                    if (upstream.isSuccess()) {
-                        Channel channel = upstream.getNow();
-                        connection.preconnected(channel);
-                        ctx.channel().closeFuture().addListener(closed -> {
-                            if (connection.takePreconnected() != null) {
-                                channel.close();
-                            }
-                        });
-                        String chosen = channel.pipeline().get(SslHandler.class).applicationProtocol();
-                        protocol = chosen == null ? ApplicationProtocolNames.HTTP_1_1 : chosen;
-                    }
-                    answerWith(promise, protocol);
-                });
-        return promise;
+        Future<Channel> upstream = connection.runtime.connector().connect(ctx.channel().eventLoop(), target,
+                () -> new ChannelHandler[]{new HeldInbound()});
+        connection.connectingInAdvance(upstream);
+        ctx.channel().closeFuture().addListener(closed -> {
+            Future<Channel> untaken = connection.takeConnectingInAdvance();
+            if (untaken != null) {
+                ConnectionContext.closeWhenConnected(untaken);
+            }
+        });
+        return upstream;
     }
 
     private void answerWith(Promise<Optional<SslContext>> promise, String protocol) {

@@ -64,7 +64,7 @@ final class UpstreamConnector {
                     @Override
                     protected void initChannel(Channel ch) {
                         if (target.tls()) {
-                            ch.pipeline().addLast(TLS, runtime.upstreamTls().newHandler(ch.alloc(), target));
+                            ch.pipeline().addLast(TLS, runtime.upstreamTls().newHandler(ch.alloc(), target, runtime.blocking()));
                         }
                         ch.pipeline().addLast(handlers.get());
                     }

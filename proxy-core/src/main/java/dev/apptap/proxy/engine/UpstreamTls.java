@@ -44,14 +44,19 @@ final class UpstreamTls {
         this.settings = settings;
     }
 
-    /** A client-mode handler for {@code target}, verifying its certificate unless verification is off. */
-    SslHandler newHandler(ByteBufAllocator alloc, UpstreamTarget target) {
+    /**
+     * A client-mode handler for {@code target}, verifying its certificate unless verification is off.
+     *
+     * @param verifier runs the handshake's slow steps (certificate path validation, about a millisecond for a
+     *                 server not seen before) off the event loop, where they would hold up every other connection
+     */
+    SslHandler newHandler(ByteBufAllocator alloc, UpstreamTarget target, java.util.concurrent.Executor verifier) {
         boolean insecure = settings.upstreamInsecure() || target.insecure();
         String key = String.join(",", target.alpn()) + (insecure ? "|insecure" : "")
                 + (target.extraTrust().isEmpty() ? "" : "|" + target.extraTrust().hashCode());
         SslContext context = contextsByAlpn.computeIfAbsent(key,
                 k -> build(String.join(",", target.alpn()), insecure, target.extraTrust()));
-        SslHandler handler = context.newHandler(alloc, target.host(), target.port());
+        SslHandler handler = context.newHandler(alloc, target.host(), target.port(), verifier);
         if (!insecure) {
             SSLEngine engine = handler.engine();
             SSLParameters parameters = engine.getSSLParameters();

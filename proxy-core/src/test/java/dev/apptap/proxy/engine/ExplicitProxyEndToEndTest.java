@@ -110,6 +110,24 @@ class ExplicitProxyEndToEndTest {
     }
 
     @Test
+    void opensTheUpstreamTlsConnectionWhileTheAppsHandshakeGoesOn() throws Exception {
+        Clients.assumeInstalled("openssl");
+        int before = tls.connectionCount();
+
+        // s_client handshakes and hangs up at the end of its (empty) input, before sending any request
+        ClientResult result = Clients.command("openssl", "s_client", "-proxy", apptap.proxyUrl().replace("http://", ""),
+                "-connect", "localhost:" + tls.port(), "-servername", "localhost", "-alpn", "http/1.1").run();
+
+        assertThat(result.stdout()).contains("BEGIN CERTIFICATE");
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        while (tls.connectionCount() == before && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(tls.connectionCount() - before).as("upstream connections opened for a handshake without a request")
+                .isEqualTo(1);
+    }
+
+    @Test
     void followsRedirectsAsSeparateFlowsOnOneKeptAliveConnection() {
         int before = tls.connectionCount();
 
