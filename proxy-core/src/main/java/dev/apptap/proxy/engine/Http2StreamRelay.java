@@ -63,7 +63,7 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
             boolean end = headers.isEndStream();
             boolean first = exchange == null;
             if (first) {
-                startExchange(headers.headers());
+                startExchange(headers.headers(), !end);
             }
             if (end) {
                 exchange.requestEnd();
@@ -218,13 +218,13 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void startExchange(Http2Headers headers) {
+    private void startExchange(Http2Headers headers, boolean bodyFollows) {
         exchange = new HttpExchange(connection, ctx.executor());
         String scheme = text(headers.scheme(), connection.isTls() ? "https" : "http");
         String authority = text(headers.authority(), Addresses.authority(connection.host, connection.port,
                 connection.isTls() ? 443 : 80));
         exchange.requestHead(text(headers.method(), "GET"), scheme + "://" + authority + text(headers.path(), "/"),
-                "HTTP/2", headers);
+                headers, bodyFollows);
     }
 
     private void openUpstream() {
@@ -359,8 +359,6 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
                     exchange.responseHead(status, "", "HTTP/2", headers.headers());
                     if (end) {
                         exchange.responseEnd(null);
-                    } else {
-                        exchange.publishPending();
                     }
                 } else {
                     exchange.responseEnd(headers.headers());
@@ -370,8 +368,6 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
                 exchange.responseContent(data.content());
                 if (data.isEndStream()) {
                     exchange.responseEnd(null);
-                } else {
-                    exchange.publishPending();
                 }
                 relay(upstreamCtx, new DefaultHttp2DataFrame(data.content().retain(), data.isEndStream(), data.padding()));
                 data.release();
@@ -383,6 +379,15 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
                 ReferenceCountUtil.release(msg);
                 upstreamCtx.read();
             }
+        }
+
+        /** What the server sent in this read shows in one snapshot (see {@link HttpExchange#publishPending()}). */
+        @Override
+        public void channelReadComplete(ChannelHandlerContext upstreamCtx) {
+            if (exchange != null) {
+                exchange.publishPending();
+            }
+            upstreamCtx.fireChannelReadComplete();
         }
 
         private void relay(ChannelHandlerContext upstreamCtx, Http2StreamFrame frame) {

@@ -67,17 +67,31 @@ final class HttpExchange {
         this.responseBody = new BodyCapture(limit);
     }
 
+    /** An HTTP/1 request head: published at once when a body follows, else with the request's end. */
     void requestHead(String method, String url, String version, Iterable<? extends Map.Entry<? extends CharSequence, ? extends CharSequence>> headers) {
+        recordRequestHead(method, url, version, headers);
+        // A request without a body ends at once, and its end publishes; a body may take long, so show the head now.
+        if (requestHeaders.contains("content-length") || requestHeaders.contains("transfer-encoding")) {
+            publish();
+        }
+    }
+
+    /** An HTTP/2 request head; {@code bodyFollows} unless its HEADERS frame ended the stream. */
+    void requestHead(String method, String url, Iterable<? extends Map.Entry<? extends CharSequence, ? extends CharSequence>> headers,
+                     boolean bodyFollows) {
+        recordRequestHead(method, url, "HTTP/2", headers);
+        if (bodyFollows) {
+            publish();
+        }
+    }
+
+    private void recordRequestHead(String method, String url, String version,
+                                   Iterable<? extends Map.Entry<? extends CharSequence, ? extends CharSequence>> headers) {
         this.method = method;
         this.url = url;
         this.requestVersion = version;
         this.requestHeaders = copy(headers);
         expectBody(requestBody, requestHeaders);
-        // A request without a body ends at once, and its end publishes; a body may take long, so show the head now.
-        if (requestHeaders.contains("content-length") || requestHeaders.contains("transfer-encoding")
-                || version.equals("HTTP/2")) {
-            publish();
-        }
     }
 
     void requestContent(ByteBuf content) {
