@@ -12,7 +12,7 @@
 # columns are n/a. Installs nginx, wrk, nghttp2-client (h2load) and mitmproxy from Debian when missing.
 # MVN_ARGS (say "-o") is passed to Maven. BENCH_WORK (default /tmp/apptap-bench) holds nginx, certs and files.
 # ENGINE_JVM_OPTS are passed to the engine's JVM (say "-XX:StartFlightRecording=filename=/tmp/e.jfr"), ENGINE_ARGS to
-# its BenchProxy (say "--threads 1" or "--passthrough 127.0.0.1").
+# its BenchProxy (say "--threads 1", "--max-flows 1000" or "--passthrough 127.0.0.1").
 set -euo pipefail
 
 BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

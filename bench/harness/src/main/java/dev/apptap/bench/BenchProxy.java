@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>
  * java -jar bench-harness.jar --mode launch|osproxy [--intercept wrk,h2load] [--trust nginx-ca.pem]
- *                             [--body-limit BYTES] [--insecure] [--passthrough HOST]... [--threads N]
+ *                             [--body-limit BYTES] [--insecure] [--passthrough HOST]... [--threads N] [--max-flows N]
  * </pre>
  *
  * <p>Prints {@code READY explicit=HOST:PORT transparent=HOST:PORT,...} once it listens (and, in osproxy mode,
@@ -57,6 +57,7 @@ public final class BenchProxy {
         boolean insecure = false;
         List<String> passthrough = new ArrayList<>();
         int threads = 0;
+        int maxFlows = FlowStore.DEFAULT_MAX_FLOWS;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--mode" -> mode = args[++i];
@@ -66,6 +67,7 @@ public final class BenchProxy {
                 case "--insecure" -> insecure = true;
                 case "--passthrough" -> passthrough.add(args[++i]);
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
+                case "--max-flows" -> maxFlows = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("BenchProxy does not know the option " + args[i]);
             }
         }
@@ -75,7 +77,7 @@ public final class BenchProxy {
             default -> throw new IllegalArgumentException("--mode is launch or osproxy, not " + mode);
         };
 
-        FlowStore flows = new FlowStore();
+        FlowStore flows = new FlowStore(maxFlows);
         InetAddress loopback = InetAddress.getByName("127.0.0.1");
         // Every *.bench.test name (the new-host-per-connection scenario) and localhost lives on this machine.
         HostResolver resolver = host -> host.endsWith(".bench.test") || host.equals("localhost")
