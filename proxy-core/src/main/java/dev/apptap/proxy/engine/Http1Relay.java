@@ -61,9 +61,7 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
     private Runnable answerOnceRequestEnds;
     private WebSocketObserver fromAppObserver;
     private WebSocketObserver fromServerObserver;
-    private io.netty.util.concurrent.ScheduledFuture<?> responseTimer;
-    private HttpExchange timedExchange;
-    private long responseDeadline;
+    private ResponseDeadline responseDeadline;
     /** Between the app's channelRead and channelReadComplete: upstream writes wait for one flush at the end. */
     private boolean inAppRead;
     private boolean upstreamFlushPending;
@@ -328,47 +326,32 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
 
     /** Gives the upstream {@code responseTimeout} to begin answering; apptap answers 502 after that. */
     private void armResponseTimer(HttpExchange timed) {
-        timedExchange = timed;
-        responseDeadline = System.nanoTime() + connection.runtime.settings().responseTimeout().toNanos();
-        if (responseTimer == null) {
-            // One timer per connection that re-arms itself, rather than a timer per request: scheduling and
-            // cancelling a task for every request of a keep-alive connection shows up in profiles.
-            scheduleResponseCheck(responseDeadline - System.nanoTime());
+        if (responseDeadline == null) {
+            responseDeadline = new ResponseDeadline(ctx.executor(), connection.runtime.settings().responseTimeout(),
+                    this::responseTimedOut);
         }
+        responseDeadline.arm(timed);
     }
 
-    private void scheduleResponseCheck(long delayNanos) {
-        responseTimer = ctx.executor().schedule(this::checkResponseDeadline, delayNanos,
-                java.util.concurrent.TimeUnit.NANOSECONDS);
-    }
-
-    private void checkResponseDeadline() {
-        responseTimer = null;
-        HttpExchange timed = timedExchange;
-        if (timed == null || closed) {
+    private void responseTimedOut(HttpExchange timed) {
+        if (closed || timed != exchange || timed.isComplete() || timed.responseStarted()) {
             return;
         }
-        long left = responseDeadline - System.nanoTime();
-        if (left > 0) {
-            scheduleResponseCheck(left);
-            return;
+        discardingRequest = !timed.requestComplete();
+        if (upstream != null) {
+            upstream.close();
         }
-        timedExchange = null;
-        if (timed == exchange && !timed.isComplete() && !timed.responseStarted()) {
-            discardingRequest = !timed.requestComplete();
-            if (upstream != null) {
-                upstream.close();
-            }
-            java.time.Duration timeout = connection.runtime.settings().responseTimeout();
-            answerLocally(HttpResponseStatus.BAD_GATEWAY, new FlowError(FlowError.Kind.UPSTREAM_TIMEOUT,
-                    "The server at " + upstreamTarget.authority() + " did not begin answering " + timed.method()
-                            + " " + timed.url() + " within " + timeout.toSeconds() + " s; apptap gave up waiting."));
-        }
+        answerLocally(HttpResponseStatus.BAD_GATEWAY, new FlowError(FlowError.Kind.UPSTREAM_TIMEOUT,
+                "The server at " + upstreamTarget.authority() + " did not begin answering " + timed.method()
+                        + " " + timed.url() + " within " + responseDeadline.timeout().toSeconds()
+                        + " s; apptap gave up waiting."));
     }
 
     /** The response head arrived: the upstream is answering. */
     void responseArrived() {
-        timedExchange = null;
+        if (responseDeadline != null) {
+            responseDeadline.disarm();
+        }
     }
 
     private String urlFor(HttpRequest request, boolean https) {
@@ -661,10 +644,8 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-        timedExchange = null;
-        if (responseTimer != null) {
-            responseTimer.cancel(false);
-            responseTimer = null;
+        if (responseDeadline != null) {
+            responseDeadline.cancel();
         }
         releaseAll(fromApp);
         releaseAll(awaitingUpstream);
