@@ -49,13 +49,6 @@ public final class TrustExports {
     public static final String TRUST_STORE_TYPE = "PKCS12";
     public static final String CA_ALIAS = "apptap-ca";
 
-    /** Debian/Ubuntu/Alpine, Fedora/RHEL, macOS/Arch, openSUSE: the same order Go's crypto/x509 probes. */
-    static final List<Path> OS_BUNDLES = List.of(
-            Path.of("/etc/ssl/certs/ca-certificates.crt"),
-            Path.of("/etc/pki/tls/certs/ca-bundle.crt"),
-            Path.of("/etc/ssl/cert.pem"),
-            Path.of("/etc/ssl/ca-bundle.pem"));
-
     private final Path directory;
     private final Path osBundle;
 
@@ -71,12 +64,12 @@ public final class TrustExports {
 
     /** Writes into {@code directory}, creating it if needed. */
     public static TrustExports write(CertificateAuthority ca, Path directory) {
-        return write(ca, directory, OS_BUNDLES);
+        return write(ca, directory, SystemTrustAnchors.OS_BUNDLES);
     }
 
     static TrustExports write(CertificateAuthority ca, Path directory, List<Path> osBundleCandidates) {
         Path dir = directory.toAbsolutePath().normalize();
-        Path osBundle = osBundleCandidates.stream().filter(Files::isRegularFile).findFirst().orElse(null);
+        Path osBundle = SystemTrustAnchors.firstBundle(osBundleCandidates).orElse(null);
         TrustExports exports = new TrustExports(dir, osBundle);
         Path current = dir;
         try {
@@ -160,7 +153,7 @@ public final class TrustExports {
     /** PKCS12 output differs on every run (random salts), so compare contents and leave a matching store alone. */
     private static void writeTrustStore(Path target, CertificateAuthority ca) throws IOException, GeneralSecurityException {
         Map<String, X509Certificate> entries = new LinkedHashMap<>();
-        for (X509Certificate anchor : JdkTrustAnchors.load()) {
+        for (X509Certificate anchor : SystemTrustAnchors.jdk()) {
             // the test JVM may itself run with apptap's trust store: don't carry the CA in twice
             if (!anchor.equals(ca.certificate())) {
                 entries.putIfAbsent("jdk-" + fingerprint(anchor), anchor);

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.apptap.proxy.ca.SystemTrustAnchors;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
@@ -21,7 +22,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * TLS towards upstream servers: verified by default against the JDK's roots, the operating system's bundle
@@ -30,12 +30,6 @@ import javax.net.ssl.X509TrustManager;
 final class UpstreamTls {
 
     private static final System.Logger LOG = System.getLogger(UpstreamTls.class.getName());
-    private static final List<Path> OS_BUNDLES = List.of(
-            Path.of("/etc/ssl/certs/ca-certificates.crt"),
-            Path.of("/etc/pki/tls/certs/ca-bundle.crt"),
-            Path.of("/etc/ssl/cert.pem"),
-            Path.of("/etc/ssl/ca-bundle.pem"));
-
     private final EngineSettings settings;
     private final ConcurrentHashMap<String, SslContext> contextsByAlpn = new ConcurrentHashMap<>();
     private volatile RememberingTrustManager trust;
@@ -101,16 +95,11 @@ final class UpstreamTls {
         KeyStore anchors = KeyStore.getInstance(KeyStore.getDefaultType());
         anchors.load(null, null);
         int n = 0;
-        for (X509Certificate root : jdkRoots()) {
+        for (X509Certificate root : SystemTrustAnchors.jdk()) {
             anchors.setCertificateEntry("jdk-" + n++, root);
         }
-        for (Path bundle : OS_BUNDLES) {
-            if (Files.isReadable(bundle)) {
-                for (Certificate root : readPem(bundle)) {
-                    anchors.setCertificateEntry("os-" + n++, root);
-                }
-                break;
-            }
+        for (Certificate root : SystemTrustAnchors.osBundle().map(UpstreamTls::readPem).orElse(List.of())) {
+            anchors.setCertificateEntry("os-" + n++, root);
         }
         for (X509Certificate extra : settings.extraUpstreamTrust()) {
             anchors.setCertificateEntry("extra-" + n++, extra);
@@ -122,18 +111,6 @@ final class UpstreamTls {
         factory.init(anchors);
         LOG.log(System.Logger.Level.DEBUG, "Upstream TLS trusts {0} roots.", n);
         return factory;
-    }
-
-    private static List<X509Certificate> jdkRoots() throws GeneralSecurityException {
-        TrustManagerFactory jdk = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        jdk.init((KeyStore) null);
-        List<X509Certificate> roots = new ArrayList<>();
-        for (var manager : jdk.getTrustManagers()) {
-            if (manager instanceof X509TrustManager x509) {
-                roots.addAll(List.of(x509.getAcceptedIssuers()));
-            }
-        }
-        return roots;
     }
 
     private static List<? extends Certificate> readPem(Path bundle) {

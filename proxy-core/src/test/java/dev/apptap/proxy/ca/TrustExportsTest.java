@@ -236,7 +236,7 @@ class TrustExportsTest {
 
         trustManager.checkServerTrusted(leaf.chain().toArray(X509Certificate[]::new), "ECDHE_ECDSA");
         assertThat(store.getCertificate(TrustExports.CA_ALIAS)).isEqualTo(ca.certificate());
-        List<X509Certificate> jdkRoots = JdkTrustAnchors.load();
+        List<X509Certificate> jdkRoots = SystemTrustAnchors.jdk();
         assertThat(jdkRoots).isNotEmpty();
         assertThat(trustManager.getAcceptedIssuers()).hasSize(jdkRoots.size() + 1).contains(jdkRoots.get(0));
         // a self-signed JDK root, presented alone, validates only if the store trusts it
