@@ -17,10 +17,18 @@ final class EmbeddedConnections {
     }
 
     static ConnectionContext connection(FlowStore flows, ConnectionContext.Entry entry) {
-        EngineSettings settings = ProxyEngine.builder().flows(flows).settings();
+        return connection(runtime(ProxyEngine.builder().flows(flows)), entry);
+    }
+
+    /** A runtime with {@code builder}'s settings whose blocking work (name lookups, certificate minting) runs inline. */
+    static EngineRuntime runtime(ProxyEngine.Builder builder) {
         InlineExecutor inline = new InlineExecutor();
-        EngineRuntime runtime = new EngineRuntime(settings, Transport.best(), null, inline,
+        return new EngineRuntime(builder.settings(), Transport.best(), null, inline,
                 new MitmServerContexts(new LeafCertificates(EngineFixture.CA, inline)));
+    }
+
+    /** A connection from curl at 127.0.0.1:40000 on {@code runtime}. */
+    static ConnectionContext connection(EngineRuntime runtime, ConnectionContext.Entry entry) {
         ConnectionContext connection = new ConnectionContext(runtime, entry, new InetSocketAddress("127.0.0.1", 40000));
         connection.process = CURL;
         return connection;

@@ -1,0 +1,70 @@
+package dev.apptap.proxy.engine;
+
+import static dev.apptap.proxy.rules.Actions.respond;
+import static dev.apptap.proxy.rules.RequestMatcher.anyRequestTo;
+import static dev.apptap.proxy.rules.RequestMatcher.post;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.apptap.proxy.flow.Flow;
+import dev.apptap.proxy.flow.FlowStore;
+import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.proxy.flow.HttpRequest;
+import dev.apptap.proxy.rules.RuleSet;
+import dev.apptap.proxy.testing.CountingAllocator;
+import dev.apptap.proxy.testing.FuzzInput;
+import io.netty.channel.embedded.EmbeddedChannel;
+
+/**
+ * Any bytes as what an app sends on a plain HTTP/1 connection, parsed as the engine parses them (Netty's server
+ * codec with the engine's limits, then {@link Http1Relay}) and decided by stubs that look at the host, the query,
+ * headers and a JSON body, with everything else answered offline: the relay records, answers or closes without an
+ * unhandled exception or an unreleased buffer, whatever the request line, headers, chunking or body. Seeds
+ * ({@code Http1RequestFuzzTestInputs/}): requests of curl and wget (GET, JSON POST, chunked PUT, WebSocket and h2c
+ * upgrades), pipelined requests, absolute-form and malformed ones. Each input goes to the transparent listener's
+ * pipeline and, once more, to the proxy port's (absolute URLs, CONNECT tunnels); recorded URLs must parse.
+ */
+class Http1RequestFuzzTest {
+
+    private static final FlowStore FLOWS = new FlowStore(64);
+    private static final EngineRuntime RUNTIME = EngineFuzzing.runtime(FLOWS, rules());
+
+    private static RuleSet rules() {
+        RuleSet rules = new RuleSet().offline(true);
+        rules.on(anyRequestTo("api.example.test").withQueryParam("q", "1").withHeader("Accept")).respond(respond(200).withBody("found"));
+        rules.on(post("http://*/login").withJsonPointer("/user", "ann")).respond(respond(201).withJsonBody("{\"token\":\"t\"}"));
+        rules.on(anyRequestTo("*.example.test").withBodyContaining("chunked")).respond(respond(204));
+        return rules;
+    }
+
+    @FuzzTest(maxDuration = "5m")
+    void relayAnswersOrClosesEveryRequestWithoutLeaking(byte[] input) {
+        FLOWS.clear();
+        CountingAllocator alloc = new CountingAllocator();
+
+        EmbeddedChannel transparent = EngineFuzzing.appConnection(alloc);
+        transparent.pipeline().addLast(Pipelines.HTTP_CODEC, Pipelines.newServerCodec(RUNTIME.settings()));
+        transparent.pipeline().addLast(Pipelines.HTTP_RELAY, new Http1Relay(EngineFuzzing.connection(RUNTIME)));
+        EngineFuzzing.feed(transparent, alloc, input);
+        EngineFuzzing.windDown(transparent);
+
+        // the same bytes sent to apptap's proxy port: absolute URLs, CONNECT and what follows a tunnel
+        EmbeddedChannel explicit = EngineFuzzing.appConnection(alloc);
+        explicit.pipeline().addLast(Pipelines.HTTP_CODEC, Pipelines.newServerCodec(RUNTIME.settings()));
+        explicit.pipeline().addLast(ExplicitProxyHandler.NAME, new ExplicitProxyHandler(
+                EmbeddedConnections.connection(RUNTIME, ConnectionContext.Entry.EXPLICIT)));
+        EngineFuzzing.feed(explicit, alloc, input);
+        EngineFuzzing.windDown(explicit);
+
+        alloc.assertAllReleased(FuzzInput.describe(input));
+        for (Flow flow : FLOWS.flows()) {
+            if (flow instanceof HttpFlow http) {
+                HttpRequest request = http.request();
+                assertThat(request.path()).as("the path of %s", request.url()).startsWith("/");
+                request.query();
+                request.host();
+                request.scheme();
+            }
+        }
+    }
+}
