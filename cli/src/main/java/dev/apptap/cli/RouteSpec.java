@@ -43,14 +43,30 @@ record RouteSpec(String host, OptionalInt port, Forward forward) {
             throw new IllegalArgumentException("--route '" + spec + "' names no port to route to; write HOST:PORT"
                     + " after '=', such as '127.0.0.1:8089'");
         }
-        String targetHost = Urls.unbracket(to.substring(0, colon));
+        String targetHost = host(to.substring(0, colon), "after", spec);
         int targetPort = port(to.substring(colon + 1), spec);
         int fromColon = from.lastIndexOf(':');
         boolean fromHasPort = fromColon > 0 && !from.endsWith("]") && from.indexOf(':') == fromColon;
         OptionalInt fromPort = fromHasPort ? OptionalInt.of(port(from.substring(fromColon + 1), spec)) : OptionalInt.empty();
-        String fromHost = Urls.unbracket(fromHasPort ? from.substring(0, fromColon) : from);
+        String fromHost = host(fromHasPort ? from.substring(0, fromColon) : from, "before", spec);
         Forward forward = tls ? Actions.forwardToTls(targetHost, targetPort) : Actions.forwardTo(targetHost, targetPort);
         return new RouteSpec(fromHost, fromPort, forward);
+    }
+
+    /** The host on one side of '=', without brackets; refused when it is empty or could never be a host name. */
+    private static String host(String text, String side, String spec) {
+        String host = Urls.unbracket(text);
+        // the forward takes off one more pair of brackets and a trailing dot, so '[[]]' and '.' name no host either
+        String bare = Urls.unbracket(host);
+        if ((bare.endsWith(".") ? bare.substring(0, bare.length() - 1) : bare).isEmpty()) {
+            throw new IllegalArgumentException("--route '" + spec + "' names no host " + side + " '='; write"
+                    + " HOST[:PORT]=HOST:PORT, such as 'api.example.test=127.0.0.1:8089'");
+        }
+        if (host.chars().anyMatch(c -> c <= ' ' || c == 0x7f)) {
+            throw new IllegalArgumentException("--route '" + spec + "' names the host '" + host + "' " + side
+                    + " '=', but host names have no spaces or control characters");
+        }
+        return host;
     }
 
     private static int port(String text, String spec) {

@@ -6,6 +6,7 @@ import dev.apptap.proxy.rules.RequestMatcher;
 import dev.apptap.proxy.rules.Respond;
 import dev.apptap.proxy.rules.RuleSet;
 import java.io.IOException;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Locale;
 import picocli.CommandLine.ITypeConverter;
@@ -40,7 +41,7 @@ record StubSpec(RequestMatcher matcher, Respond response, String host) {
         RequestMatcher matcher = method.equals("*") ? RequestMatcher.any(url) : RequestMatcher.request(method, url);
         Respond response = Actions.respond(status);
         if (parts.length == 4) {
-            response = withBody(response, parts[3]);
+            response = withBody(response, parts[3], spec);
         }
         return new StubSpec(matcher, response, Urls.host(url));
     }
@@ -58,9 +59,16 @@ record StubSpec(RequestMatcher matcher, Respond response, String host) {
                 + "', which is not a three-digit HTTP status");
     }
 
-    private static Respond withBody(Respond response, String body) {
+    private static Respond withBody(Respond response, String body, String spec) {
         if (body.startsWith("@")) {
-            return response.withBodyFromFile(Path.of(body.substring(1)));
+            Path file;
+            try {
+                file = Path.of(body.substring(1));
+            } catch (InvalidPathException e) {
+                throw new IllegalArgumentException("--stub '" + spec + "' names the body file '" + body.substring(1)
+                        + "', which is not a valid path (" + e.getReason() + ")", e);
+            }
+            return response.withBodyFromFile(file);
         }
         if (looksLikeJson(body)) {
             return response.withJsonBody(body);

@@ -7,6 +7,7 @@ import dev.apptap.proxy.rules.Decision;
 import dev.apptap.proxy.rules.RequestFacts;
 import dev.apptap.proxy.rules.RuleSet;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,6 +59,33 @@ class SpecsTest {
 
         assertThatThrownBy(() -> RouteSpec.parse("api.example.test=127.0.0.1:99999"))
                 .hasMessageContaining("not a number from 1 to 65535");
+    }
+
+    /**
+     * Found by RouteSpecFuzzTest (inputs route-with-brackets-only-as-host, route-to-nested-brackets,
+     * route-to-control-character-host): a route that can match or reach no host.
+     */
+    @Test
+    void refusesARouteWithoutAUsableHostOnEitherSide() {
+        assertThatThrownBy(() -> RouteSpec.parse("[]=127.0.0.1:1")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--route '[]=127.0.0.1:1' names no host before '='; write HOST[:PORT]=HOST:PORT, such as"
+                        + " 'api.example.test=127.0.0.1:8089'");
+        assertThatThrownBy(() -> RouteSpec.parse("api.example.test=[]:8089"))
+                .hasMessageStartingWith("--route 'api.example.test=[]:8089' names no host after '='");
+        assertThatThrownBy(() -> RouteSpec.parse("api.example.test=[[]]:2"))
+                .hasMessageStartingWith("--route 'api.example.test=[[]]:2' names no host after '='");
+        assertThatThrownBy(() -> RouteSpec.parse("api.example.test=https://\f.:2"))
+                .hasMessage("--route 'api.example.test=https://\f.:2' names the host '\f.' after '=', but host names have"
+                        + " no spaces or control characters");
+    }
+
+    /** Found by StubSpecFuzzTest (crash input stub-body-file-with-nul): a JDK InvalidPathException reached the user. */
+    @Test
+    void refusesAStubBodyFileNameThatIsNoPath() {
+        assertThatThrownBy(() -> StubSpec.parse("GET https://api.example.test/ 200 @body\u0000.json"))
+                .isInstanceOf(IllegalArgumentException.class).isNotInstanceOf(InvalidPathException.class)
+                .hasMessage("--stub 'GET https://api.example.test/ 200 @body\u0000.json' names the body file 'body\u0000.json',"
+                        + " which is not a valid path (Nul character not allowed)");
     }
 
     @Test

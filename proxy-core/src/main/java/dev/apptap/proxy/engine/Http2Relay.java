@@ -3,6 +3,7 @@ package dev.apptap.proxy.engine;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -20,6 +21,9 @@ final class Http2Relay extends ChannelInboundHandlerAdapter {
     static final String CODEC = "h2-codec";
     static final String STREAMS = "h2-streams";
     static final String FLUSHES = "h2-flushes";
+    static final String ERRORS = "h2-errors";
+
+    private static final System.Logger LOG = System.getLogger(Http2Relay.class.getName());
 
     private final ConnectionContext connection;
 
@@ -42,10 +46,33 @@ final class Http2Relay extends ChannelInboundHandlerAdapter {
                 stream.pipeline().addLast(new Http2StreamRelay(connection, upstream));
             }
         }));
+        ctx.pipeline().addAfter(STREAMS, ERRORS, new ProtocolErrors(connection));
         ctx.pipeline().remove(this);
         // The connection itself reads freely: frames for every stream arrive on it, and flow control per
         // stream, not the socket, is what slows a sender down.
         ctx.channel().config().setAutoRead(true);
+    }
+
+    /**
+     * The end of the connection's pipeline. The frame codec passes on each protocol error it has already answered
+     * (GOAWAY and close for a connection error, RST_STREAM for a stream error); anything else ends the connection.
+     */
+    private static final class ProtocolErrors extends ChannelInboundHandlerAdapter {
+        private final ConnectionContext connection;
+
+        ProtocolErrors(ConnectionContext connection) {
+            this.connection = connection;
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (cause instanceof Http2Exception) {
+                LOG.log(System.Logger.Level.DEBUG, "{0} broke the HTTP/2 protocol ({1}); apptap answered as the protocol"
+                        + " says.", connection.describe(), cause.getMessage());
+                return;
+            }
+            ctx.close();
+        }
     }
 
     /**
