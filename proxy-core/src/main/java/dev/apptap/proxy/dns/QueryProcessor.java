@@ -137,6 +137,13 @@ final class QueryProcessor {
         DnsQuestion question = query.recordAt(DnsSection.QUESTION);
         Exchange exchange = new Exchange(reply, startedAt, startedNanos, withoutTrailingDot(question.name()),
                 typeName(question.type()));
+        if (question.name().indexOf('\0') >= 0) {
+            // Netty decodes such a label but refuses to encode it, so an answer naming it would never be sent.
+            exchange.fail(query.id(), query.opCode(), DnsResponseCode.FORMERR, FlowError.Kind.MALFORMED_REQUEST,
+                    exchange.whoToStart() + " sent a DNS query for a name with a NUL byte in a label ("
+                            + exchange.name.replace("\0", "\\0") + "); apptap answered FORMERR.");
+            return;
+        }
         if (!query.opCode().equals(DnsOpCode.QUERY)) {
             exchange.fail(query.id(), query.opCode(), DnsResponseCode.NOTIMP, FlowError.Kind.MALFORMED_REQUEST,
                     exchange.whoToStart() + " sent a DNS request with opcode " + query.opCode().byteValue() + " for " + exchange.name

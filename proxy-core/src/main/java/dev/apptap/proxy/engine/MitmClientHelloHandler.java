@@ -9,6 +9,7 @@ import io.netty.handler.ssl.ApplicationProtocolNames;
 import java.util.ArrayList;
 import java.util.List;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslClientHelloHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
@@ -110,6 +111,19 @@ final class MitmClientHelloHandler extends SslClientHelloHandler<Optional<SslCon
             }
         }
         return http;
+    }
+
+    /**
+     * Netty refuses a hello it cannot take (longer than 64 KiB) by throwing from its decoder, before any other handler
+     * could record the connection.
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable reason = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        connection.runtime.connectionFlows().failed(connection, new FlowError(FlowError.Kind.CLIENT_TLS_FAILED,
+                connection.process.describe() + " began a TLS handshake with apptap for " + connection.server().authority()
+                        + " that apptap could not read (" + UpstreamFailures.message(reason) + "); apptap closed the connection."));
+        ctx.close();
     }
 
     @Override

@@ -284,6 +284,23 @@ class DnsResponderTest {
         assertThat(DnsWire.parse(DnsWire.udp(dns.address(), DnsWire.query(1, "after.test", DnsWire.A))).rcode()).isZero();
     }
 
+    /**
+     * Found by DnsQueryFuzzTest (input {@code name-with-nul-byte}): Netty decodes the name but cannot encode it, so the
+     * answer was never sent and the app waited for its timeout.
+     */
+    @Test
+    void answersFormerrToANameWithANulByteInALabel() throws IOException {
+        DnsResponder dns = closeLater(responder().policy(DnsPolicy.offline()).start());
+
+        DnsWire.Response response = DnsWire.parse(DnsWire.udp(dns.address(), DnsWire.query(0x5151, "nul\u0000byte.test", DnsWire.A)));
+
+        assertThat(response.id()).isEqualTo(0x5151);
+        assertThat(response.rcode()).isEqualTo(1); // FORMERR
+        DnsFlow flow = flows.view().awaitFirst(DnsFlow.class, f -> f.rcode().equals("FORMERR"), WAIT);
+        assertThat(flow.error().orElseThrow().message()).endsWith("sent a DNS query for a name with a NUL byte in a label"
+                + " (nul\\0byte.test); apptap answered FORMERR.");
+    }
+
     @Test
     void dropsDatagramsThatAreNotQueries() throws IOException {
         DnsResponder dns = closeLater(responder().policy(DnsPolicy.offline()).start());

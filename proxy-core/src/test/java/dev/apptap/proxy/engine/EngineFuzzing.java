@@ -1,5 +1,9 @@
 package dev.apptap.proxy.engine;
 
+import static dev.apptap.proxy.rules.Actions.respond;
+import static dev.apptap.proxy.rules.RequestMatcher.anyRequestTo;
+import static dev.apptap.proxy.rules.RequestMatcher.post;
+
 import dev.apptap.proxy.flow.FlowStore;
 import dev.apptap.proxy.origin.ProcessResolver;
 import dev.apptap.proxy.rules.RuleSet;
@@ -38,6 +42,19 @@ final class EngineFuzzing {
                 .hostResolver(host -> {
                     throw new UnknownHostException(host + " is not resolved while fuzzing");
                 }));
+    }
+
+    /**
+     * Stubs that make the relays look at the host, the query, a header and the body (as JSON and as text), and
+     * offline mode for every other request, so that no request needs an upstream.
+     */
+    static RuleSet stubsAndOffline() {
+        RuleSet rules = new RuleSet().offline(true);
+        rules.on(anyRequestTo("api.example.test").withQueryParam("q", "1").withHeader("Accept")).respond(respond(200).withBody("found"));
+        rules.on(anyRequestTo("127.0.0.1").withQueryParam("page")).respond(respond(200).withBody("page"));
+        rules.on(post("http://*/login").withJsonPointer("/user", "ann")).respond(respond(201).withJsonBody("{\"token\":\"t\"}"));
+        rules.on(anyRequestTo("*.example.test").withBodyContaining("chunked")).respond(respond(204));
+        return rules;
     }
 
     /** A transparent connection to {@link #DESTINATION}, as the redirector hands it over. */

@@ -1,8 +1,5 @@
 package dev.apptap.proxy.engine;
 
-import static dev.apptap.proxy.rules.Actions.respond;
-import static dev.apptap.proxy.rules.RequestMatcher.anyRequestTo;
-import static dev.apptap.proxy.rules.RequestMatcher.post;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -10,7 +7,6 @@ import dev.apptap.proxy.flow.Flow;
 import dev.apptap.proxy.flow.FlowStore;
 import dev.apptap.proxy.flow.HttpFlow;
 import dev.apptap.proxy.flow.HttpRequest;
-import dev.apptap.proxy.rules.RuleSet;
 import dev.apptap.proxy.testing.CountingAllocator;
 import dev.apptap.proxy.testing.FuzzInput;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -27,15 +23,8 @@ import io.netty.channel.embedded.EmbeddedChannel;
 class Http1RequestFuzzTest {
 
     private static final FlowStore FLOWS = new FlowStore(64);
-    private static final EngineRuntime RUNTIME = EngineFuzzing.runtime(FLOWS, rules());
+    private static final EngineRuntime RUNTIME = EngineFuzzing.runtime(FLOWS, EngineFuzzing.stubsAndOffline());
 
-    private static RuleSet rules() {
-        RuleSet rules = new RuleSet().offline(true);
-        rules.on(anyRequestTo("api.example.test").withQueryParam("q", "1").withHeader("Accept")).respond(respond(200).withBody("found"));
-        rules.on(post("http://*/login").withJsonPointer("/user", "ann")).respond(respond(201).withJsonBody("{\"token\":\"t\"}"));
-        rules.on(anyRequestTo("*.example.test").withBodyContaining("chunked")).respond(respond(204));
-        return rules;
-    }
 
     @FuzzTest(maxDuration = "5m")
     void relayAnswersOrClosesEveryRequestWithoutLeaking(byte[] input) {

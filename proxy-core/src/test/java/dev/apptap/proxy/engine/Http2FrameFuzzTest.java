@@ -1,12 +1,7 @@
 package dev.apptap.proxy.engine;
 
-import static dev.apptap.proxy.rules.Actions.respond;
-import static dev.apptap.proxy.rules.RequestMatcher.anyRequestTo;
-import static dev.apptap.proxy.rules.RequestMatcher.post;
-
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.apptap.proxy.flow.FlowStore;
-import dev.apptap.proxy.rules.RuleSet;
 import dev.apptap.proxy.testing.CountingAllocator;
 import dev.apptap.proxy.testing.FuzzInput;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -16,7 +11,7 @@ import java.nio.charset.StandardCharsets;
  * Any bytes as the HTTP/2 frames an app sends after the connection preface, taken by the engine's h2 relay side
  * ({@link Http2Relay}: Netty's frame codec with the engine's settings, the multiplexer and one
  * {@link Http2StreamRelay} per stream, so HPACK header blocks, DATA, flow control, resets, GOAWAY and SETTINGS are
- * all in play) with stubs answering by host, query and JSON body and everything else answered offline: the relay
+ * all in play) with stubs answering by host, query, header and body and everything else answered offline: the relay
  * answers, resets or closes without an unhandled exception or an unreleased buffer. The harness sends the preface
  * itself. Seeds ({@code Http2FrameFuzzTestInputs/}): curl's prior-knowledge GET, JSON POST and two requests on one
  * connection, after their preface.
@@ -25,14 +20,8 @@ class Http2FrameFuzzTest {
 
     private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final FlowStore FLOWS = new FlowStore(64);
-    private static final EngineRuntime RUNTIME = EngineFuzzing.runtime(FLOWS, rules());
+    private static final EngineRuntime RUNTIME = EngineFuzzing.runtime(FLOWS, EngineFuzzing.stubsAndOffline());
 
-    private static RuleSet rules() {
-        RuleSet rules = new RuleSet().offline(true);
-        rules.on(anyRequestTo("127.0.0.1").withQueryParam("page")).respond(respond(200).withBody("page"));
-        rules.on(post("http://*/login").withJsonPointer("/user", "ann")).respond(respond(201).withJsonBody("{\"token\":\"t\"}"));
-        return rules;
-    }
 
     @FuzzTest(maxDuration = "5m")
     void relayAnswersResetsOrClosesEveryStreamWithoutLeaking(byte[] input) {

@@ -70,6 +70,30 @@ class MitmHandshakeTest {
                 + " failed before apptap showed a certificate: no cipher suites in common.");
     }
 
+    /**
+     * Found by ProtocolSnifferFuzzTest (input {@code tls-client-hello-longer-than-64k}): Netty's refusal reached the end
+     * of the pipeline unhandled, and the connection was never recorded.
+     */
+    @Test
+    void recordsAClientHelloLongerThan64KiBAsAFailedHandshake() {
+        connection.destination(new java.net.InetSocketAddress("127.0.0.1", 443));
+        EmbeddedChannel channel = new EmbeddedChannel();
+        channel.pipeline().addLast(ProtocolSniffer.NAME, new ProtocolSniffer(connection, false));
+
+        // a handshake record whose ClientHello claims 0x505249 bytes
+        channel.writeInbound(Unpooled.wrappedBuffer(new byte[] {0x16, 0x03, 0x01, 0x00, 0x04, 0x01, 0x50, 0x52, 0x49}));
+        channel.runPendingTasks();
+
+        channel.checkException();
+        assertThat(channel.isOpen()).isFalse();
+        TcpFlow flow = flows.view().tcpFlows().get(0);
+        assertThat(flow.error().orElseThrow().kind()).isEqualTo(FlowError.Kind.CLIENT_TLS_FAILED);
+        assertThat(flow.error().orElseThrow().message()).isEqualTo("curl (pid 4242) began a TLS handshake with apptap for"
+                + " 127.0.0.1:443 that apptap could not read (ClientHello length exceeds 65536: 5263945); apptap closed the"
+                + " connection.");
+        channel.finishAndReleaseAll();
+    }
+
     @Test
     void recordsGarbageAfterATlsRecordHeaderAsAFailedHandshake() throws Exception {
         connection.destination(new java.net.InetSocketAddress("127.0.0.1", 443));
