@@ -5,6 +5,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2FrameStreamException;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -66,7 +67,7 @@ final class Http2Relay extends ChannelInboundHandlerAdapter {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            if (cause instanceof Http2Exception) {
+            if (cause instanceof Http2Exception || cause instanceof Http2FrameStreamException) {
                 LOG.log(System.Logger.Level.DEBUG, "{0} broke the HTTP/2 protocol ({1}); apptap answered as the protocol"
                         + " says.", connection.describe(), cause.getMessage());
                 return;
