@@ -16,8 +16,13 @@ sealed interface Criterion {
     /** The field this criterion looks at, for explanations: {@code method}, {@code header Accept}. */
     String field();
 
-    /** What this criterion wants, as a fragment of a sentence: {@code POST}, {@code containing "json"}. */
+    /** What this criterion wants, as a fragment of a sentence: {@code POST}, {@code "json"}, {@code containing "json"}. */
     String expected();
+
+    /** The criterion as a phrase for descriptions: {@code header Accept = "json"}, {@code body containing "x"}. */
+    default String condition() {
+        return field() + " " + expected();
+    }
 
     /** What the request had in that field, for explanations. */
     String actual(Probe request);
@@ -204,6 +209,10 @@ sealed interface Criterion {
             return value.describe();
         }
 
+        public String condition() {
+            return field() + " " + value.phrase();
+        }
+
         public String actual(Probe request) {
             return valuesOrAbsent(request.queryValues(name));
         }
@@ -227,6 +236,10 @@ sealed interface Criterion {
             return value.describe();
         }
 
+        public String condition() {
+            return field() + " " + value.phrase();
+        }
+
         public String actual(Probe request) {
             return valuesOrAbsent(request.facts.headerValues(name));
         }
@@ -247,6 +260,10 @@ sealed interface Criterion {
 
         public String expected() {
             return text.describe();
+        }
+
+        public String condition() {
+            return field() + " " + text.phrase();
         }
 
         public String actual(Probe request) {
@@ -304,7 +321,11 @@ sealed interface Criterion {
         }
 
         public String expected() {
-            return "= " + Texts.abbreviate(value.toString());
+            return Texts.abbreviate(value.toString());
+        }
+
+        public String condition() {
+            return field() + " = " + expected();
         }
 
         public String actual(Probe request) {
@@ -336,7 +357,11 @@ sealed interface Criterion {
         }
 
         public String expected() {
-            return value == null ? "present" : "= " + Texts.abbreviate(value.toString());
+            return value == null ? "present" : Texts.abbreviate(value.toString());
+        }
+
+        public String condition() {
+            return field() + (value == null ? " present" : " = " + expected());
         }
 
         public String actual(Probe request) {
@@ -436,13 +461,19 @@ sealed interface Criterion {
             return nearest;
         }
 
+        /** What the test wants: {@code "json"}, {@code containing "json"}. */
         String describe() {
             return switch (kind) {
                 case PRESENT -> "present";
-                case EQUALS -> "= " + Texts.quote(text);
+                case EQUALS -> Texts.quote(text);
                 case CONTAINS -> "containing " + Texts.quote(text);
                 case MATCHES -> "matching /" + text + "/";
             };
+        }
+
+        /** As part of a condition: {@code = "json"}, {@code containing "json"}. */
+        String phrase() {
+            return kind == Kind.EQUALS ? "= " + describe() : describe();
         }
     }
 }

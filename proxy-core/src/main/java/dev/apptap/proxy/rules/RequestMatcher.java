@@ -332,7 +332,7 @@ public final class RequestMatcher {
         List<String> conditions = new ArrayList<>();
         for (Criterion criterion : criteria) {
             if (!inHeadline.contains(criterion)) {
-                conditions.add(criterion.field() + " " + criterion.expected());
+                conditions.add(criterion.condition());
             }
         }
         return conditions;

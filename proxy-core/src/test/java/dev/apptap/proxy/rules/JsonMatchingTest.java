@@ -147,7 +147,7 @@ class JsonMatchingTest {
                 .compare(postJson("{\"items\":[{\"id\":1},{\"id\":2}]}"));
 
         assertThat(comparison.mismatches()).extracting(Comparison.Field::explain)
-                .containsExactly("JSON $.items[*].id: expected = 3 but was [1, 2]");
+                .containsExactly("JSON $.items[*].id: expected 3 but was [1, 2]");
     }
 
     @Test

@@ -307,7 +307,7 @@ class RuleSetTest {
                     + "present, JSON /user/name = \"ann\" → respond 200 (never used)\n"
                     + "    path: expected /v1/login but was /v1/logon\n"
                     + "    header Authorization: expected present but was absent\n"
-                    + "    JSON /user/name: expected = \"ann\" but was \"bob\"");
+                    + "    JSON /user/name: expected \"ann\" but was \"bob\"");
             // path 3 × 1/9 (one edit in nine characters) + header 1 + JSON 1, over the weights 2+1+4+3+1+1
             assertThat(miss.distance()).isCloseTo((3.0 / 9 + 2) / 12, within(1e-9));
         }
