@@ -47,7 +47,7 @@ public final class RuleSet {
 
     /** Starts a rule for requests that {@code matcher} matches; it is added once its action is given. */
     public OngoingRule on(RequestMatcher matcher) {
-        return new OngoingRule(this, matcher);
+        return OngoingRule.in(this, matcher);
     }
 
     /** Adds a rule; it takes precedence over every rule added before. */
