@@ -6,18 +6,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.StringJoiner;
 
-import com.fasterxml.jackson.core.JsonPointer;
-import com.fasterxml.jackson.databind.JsonNode;
-
-import dev.apptap.proxy.rules.Criterion.BodyText;
-import dev.apptap.proxy.rules.Criterion.Header;
-import dev.apptap.proxy.rules.Criterion.HostIs;
 import dev.apptap.proxy.flow.HttpRequest;
-import dev.apptap.proxy.rules.Criterion.JsonBody;
-import dev.apptap.proxy.rules.Criterion.JsonPathIs;
-import dev.apptap.proxy.rules.Criterion.JsonPointerIs;
+import dev.apptap.proxy.rules.Criterion.HostIs;
 import dev.apptap.proxy.rules.Criterion.MethodIs;
 import dev.apptap.proxy.rules.Criterion.PathIs;
 import dev.apptap.proxy.rules.Criterion.PortIs;
@@ -59,7 +50,7 @@ import dev.apptap.proxy.rules.Criterion.TextTest;
  * number is written; array order counts unless lenient. Body criteria see the body content-decoded and in the
  * charset of its Content-Type.
  */
-public final class RequestMatcher {
+public final class RequestMatcher extends RequestCriteria<RequestMatcher> {
 
     private static final RequestMatcher ANY = new RequestMatcher(List.of());
 
@@ -122,143 +113,7 @@ public final class RequestMatcher {
         return new RequestMatcher(criteria);
     }
 
-    public RequestMatcher withMethod(String method) {
-        return with(new MethodIs(Objects.requireNonNull(method, "method")));
-    }
-
-    /** {@code http} or {@code https}. */
-    public RequestMatcher withScheme(String scheme) {
-        return with(new SchemeIs(Objects.requireNonNull(scheme, "scheme")));
-    }
-
-    /** An exact host, or {@code *.example.test} for every name below example.test. */
-    public RequestMatcher withHost(String host) {
-        return with(new HostIs(Objects.requireNonNull(host, "host")));
-    }
-
-    public RequestMatcher withPort(int port) {
-        return with(new PortIs(port));
-    }
-
-    /** An exact path, or a glob when it holds {@code *} ({@code /v1/*}, {@code /v1/**}). */
-    public RequestMatcher withPath(String pathOrGlob) {
-        return with(PathIs.exactOrGlob(Objects.requireNonNull(pathOrGlob, "pathOrGlob")));
-    }
-
-    /** A regex the whole path must match, e.g. {@code /v1/items/\d+}. */
-    public RequestMatcher withPathMatching(String regex) {
-        return with(PathIs.regex(regex));
-    }
-
-    /** The query holds this parameter, with any value. */
-    public RequestMatcher withQueryParam(String name) {
-        return with(new QueryParam(name, TextTest.present()));
-    }
-
-    /** The query holds this parameter with this (percent-decoded) value; other parameters may be present too. */
-    public RequestMatcher withQueryParam(String name, String value) {
-        return with(new QueryParam(name, TextTest.equalTo(value)));
-    }
-
-    public RequestMatcher withQueryParamMatching(String name, String regex) {
-        return with(new QueryParam(name, TextTest.matching(regex)));
-    }
-
-    /** The header is present, with any value. */
-    public RequestMatcher withHeader(String name) {
-        return with(new Header(name, TextTest.present()));
-    }
-
-    /** The header (name in any case) has exactly this value; with repeated headers one of them must. */
-    public RequestMatcher withHeader(String name, String value) {
-        return with(new Header(name, TextTest.equalTo(value)));
-    }
-
-    public RequestMatcher withHeaderContaining(String name, String text) {
-        return with(new Header(name, TextTest.containing(text)));
-    }
-
-    public RequestMatcher withHeaderMatching(String name, String regex) {
-        return with(new Header(name, TextTest.matching(regex)));
-    }
-
-    /** The body, as text, is exactly this. */
-    public RequestMatcher withBody(String text) {
-        return with(new BodyText(TextTest.equalTo(text)));
-    }
-
-    public RequestMatcher withBodyContaining(String text) {
-        return with(new BodyText(TextTest.containing(text)));
-    }
-
-    /** A regex the whole body must match; start it with {@code (?s)} to let {@code .} cross lines. */
-    public RequestMatcher withBodyMatching(String regex) {
-        return with(new BodyText(TextTest.matching(regex)));
-    }
-
-    /**
-     * The body is this JSON value: key order, whitespace and number notation aside; array order and every field
-     * count. A String is parsed as JSON; a {@link JsonNode}, Map, List or any object Jackson serializes is taken
-     * as its JSON tree.
-     *
-     * @throws IllegalArgumentException if a String {@code json} is not JSON
-     */
-    public RequestMatcher withJsonBody(Object json) {
-        return with(new JsonBody(expectedJson(json), false));
-    }
-
-    /**
-     * The body is JSON that holds {@code json}: it may have more fields than {@code json} names, at any depth, and
-     * its arrays may list the same elements in another order (WireMock's {@code ignoreExtraElements} and
-     * {@code ignoreArrayOrder}). Takes the same values as {@link #withJsonBody(Object)}.
-     *
-     * @throws IllegalArgumentException if a String {@code json} is not JSON
-     */
-    public RequestMatcher withJsonBodyLenient(Object json) {
-        return with(new JsonBody(expectedJson(json), true));
-    }
-
-    /**
-     * The body is JSON and the value at this JSON Pointer ({@code /user/name}, {@code /items/0/id}) equals
-     * {@code expected}: a string compares with a JSON string, a number with a number by value, a Map, List or any
-     * other object with its Jackson tree.
-     *
-     * @throws IllegalArgumentException if {@code pointer} is not a JSON pointer
-     */
-    public RequestMatcher withJsonPointer(String pointer, Object expected) {
-        Objects.requireNonNull(pointer, "pointer");
-        try {
-            return with(new JsonPointerIs(JsonPointer.compile(pointer), Json.toNode(expected)));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("\"" + pointer + "\" is not a JSON Pointer (" + e.getMessage()
-                    + "); write it like /user/name or /items/0", e);
-        }
-    }
-
-    /**
-     * The body is JSON in which this JSONPath ({@code $.user.name}, {@code $.items[?(@.price > 10)]}) finds
-     * something.
-     *
-     * @throws IllegalArgumentException if {@code path} is not a JSONPath
-     */
-    public RequestMatcher withJsonPath(String path) {
-        return with(new JsonPathIs(JsonPaths.compile(Objects.requireNonNull(path, "path")), null));
-    }
-
-    /**
-     * The body is JSON in which this JSONPath finds {@code expected}: the value a definite path
-     * ({@code $.user.name}, {@code $.items[0].id}) leads to equals it, or for a path with wildcards or filters
-     * ({@code $.items[*].id}) one of the values it finds does. Values compare as in
-     * {@link #withJsonPointer(String, Object)}.
-     *
-     * @throws IllegalArgumentException if {@code path} is not a JSONPath
-     */
-    public RequestMatcher withJsonPath(String path, Object expected) {
-        return with(new JsonPathIs(JsonPaths.compile(Objects.requireNonNull(path, "path")), Json.toNode(expected)));
-    }
-
-    /** Both this and {@code other} must match. */
-    public RequestMatcher and(RequestMatcher other) {
+    RequestMatcher plusAll(RequestMatcher other) {
         List<Criterion> both = new ArrayList<>(criteria);
         both.addAll(other.criteria);
         return new RequestMatcher(both);
@@ -385,17 +240,24 @@ public final class RequestMatcher {
         return new Probe(RequestFacts.headOf(request), request.body().text());
     }
 
-    private static JsonNode expectedJson(Object json) {
-        return json instanceof String text ? Json.parse(text, "the expected JSON body") : Json.toNode(json);
-    }
-
     /** The path criterion the URL gave, which the headline shows; a regex path is listed among the conditions. */
     private PathIs urlPath() {
         PathIs path = first(PathIs.class);
         return path != null && path.kind() == PathIs.Kind.REGEX ? null : path;
     }
 
-    private RequestMatcher with(Criterion criterion) {
+    /** This matcher: the engine's form of a pattern is the matcher itself. */
+    @Override
+    public RequestMatcher matcher() {
+        return this;
+    }
+
+    @Override
+    protected RequestMatcher with(RequestMatcher narrower) {
+        return narrower;
+    }
+
+    RequestMatcher plus(Criterion criterion) {
         List<Criterion> more = new ArrayList<>(criteria.size() + 1);
         more.addAll(criteria);
         more.add(criterion);
