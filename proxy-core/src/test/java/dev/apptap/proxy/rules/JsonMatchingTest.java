@@ -142,6 +142,13 @@ class JsonMatchingTest {
     }
 
     @Test
+    void jsonPathCanMatchAnExplicitNull() {
+        assertThat(anyRequest().withJsonPath("$.a", null).matches(postJson("{\"a\":null}"))).isTrue();
+        assertThat(anyRequest().withJsonPath("$.a").matches(postJson("{\"a\":null}"))).isTrue();
+        assertThat(anyRequest().withJsonPath("$.a", null).matches(postJson("{}"))).isFalse();
+    }
+
+    @Test
     void jsonPathExplainsWhatItFound() {
         Comparison comparison = anyRequest().withJsonPath("$.items[*].id", 3)
                 .compare(postJson("{\"items\":[{\"id\":1},{\"id\":2}]}"));
