@@ -146,6 +146,7 @@ class JsonMatchingTest {
         assertThat(anyRequest().withJsonPath("$.a", null).matches(postJson("{\"a\":null}"))).isTrue();
         assertThat(anyRequest().withJsonPath("$.a").matches(postJson("{\"a\":null}"))).isTrue();
         assertThat(anyRequest().withJsonPath("$.a", null).matches(postJson("{}"))).isFalse();
+        assertThat(anyRequest().withJsonPath("$.a", null).matches(postJson("{\"a\":1}"))).isFalse();
     }
 
     @Test
