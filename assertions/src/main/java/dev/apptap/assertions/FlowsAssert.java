@@ -353,25 +353,13 @@ public class FlowsAssert extends AbstractListAssert<FlowsAssert, List<Flow>, Flo
         String n = System.lineSeparator();
         StringBuilder text = new StringBuilder(n).append(closest.size() == 1 ? "The closest flow:" : "The closest flows:");
         for (Near near : closest) {
-            List<Comparison.Field> fields = near.comparison().fields();
-            int width = fields.stream().mapToInt(f -> f.name().length()).max().orElse(0);
-            text.append(n).append("  ").append(Lines.line(near.flow()));
-            for (Comparison.Field field : fields) {
-                text.append(n).append("    ").append(render(field, width));
-            }
+            text.append(n).append("  ").append(Lines.line(near.flow()))
+                .append(Lines.comparison(near.comparison(), "    "));
             if (TrustHint.rejected(near.flow())) {
                 text.append(n).append("    ").append(TrustHint.forRejected(near.flow()));
             }
         }
         return text.toString();
-    }
-
-    /** {@code ✗ path  expected:</v1/login> but was:</v1/logon>}, or the value alone when the flow matched it. */
-    private static String render(Comparison.Field field, int width) {
-        String padded = field.name() + " ".repeat(Math.max(0, width - field.name().length()));
-        return field.matches()
-                ? "  " + padded + "  " + field.actual()
-                : "✗ " + padded + "  expected:<" + field.expected() + "> but was:<" + field.actual() + ">";
     }
 
     private String everyFlow() {
