@@ -3,18 +3,24 @@ package dev.apptap.assertions;
 import dev.apptap.proxy.flow.Flow;
 import dev.apptap.proxy.flow.Flows;
 import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.proxy.rules.RequestMatcher;
 import java.util.List;
 
 /**
- * The entry point for assertions on the flows apptap recorded, and for the request patterns they check.
+ * The one static import for describing requests and asserting on the flows apptap recorded: request patterns
+ * ({@code get}, {@code post}, {@code request}, {@code anyRequestTo}, …), counts ({@code atLeast}, {@code atMost},
+ * {@code between}, {@code exactly}, {@code never}) and {@code assertThat}. The same pattern stubs a request with
+ * the JUnit extension's {@code stubs.on(pattern)}, whose answers ({@code respond}, {@code forwardTo}, …) come from
+ * {@code dev.apptap.junit.Stubs}; the two static imports share no name.
  *
  * <pre>{@code
  * import static dev.apptap.assertions.ApptapAssertions.*;
  *
- * assertThat(flows).hasRequest(post("https://api.example.test/v1/login")
+ * RequestPattern login = post("https://api.example.test/v1/login")
  *         .withHeader("Content-Type", "application/json")
- *         .withJsonBody("/user", "alice"));
- * assertThat(flows).within(Duration.ofSeconds(5)).fromProcess("curl").hasRequestCount(get("/v1/ping"), 3);
+ *         .withJsonPath("$.user", "alice");
+ * assertThat(flows).hasRequest(login);
+ * assertThat(flows).within(Duration.ofSeconds(5)).fromProcess("curl").hasRequest(get("/v1/ping"), atLeast(3));
  * assertThat(flows).toHost("api.example.test").singleElement().hasStatus(200);
  * }</pre>
  *
@@ -45,31 +51,91 @@ public final class ApptapAssertions {
         return new FlowAssert(flow);
     }
 
+    // ---- request patterns ----
+
     /**
-     * A request with {@code method} to {@code url}: an absolute URL ({@code https://api.example.test/v1/login},
-     * compared in origin, path and query) or a path ({@code /v1/login}, compared on its own, any host).
+     * A request with {@code method} (any case) to {@code url}: {@code https://api.example.test/v1/login} (any port
+     * unless one is given), a glob such as {@code https://*.example.test/v1/**}, or a path alone, {@code /v1/login},
+     * on any host. See {@link RequestPattern} for the rules.
      */
     public static RequestPattern request(String method, String url) {
-        return new RequestPattern(method, url);
+        return new RequestPattern(RequestMatcher.request(method, url));
     }
 
-    /** A GET request to {@code url}; see {@link #request(String, String)}. */
+    /** A GET to {@code url}; see {@link #request(String, String)}. */
     public static RequestPattern get(String url) {
-        return request("GET", url);
+        return new RequestPattern(RequestMatcher.get(url));
     }
 
-    /** A POST request to {@code url}; see {@link #request(String, String)}. */
+    /** A POST to {@code url}; see {@link #request(String, String)}. */
     public static RequestPattern post(String url) {
-        return request("POST", url);
+        return new RequestPattern(RequestMatcher.post(url));
     }
 
-    /** A PUT request to {@code url}; see {@link #request(String, String)}. */
+    /** A PUT to {@code url}; see {@link #request(String, String)}. */
     public static RequestPattern put(String url) {
-        return request("PUT", url);
+        return new RequestPattern(RequestMatcher.put(url));
     }
 
-    /** A DELETE request to {@code url}; see {@link #request(String, String)}. */
+    /** A DELETE to {@code url}; see {@link #request(String, String)}. */
     public static RequestPattern delete(String url) {
-        return request("DELETE", url);
+        return new RequestPattern(RequestMatcher.delete(url));
+    }
+
+    /** A PATCH to {@code url}; see {@link #request(String, String)}. */
+    public static RequestPattern patch(String url) {
+        return new RequestPattern(RequestMatcher.patch(url));
+    }
+
+    /** A HEAD to {@code url}; see {@link #request(String, String)}. */
+    public static RequestPattern head(String url) {
+        return new RequestPattern(RequestMatcher.head(url));
+    }
+
+    /** An OPTIONS to {@code url}; see {@link #request(String, String)}. */
+    public static RequestPattern options(String url) {
+        return new RequestPattern(RequestMatcher.options(url));
+    }
+
+    /** Any method to {@code url}; see {@link #request(String, String)}. */
+    public static RequestPattern any(String url) {
+        return new RequestPattern(RequestMatcher.any(url));
+    }
+
+    /** Any request to this host ({@code api.example.test}, or {@code *.example.test}), whatever else it has. */
+    public static RequestPattern anyRequestTo(String host) {
+        return new RequestPattern(RequestMatcher.anyRequestTo(host));
+    }
+
+    /** Every request; narrow it with the {@code with…} methods. */
+    public static RequestPattern anyRequest() {
+        return new RequestPattern(RequestMatcher.anyRequest());
+    }
+
+    // ---- counts ----
+
+    /** Exactly {@code count} matching flows. */
+    public static Times exactly(int count) {
+        return Times.between(count, count);
+    }
+
+    /** {@code count} matching flows or more: the count to wait for when an app polls. */
+    public static Times atLeast(int count) {
+        return Times.between(count, Integer.MAX_VALUE);
+    }
+
+    /** {@code count} matching flows or fewer, none included. */
+    public static Times atMost(int count) {
+        return Times.between(0, count);
+    }
+
+    /** From {@code min} to {@code max} matching flows, both included. */
+    public static Times between(int min, int max) {
+        return Times.between(min, max);
+    }
+
+    /** No matching flow. */
+    public static Times never() {
+        return Times.between(0, 0);
     }
 }

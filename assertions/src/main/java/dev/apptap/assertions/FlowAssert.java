@@ -5,6 +5,7 @@ import dev.apptap.proxy.flow.FlowError;
 import dev.apptap.proxy.flow.HttpFlow;
 import dev.apptap.proxy.flow.HttpResponse;
 import dev.apptap.proxy.flow.TlsInfo;
+import dev.apptap.proxy.rules.Comparison;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -136,6 +137,25 @@ public class FlowAssert extends AbstractObjectAssert<FlowAssert, Flow> {
     }
 
     // ---- request ----
+
+    /**
+     * The flow's request matches {@code expected}; when it does not, the message shows it field by field, as a
+     * near miss of {@link FlowsAssert#hasRequest(RequestPattern)} does.
+     *
+     * <pre>{@code
+     * assertThat(flows).within(Duration.ofSeconds(5)).last().matches(post("/v1/login").withJsonPath("$.user", "ann"));
+     * }</pre>
+     */
+    public FlowAssert matches(RequestPattern expected) {
+        Objects.requireNonNull(expected, "expected");
+        return check(s -> {
+            Comparison comparison = expected.matcher().compare(s.http().request());
+            if (!comparison.matches()) {
+                throw s.failure("%nExpecting flow:%n  %s%nto match:%n  %s%nbut:%s%s", Lines.line(s.actual),
+                                expected.describe("  "), Lines.comparison(comparison, "  "), s.hint());
+            }
+        });
+    }
 
     /** The request's method, compared exactly ({@code POST}). */
     public FlowAssert hasMethod(String method) {

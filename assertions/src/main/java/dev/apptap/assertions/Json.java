@@ -4,21 +4,15 @@ import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
-import java.util.Comparator;
 import java.util.Optional;
 
-/** Jackson stays behind this class, so that no Jackson type appears in the public API. */
+/**
+ * Reading bodies as JSON for {@link BodyAssert}; Jackson stays behind this class, so that no Jackson type appears in
+ * the public API. (Request patterns compare JSON in proxy-core's rules, the one place requests are matched.)
+ */
 final class Json {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
-
-    // 7 in a body and 7L in a test are the same number to a reader; JsonNode.equals would say otherwise.
-    private static final Comparator<JsonNode> NUMBERS_BY_VALUE = (a, b) -> {
-        if (a.isNumber() && b.isNumber()) {
-            return a.decimalValue().compareTo(b.decimalValue());
-        }
-        return a.equals(b) ? 0 : 1;
-    };
 
     private Json() {
     }
@@ -51,19 +45,6 @@ final class Json {
     /** Fails fast on a malformed pointer, before any flow is looked at. */
     static void checkPointer(String pointer) {
         JsonPointer.compile(pointer);
-    }
-
-    static boolean sameValue(JsonNode node, Object expected) {
-        return node.equals(NUMBERS_BY_VALUE, MAPPER.valueToTree(expected));
-    }
-
-    /** {@code "alice"}, {@code 7}, {@code {"a":1}}: how the value would look in the body. */
-    static String render(Object value) {
-        try {
-            return MAPPER.writeValueAsString(value);
-        } catch (Exception e) {
-            return String.valueOf(value);
-        }
     }
 
     /** Strings, numbers, booleans, null, maps and lists: plain Java values that AssertJ compares well. */

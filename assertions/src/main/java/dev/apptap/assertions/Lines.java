@@ -1,6 +1,7 @@
 package dev.apptap.assertions;
 
 import dev.apptap.proxy.flow.Flow;
+import dev.apptap.proxy.rules.Comparison;
 import java.time.Duration;
 import java.util.List;
 
@@ -57,5 +58,21 @@ final class Lines {
     /** Indents every line after the first, so that multi-line values sit under their label. */
     static String indentRest(String text, String indent) {
         return text.replace("\n", "\n" + indent);
+    }
+
+    /**
+     * A request held against a pattern, one line per field, each starting with {@code indent}: {@code ✗ path
+     * expected:</v1/login> but was:</v1/logon>}, or the value alone where the request matched.
+     */
+    static String comparison(Comparison comparison, String indent) {
+        int width = comparison.fields().stream().mapToInt(f -> f.name().length()).max().orElse(0);
+        StringBuilder text = new StringBuilder();
+        for (Comparison.Field field : comparison.fields()) {
+            String padded = field.name() + " ".repeat(width - field.name().length());
+            text.append(System.lineSeparator()).append(indent).append(field.matches()
+                    ? "  " + padded + "  " + field.actual()
+                    : "✗ " + padded + "  expected:<" + field.expected() + "> but was:<" + field.actual() + ">");
+        }
+        return text.toString();
     }
 }

@@ -1,6 +1,7 @@
 package dev.apptap.assertions;
 
 import static dev.apptap.assertions.ApptapAssertions.assertThat;
+import static dev.apptap.assertions.ApptapAssertions.post;
 import static dev.apptap.assertions.Fixtures.expectAssertionError;
 import static dev.apptap.assertions.Fixtures.http;
 import static dev.apptap.assertions.Fixtures.tcp;
@@ -301,5 +302,32 @@ class FlowAssertTest {
     void should_fail_on_a_null_flow() {
         then(expectAssertionError(() -> assertThat((HttpFlow) null).hasStatus(200)))
                 .hasMessageContaining("Expecting actual not to be null");
+    }
+
+    @Test
+    void should_pass_if_the_flow_matches_a_request_pattern() {
+        assertThat(LOGIN).matches(post("https://api.example.test/v1/login?tag=b%20c").withHeader("x-trace", "2")
+                                                                                  .withJsonPath("$.user", "alice"));
+    }
+
+    @Test
+    void should_show_the_fields_that_differ_from_a_request_pattern() {
+        // WHEN
+        AssertionError error = expectAssertionError(
+                () -> assertThat(LOGIN).matches(post("https://api.example.test/v1/logon").withJsonPath("$.user", "bob")));
+        // THEN
+        then(error).hasMessage("""
+
+                Expecting flow:
+                  %s
+                to match:
+                  POST https://api.example.test/v1/logon
+                    with JSON $.user = "bob"
+                but:
+                    method       POST
+                    scheme       https
+                    host         api.example.test
+                  ✗ path         expected:</v1/logon> but was:</v1/login>
+                  ✗ JSON $.user  expected:<"bob"> but was:<"alice">""".formatted(LOGIN_LINE));
     }
 }

@@ -1,6 +1,7 @@
 package dev.apptap.assertions;
 
 import static dev.apptap.assertions.ApptapAssertions.assertThat;
+import static dev.apptap.assertions.ApptapAssertions.atLeast;
 import static dev.apptap.assertions.ApptapAssertions.get;
 import static dev.apptap.assertions.Fixtures.expectAssertionError;
 import static dev.apptap.assertions.Fixtures.http;
@@ -38,6 +39,18 @@ class WithinTest {
         assertThat(flows).within(Duration.ofSeconds(5)).hasRequest(get("/v1/ping")).hasSize(2);
         // THEN
         then(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(100), Duration.ofSeconds(4));
+    }
+
+    @Test
+    void should_pass_an_at_least_count_while_a_poller_keeps_polling() {
+        // GIVEN an app that polls every 20 ms, forever
+        long[] id = {0};
+        app.scheduleAtFixedRate(() -> store.publish(http(++id[0], "GET", "https://api.example.test/v1/status")
+                                                            .respond(200, "").build()), 0, 20, TimeUnit.MILLISECONDS);
+        // WHEN / THEN: holds once three polls came, and still holds after the fourth
+        assertThat(flows).within(Duration.ofSeconds(5)).hasRequest(get("/v1/status"), atLeast(3));
+        assertThat(flows).within(Duration.ofSeconds(5)).hasRequest(get("/v1/status"), atLeast(4))
+                         .hasRequest(get("/v1/status"), atLeast(3));
     }
 
     @Test

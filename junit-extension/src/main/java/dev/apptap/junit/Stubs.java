@@ -1,9 +1,11 @@
 package dev.apptap.junit;
 
+import dev.apptap.assertions.RequestPattern;
 import dev.apptap.proxy.rules.Action;
 import dev.apptap.proxy.rules.Actions;
 import dev.apptap.proxy.rules.CloseConnection;
 import dev.apptap.proxy.rules.Forward;
+import dev.apptap.proxy.rules.OngoingRule;
 import dev.apptap.proxy.rules.RequestMatcher;
 import dev.apptap.proxy.rules.Respond;
 import dev.apptap.proxy.rules.Rule;
@@ -19,23 +21,24 @@ import java.util.Objects;
  * ends, and offline mode is released.
  *
  * <pre>{@code
- * import static dev.apptap.junit.Stubs.*;
+ * import static dev.apptap.assertions.ApptapAssertions.*;   // requests: get, post, anyRequestTo, …; assertThat
+ * import static dev.apptap.junit.Stubs.*;                   // answers: respond, respondJson, forwardTo, …
  *
  * @InterceptApps(value = "curl", offline = true)
  * class ItemsTest {
  *     @Test
  *     void listsItems(Apps apps, Stubs stubs, Flows flows) {
- *         stubs.on(get("https://api.example.test/v1/items")).respond(respondJson(200, "[1]"));
+ *         RequestPattern items = get("https://api.example.test/v1/items");
+ *         stubs.on(items).respond(respondJson(200, "[1]"));
  *         stubs.on(anyRequestTo("payments.example.test")).forwardTo("127.0.0.1", 8089);
  *         apps.run("curl", "-sS", "https://api.example.test/v1/items");   // prints [1]
+ *         assertThat(flows).hasRequest(items, exactly(1));
  *     }
  * }
  * }</pre>
  *
- * <p>The static methods re-export {@link RequestMatcher}'s and {@link Actions}' factories, so one static import
- * brings the whole vocabulary. {@code get}, {@code post}, {@code put}, {@code delete} and {@code request} share
- * their names with {@code ApptapAssertions}' request patterns: in a class that imports both on demand, a bare
- * {@code get(…)} does not compile, so write {@code Stubs.get(…)} for stubs (or import the pattern factories by name).
+ * <p>Requests are described with {@link RequestPattern}, the same value the assertions take; the static methods
+ * here are the answers only, so {@code Stubs.*} and {@code ApptapAssertions.*} can both be imported on demand.
  *
  * <p><b>Scope.</b> The engine is shared by every test of the run, so its rules are engine-wide <em>while they
  * exist</em>: a LAUNCH test running in parallel can be answered by another test's stub for the same URL. Rules live
@@ -64,9 +67,12 @@ public final class Stubs {
         this.offlineVotes = offlineVotes;
     }
 
-    /** Starts a rule for the requests {@code matcher} matches; it is added once its action is given. */
-    public OngoingStub on(RequestMatcher matcher) {
-        return new OngoingStub(Objects.requireNonNull(matcher, "matcher"));
+    /**
+     * Starts a rule for the requests {@code pattern} matches; it is added once its answer is given
+     * ({@code .respond(…)}, {@code .forwardTo(…)}, {@code .close()}), and removed when the test ends.
+     */
+    public OngoingRule on(RequestPattern pattern) {
+        return OngoingRule.adding(Objects.requireNonNull(pattern, "pattern").matcher(), this::add);
     }
 
     /**
@@ -143,97 +149,7 @@ public final class Stubs {
         return "Stubs" + added.stream().map(Rule::describe).toList() + (holdsOffline ? " offline" : "");
     }
 
-    /** The second half of {@code stubs.on(matcher)}: what to do with the matching requests. */
-    public final class OngoingStub {
-
-        private final RequestMatcher matcher;
-
-        private OngoingStub(RequestMatcher matcher) {
-            this.matcher = matcher;
-        }
-
-        /** Answers locally; build the answer with {@link Stubs#respond} or {@link Stubs#respondJson}. */
-        public Rule respond(Respond response) {
-            return then(response);
-        }
-
-        /** Sends the request to another upstream, e.g. {@code forwardToTls("127.0.0.1", 8443).trusting(ca)}. */
-        public Rule forwardTo(Forward forward) {
-            return then(forward);
-        }
-
-        /** Sends the request over plain HTTP to {@code host:port}, e.g. a local WireMock on 127.0.0.1. */
-        public Rule forwardTo(String host, int port) {
-            return then(Actions.forwardTo(host, port));
-        }
-
-        /** Closes the app's connection instead of answering. */
-        public Rule close() {
-            return then(Actions.closeConnection());
-        }
-
-        /** Any action. */
-        public Rule then(Action action) {
-            return add(matcher, Objects.requireNonNull(action, "action"));
-        }
-    }
-
-    // ---- the vocabulary, re-exported so that one static import suffices ----
-
-    /** @see RequestMatcher#anyRequest() */
-    public static RequestMatcher anyRequest() {
-        return RequestMatcher.anyRequest();
-    }
-
-    /** @see RequestMatcher#anyRequestTo(String) */
-    public static RequestMatcher anyRequestTo(String host) {
-        return RequestMatcher.anyRequestTo(host);
-    }
-
-    /** @see RequestMatcher#get(String) */
-    public static RequestMatcher get(String url) {
-        return RequestMatcher.get(url);
-    }
-
-    /** @see RequestMatcher#post(String) */
-    public static RequestMatcher post(String url) {
-        return RequestMatcher.post(url);
-    }
-
-    /** @see RequestMatcher#put(String) */
-    public static RequestMatcher put(String url) {
-        return RequestMatcher.put(url);
-    }
-
-    /** @see RequestMatcher#delete(String) */
-    public static RequestMatcher delete(String url) {
-        return RequestMatcher.delete(url);
-    }
-
-    /** @see RequestMatcher#patch(String) */
-    public static RequestMatcher patch(String url) {
-        return RequestMatcher.patch(url);
-    }
-
-    /** @see RequestMatcher#head(String) */
-    public static RequestMatcher head(String url) {
-        return RequestMatcher.head(url);
-    }
-
-    /** @see RequestMatcher#options(String) */
-    public static RequestMatcher options(String url) {
-        return RequestMatcher.options(url);
-    }
-
-    /** @see RequestMatcher#any(String) */
-    public static RequestMatcher any(String url) {
-        return RequestMatcher.any(url);
-    }
-
-    /** @see RequestMatcher#request(String, String) */
-    public static RequestMatcher request(String method, String url) {
-        return RequestMatcher.request(method, url);
-    }
+    // ---- the answers, for one static import beside ApptapAssertions' requests ----
 
     /** @see Actions#respond(int) */
     public static Respond respond(int status) {

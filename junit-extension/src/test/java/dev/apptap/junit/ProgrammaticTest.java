@@ -2,6 +2,7 @@ package dev.apptap.junit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.apptap.assertions.ApptapAssertions;
 import dev.apptap.proxy.flow.FlowError;
 import dev.apptap.proxy.flow.Flows;
 import dev.apptap.proxy.flow.HttpFlow;
@@ -24,7 +25,7 @@ class ProgrammaticTest {
     void runsAppsAndReadsFlowsThroughTheExtensionInstance() {
         // The body criterion makes the engine wait for the body; a stub that ignores it answers first, and the flow
         // then records only as much body as had arrived.
-        apptap.stubs().on(Stubs.post("https://api.example.test/users").withBody("name=ann"))
+        apptap.stubs().on(ApptapAssertions.post("https://api.example.test/users").withBody("name=ann"))
                 .respond(Stubs.respond(201).withBody("made"));
 
         AppResult curl = apptap.apps().run("curl", "-sS", "-d", "name=ann", LocalOrigin.get().https("/users"));

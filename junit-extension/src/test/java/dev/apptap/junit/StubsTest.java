@@ -1,7 +1,7 @@
 package dev.apptap.junit;
 
-import static dev.apptap.junit.Stubs.anyRequestTo;
-import static dev.apptap.junit.Stubs.get;
+import static dev.apptap.assertions.ApptapAssertions.anyRequestTo;
+import static dev.apptap.assertions.ApptapAssertions.get;
 import static dev.apptap.junit.Stubs.respond;
 import static dev.apptap.junit.Stubs.respondJson;
 import static org.assertj.core.api.Assertions.assertThat;

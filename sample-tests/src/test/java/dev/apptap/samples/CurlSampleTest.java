@@ -47,7 +47,7 @@ class CurlSampleTest {
         assertThat(curl.stdout()).as(curl.toString()).contains("t-123");
         assertThat(flows).within(PATIENCE).httpFlows().hasRequest(post("/v1/login")
                 .withHeader("content-type", "application/json")
-                .withJsonBody("/user", "ann"));
+                .withJsonPointer("/user", "ann"));
     }
 
     /**
@@ -87,7 +87,7 @@ class CurlSampleTest {
                 API.url("/v1/orders"));
 
         assertThat(curl.stdout()).as(curl.toString()).contains("\"id\":42");
-        assertThat(flows).within(PATIENCE).httpFlows().hasRequest(post("/v1/orders").withJsonBody("/quantity", 2))
+        assertThat(flows).within(PATIENCE).httpFlows().hasRequest(post("/v1/orders").withJsonPointer("/quantity", 2))
                 .singleElement()
                 .hasRequestBody("{\"item\":7,\"quantity\":2}")
                 .hasStatus(201);
@@ -126,7 +126,7 @@ class CurlSampleTest {
         void postsJsonThroughApps(Apps apps, Flows flows) {
             apps.run("curl", "-sS", "--json", "{\"user\":\"ann\"}", API.url("/v1/login"));
 
-            assertThat(flows).within(PATIENCE).httpFlows().fromProcess("curl").hasRequest(post("/v1/login").withJsonBody("/user", "ann"));
+            assertThat(flows).within(PATIENCE).httpFlows().fromProcess("curl").hasRequest(post("/v1/login").withJsonPointer("/user", "ann"));
         }
     }
 }

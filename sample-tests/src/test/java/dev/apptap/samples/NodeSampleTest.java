@@ -44,7 +44,7 @@ class NodeSampleTest {
         assertThat(node.exitCode()).as(node.toString()).isZero();
         assertThat(node.stdout().strip()).isEqualTo("1 t-123");
         assertThat(flows).within(PATIENCE).httpFlows()
-                .hasRequestsInOrder(get(API.url("/v1/items")), post("/v1/login").withJsonBody("/user", "ann"))
+                .hasRequestsInOrder(get(API.url("/v1/items")), post("/v1/login").withJsonPointer("/user", "ann"))
                 .hasSize(2)
                 .allSatisfy(flow -> assertThat(flow.process().name()).isEqualTo("node"));
     }

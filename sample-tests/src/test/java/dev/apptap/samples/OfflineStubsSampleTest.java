@@ -1,13 +1,11 @@
 package dev.apptap.samples;
 
+import static dev.apptap.assertions.ApptapAssertions.*;
 import static dev.apptap.assertions.ApptapAssertions.assertThat;
-import static dev.apptap.assertions.ApptapAssertions.get;
-import static dev.apptap.assertions.ApptapAssertions.post;
-import static dev.apptap.junit.Stubs.anyRequestTo;
-import static dev.apptap.junit.Stubs.respond;
-import static dev.apptap.junit.Stubs.respondJson;
+import static dev.apptap.junit.Stubs.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.apptap.assertions.RequestPattern;
 import dev.apptap.junit.AppResult;
 import dev.apptap.junit.Apps;
 import dev.apptap.junit.InterceptApps;
@@ -16,6 +14,7 @@ import dev.apptap.proxy.flow.FlowError;
 import dev.apptap.proxy.flow.Flows;
 import dev.apptap.proxy.flow.HttpFlow;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -23,8 +22,8 @@ import org.junit.jupiter.api.Test;
  * No API server at all: stubs answer curl and python3, and {@code offline = true} makes sure nothing else leaves the
  * machine. The mode is AUTO: OSPROXY where a redirector is usable, LAUNCH elsewhere; the stubs work the same.
  *
- * <p>{@code get} and {@code post} here are the assertions' request patterns; stubs are written with
- * {@code Stubs.get(…)} and {@code Stubs.post(…)}, because both classes use those names.
+ * <p>One request pattern serves the stub and the assertion: {@code ApptapAssertions.*} brings the requests and
+ * {@code assertThat}, {@code Stubs.*} the answers, and the two import on demand side by side.
  */
 @InterceptApps(value = {"curl", "python3"}, offline = true)
 class OfflineStubsSampleTest {
@@ -33,13 +32,13 @@ class OfflineStubsSampleTest {
 
     @Test
     void curlGetsTheStubbedItems(Apps apps, Stubs stubs, Flows flows) {
-        stubs.on(Stubs.get("https://api.example.test/v1/items"))
-                .respond(respondJson(200, Map.of("items", java.util.List.of("lamp", "desk"))));
+        RequestPattern items = get("https://api.example.test/v1/items");
+        stubs.on(items).respond(respondJson(200, Map.of("items", List.of("lamp", "desk"))));
 
         AppResult curl = apps.run("curl", "-sS", "https://api.example.test/v1/items");
 
         assertThat(curl.stdout()).as(curl.toString()).isEqualTo("{\"items\":[\"lamp\",\"desk\"]}");
-        assertThat(flows).within(PATIENCE).httpFlows().hasRequest(get("https://api.example.test/v1/items"))
+        assertThat(flows).within(PATIENCE).httpFlows().hasRequest(items)
                 .singleElement().hasStatus(200).matches(HttpFlow.class::isInstance)
                 .matches(flow -> ((HttpFlow) flow).isStubbed(), "answered by a stub");
     }
@@ -47,8 +46,8 @@ class OfflineStubsSampleTest {
     @Test
     void pythonLogsInAgainstAStub(Apps apps, Stubs stubs, Flows flows) {
         // The body criterion also makes apptap wait for the body, so the flow records all of it.
-        stubs.on(Stubs.post("https://auth.example.test/v1/login").withJsonPointer("/user", "ann"))
-                .respond(respondJson(200, "{\"token\":\"t-stub\"}"));
+        RequestPattern login = post("https://auth.example.test/v1/login").withJsonPointer("/user", "ann");
+        stubs.on(login).respond(respondJson(200, "{\"token\":\"t-stub\"}"));
         String client = String.join("\n",
                 "import json, urllib.request",
                 "req = urllib.request.Request('https://auth.example.test/v1/login', method='POST',",
@@ -58,8 +57,7 @@ class OfflineStubsSampleTest {
         AppResult python = apps.run("python3", "-c", client);
 
         assertThat(python.stdout().strip()).as(python.toString()).isEqualTo("t-stub");
-        assertThat(flows).within(PATIENCE).httpFlows().hasRequest(post("https://auth.example.test/v1/login")
-                .withJsonBody("/user", "ann"));
+        assertThat(flows).within(PATIENCE).httpFlows().hasRequest(login, exactly(1));
     }
 
     @Test

@@ -59,7 +59,7 @@ class ParallelLaunchSampleTest {
 
         assertThat(curl.stdout()).as(curl.toString()).contains("t-123");
         assertThat(flows).within(PATIENCE).httpFlows()
-                .hasRequest(post("/v1/login").withJsonBody("/user", "ann"))
+                .hasRequest(post("/v1/login").withJsonPointer("/user", "ann"))
                 .doesNotHaveRequest(get("/v1/items"))
                 .singleElement()
                 .matches(flow -> flow.process().pid() == curl.pid(), "came from this test's curl");
@@ -77,7 +77,7 @@ class ParallelLaunchSampleTest {
 
         assertThat(python.stdout().strip()).as(python.toString()).isEqualTo("201");
         assertThat(flows).within(PATIENCE).httpFlows()
-                .hasRequest(post("/v1/orders").withJsonBody("/quantity", 2))
+                .hasRequest(post("/v1/orders").withJsonPointer("/quantity", 2))
                 .singleElement()
                 .hasStatus(201)
                 .matches(flow -> flow.process().pid() == python.pid(), "came from this test's python3");

@@ -37,7 +37,7 @@ class Python3SampleTest {
         assertThat(python.exitCode()).as(python.toString()).isZero();
         assertThat(python.stdout().strip()).isEqualTo("1 t-123");
         assertThat(flows).within(PATIENCE).httpFlows()
-                .hasRequestsInOrder(get("/v1/items"), post("/v1/login").withJsonBody("/user", "ann"))
+                .hasRequestsInOrder(get("/v1/items"), post("/v1/login").withJsonPointer("/user", "ann"))
                 .hasSize(2)
                 .allSatisfy(flow -> assertThat(flow.process().name()).startsWith("python3"));
     }

@@ -6,8 +6,8 @@ import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static dev.apptap.assertions.ApptapAssertions.assertThat;
+import static dev.apptap.assertions.ApptapAssertions.anyRequestTo;
 import static dev.apptap.assertions.ApptapAssertions.get;
-import static dev.apptap.junit.Stubs.anyRequestTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.WireMockServer;

@@ -16,8 +16,13 @@ sealed interface Criterion {
     /** The field this criterion looks at, for explanations: {@code method}, {@code header Accept}. */
     String field();
 
-    /** What this criterion wants, as a fragment of a sentence: {@code POST}, {@code containing "json"}. */
+    /** What this criterion wants, as a fragment of a sentence: {@code POST}, {@code "json"}, {@code containing "json"}. */
     String expected();
+
+    /** The criterion as a phrase for descriptions: {@code header Accept = "json"}, {@code body containing "x"}. */
+    default String condition() {
+        return field() + " " + expected();
+    }
 
     /** What the request had in that field, for explanations. */
     String actual(Probe request);
@@ -31,6 +36,14 @@ sealed interface Criterion {
     /** How much a mismatch here counts when ranking near misses: another host is farther than another header. */
     default int weight() {
         return 1;
+    }
+
+    /**
+     * How far the request is from passing this criterion: 0 when it passes, up to 1 when nothing is alike; a typo
+     * counts less than another value.
+     */
+    default double distance(Probe request) {
+        return test(request) ? 0 : 1;
     }
 
     record MethodIs(String method) implements Criterion {
@@ -174,6 +187,13 @@ sealed interface Criterion {
             return kind == Kind.EXACT ? source.equals(path) : pattern.matcher(path).matches();
         }
 
+        public double distance(Probe request) {
+            if (test(request)) {
+                return 0;
+            }
+            return kind == Kind.REGEX ? 1 : Math.max(0.05, Texts.distance(source, request.decodedPath()));
+        }
+
         public int weight() {
             return 3;
         }
@@ -189,12 +209,20 @@ sealed interface Criterion {
             return value.describe();
         }
 
+        public String condition() {
+            return field() + " " + value.phrase();
+        }
+
         public String actual(Probe request) {
             return valuesOrAbsent(request.queryValues(name));
         }
 
         public boolean test(Probe request) {
             return value.testAny(request.queryValues(name));
+        }
+
+        public double distance(Probe request) {
+            return value.distance(request.queryValues(name));
         }
     }
 
@@ -208,12 +236,20 @@ sealed interface Criterion {
             return value.describe();
         }
 
+        public String condition() {
+            return field() + " " + value.phrase();
+        }
+
         public String actual(Probe request) {
             return valuesOrAbsent(request.facts.headerValues(name));
         }
 
         public boolean test(Probe request) {
             return value.testAny(request.facts.headerValues(name));
+        }
+
+        public double distance(Probe request) {
+            return value.distance(request.facts.headerValues(name));
         }
     }
 
@@ -226,6 +262,10 @@ sealed interface Criterion {
             return text.describe();
         }
 
+        public String condition() {
+            return field() + " " + text.phrase();
+        }
+
         public String actual(Probe request) {
             String body = request.bodyText();
             return body.isEmpty() ? "empty" : Texts.quote(body);
@@ -235,19 +275,27 @@ sealed interface Criterion {
             return text.test(request.bodyText());
         }
 
+        public double distance(Probe request) {
+            return text.distance(List.of(request.bodyText()));
+        }
+
         public boolean needsBody() {
             return true;
         }
     }
 
-    /** Same JSON value: key order, whitespace and how numbers are written do not count; array order does. */
-    record JsonBody(JsonNode json) implements Criterion {
+    /**
+     * Same JSON value: key order, whitespace and how numbers are written do not count; array order does. Lenient:
+     * the body may also have fields the expected value lacks, at any depth, and arrays may list their elements in
+     * another order.
+     */
+    record JsonBody(JsonNode json, boolean lenient) implements Criterion {
         public String field() {
             return "JSON body";
         }
 
         public String expected() {
-            return "equal to " + Texts.abbreviate(json.toString());
+            return (lenient ? "holding " : "equal to ") + Texts.abbreviate(json.toString());
         }
 
         public String actual(Probe request) {
@@ -259,7 +307,7 @@ sealed interface Criterion {
         }
 
         public boolean test(Probe request) {
-            return Json.sameValue(json, request.json());
+            return lenient ? Json.holds(json, request.json()) : Json.sameValue(json, request.json());
         }
 
         public boolean needsBody() {
@@ -273,7 +321,11 @@ sealed interface Criterion {
         }
 
         public String expected() {
-            return "= " + Texts.abbreviate(value.toString());
+            return Texts.abbreviate(value.toString());
+        }
+
+        public String condition() {
+            return field() + " = " + expected();
         }
 
         public String actual(Probe request) {
@@ -288,6 +340,57 @@ sealed interface Criterion {
         public boolean test(Probe request) {
             JsonNode root = request.json();
             return root != null && Json.sameValue(value, root.at(pointer));
+        }
+
+        public boolean needsBody() {
+            return true;
+        }
+    }
+
+    /**
+     * A JSONPath finds something in the body; with a value, one of the values it finds equals it (a definite path
+     * finds at most one).
+     */
+    record JsonPathIs(JsonPaths path, JsonNode value) implements Criterion {
+        public String field() {
+            return "JSON " + path.source();
+        }
+
+        public String expected() {
+            return value == null ? "present" : Texts.abbreviate(value.toString());
+        }
+
+        public String condition() {
+            return field() + (value == null ? " present" : " = " + expected());
+        }
+
+        public String actual(Probe request) {
+            JsonNode root = request.json();
+            if (root == null) {
+                return request.bodyText().isEmpty() ? "empty body" : "body not JSON";
+            }
+            List<JsonNode> found = path.find(root);
+            if (found.isEmpty()) {
+                return "absent";
+            }
+            return Texts.abbreviate(found.size() == 1 ? found.get(0).toString() : found.toString());
+        }
+
+        public boolean test(Probe request) {
+            JsonNode root = request.json();
+            if (root == null) {
+                return false;
+            }
+            List<JsonNode> found = path.find(root);
+            if (value == null) {
+                return !found.isEmpty();
+            }
+            for (JsonNode node : found) {
+                if (Json.sameValue(value, node)) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         public boolean needsBody() {
@@ -344,13 +447,33 @@ sealed interface Criterion {
             return false;
         }
 
+        /** 0 when one of the values passes; for equality, the edit distance to the nearest value; else 1. */
+        double distance(List<String> values) {
+            if (testAny(values)) {
+                return 0;
+            }
+            double nearest = 1;
+            if (kind == Kind.EQUALS) {
+                for (String value : values) {
+                    nearest = Math.min(nearest, Texts.distance(text, value));
+                }
+            }
+            return nearest;
+        }
+
+        /** What the test wants: {@code "json"}, {@code containing "json"}. */
         String describe() {
             return switch (kind) {
                 case PRESENT -> "present";
-                case EQUALS -> "= " + Texts.quote(text);
+                case EQUALS -> Texts.quote(text);
                 case CONTAINS -> "containing " + Texts.quote(text);
                 case MATCHES -> "matching /" + text + "/";
             };
+        }
+
+        /** As part of a condition: {@code = "json"}, {@code containing "json"}. */
+        String phrase() {
+            return kind == Kind.EQUALS ? "= " + describe() : describe();
         }
     }
 }

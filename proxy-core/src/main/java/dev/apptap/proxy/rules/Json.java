@@ -1,6 +1,7 @@
 package dev.apptap.proxy.rules;
 
 import java.util.Comparator;
+import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -51,6 +52,49 @@ final class Json {
 
     static boolean sameValue(JsonNode expected, JsonNode actual) {
         return actual != null && expected.equals(SAME_VALUE, actual);
+    }
+
+    /**
+     * Whether {@code actual} holds {@code expected} leniently: objects may have more fields (at any depth), arrays
+     * the same elements in any order; numbers compare by value, everything else exactly.
+     */
+    static boolean holds(JsonNode expected, JsonNode actual) {
+        if (actual == null) {
+            return false;
+        }
+        if (expected.isObject()) {
+            if (!actual.isObject()) {
+                return false;
+            }
+            for (Map.Entry<String, JsonNode> field : expected.properties()) {
+                if (!holds(field.getValue(), actual.get(field.getKey()))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (expected.isArray()) {
+            return actual.isArray() && actual.size() == expected.size() && holdsInAnyOrder(expected, actual);
+        }
+        return sameValue(expected, actual);
+    }
+
+    /** Each expected element takes the first unused actual element that holds it. */
+    private static boolean holdsInAnyOrder(JsonNode expected, JsonNode actual) {
+        boolean[] used = new boolean[actual.size()];
+        for (JsonNode wanted : expected) {
+            boolean found = false;
+            for (int i = 0; i < used.length && !found; i++) {
+                if (!used[i] && holds(wanted, actual.get(i))) {
+                    used[i] = true;
+                    found = true;
+                }
+            }
+            if (!found) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static JsonNode toNode(Object value) {

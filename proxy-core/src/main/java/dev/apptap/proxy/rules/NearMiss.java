@@ -15,34 +15,23 @@ import java.util.List;
  * }</pre>
  *
  * @param rule       the rule
- * @param mismatches its fields that did not match, most telling first; empty when the rule matches
- * @param distance   how far the request is from matching: a differing host counts most, then path, then method,
- *                   then each other field
+ * @param comparison the request held against the rule's matcher, field by field
  */
-public record NearMiss(Rule rule, List<Mismatch> mismatches, int distance) {
-
-    public NearMiss {
-        mismatches = List.copyOf(mismatches);
-    }
-
-    /**
-     * One field that did not match.
-     *
-     * @param field    {@code method}, {@code host}, {@code path}, {@code header Accept}, {@code JSON /user/name}, …
-     * @param expected what the rule wanted, e.g. {@code POST} or {@code containing "json"}
-     * @param actual   what the request had, e.g. {@code GET} or {@code absent}
-     */
-    public record Mismatch(String field, String expected, String actual) {
-
-        /** {@code method: expected POST but was GET}. */
-        public String explain() {
-            return field + ": expected " + expected + " but was " + actual;
-        }
-    }
+public record NearMiss(Rule rule, Comparison comparison) {
 
     /** Whether the rule matches the request after all. */
     public boolean matches() {
-        return mismatches.isEmpty();
+        return comparison.matches();
+    }
+
+    /** The fields that did not match, weightiest first; empty when the rule matches. */
+    public List<Comparison.Field> mismatches() {
+        return comparison.mismatches();
+    }
+
+    /** How far the request is from matching, 0 to 1; see {@link Comparison#distance()}. */
+    public double distance() {
+        return comparison.distance();
     }
 
     /** The rule on one line, then one indented line per differing field. */
@@ -50,10 +39,11 @@ public record NearMiss(Rule rule, List<Mismatch> mismatches, int distance) {
         long hits = rule.hits();
         StringBuilder text = new StringBuilder(rule.describe())
                 .append(hits == 0 ? " (never used)" : " (used " + hits + (hits == 1 ? " time)" : " times)"));
+        List<Comparison.Field> mismatches = mismatches();
         if (mismatches.isEmpty()) {
             text.append("\n    matches this request");
         }
-        for (Mismatch mismatch : mismatches) {
+        for (Comparison.Field mismatch : mismatches) {
             text.append("\n    ").append(mismatch.explain());
         }
         return text.toString();

@@ -1,6 +1,7 @@
 package dev.apptap.proxy.rules;
 
 import java.util.Objects;
+import java.util.function.BiFunction;
 
 /**
  * The second half of {@code stubs.on(matcher)}: say what to do and get the {@link Rule}. Nothing is added until one of
@@ -14,12 +15,24 @@ import java.util.Objects;
  */
 public final class OngoingRule {
 
-    private final RuleSet rules;
     private final RequestMatcher matcher;
+    private final BiFunction<RequestMatcher, Action, Rule> add;
 
-    OngoingRule(RuleSet rules, RequestMatcher matcher) {
-        this.rules = rules;
+    private OngoingRule(RequestMatcher matcher, BiFunction<RequestMatcher, Action, Rule> add) {
         this.matcher = Objects.requireNonNull(matcher, "matcher");
+        this.add = add;
+    }
+
+    static OngoingRule in(RuleSet rules, RequestMatcher matcher) {
+        return new OngoingRule(matcher, rules::add);
+    }
+
+    /**
+     * For front ends that keep track of the rules they add (the JUnit extension removes a test's rules when it
+     * ends): the action given is handed to {@code add}, whose rule is returned.
+     */
+    public static OngoingRule adding(RequestMatcher matcher, BiFunction<RequestMatcher, Action, Rule> add) {
+        return new OngoingRule(matcher, Objects.requireNonNull(add, "add"));
     }
 
     /** Answer locally. */
@@ -44,6 +57,6 @@ public final class OngoingRule {
 
     /** Any action. */
     public Rule then(Action action) {
-        return rules.add(matcher, action);
+        return add.apply(matcher, Objects.requireNonNull(action, "action"));
     }
 }

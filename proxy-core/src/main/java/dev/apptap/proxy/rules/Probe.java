@@ -25,6 +25,12 @@ final class Probe {
         this.facts = facts;
     }
 
+    /** A probe whose body text is already known (a recorded flow decoded it), so the facts carry no body bytes. */
+    Probe(RequestFacts facts, String bodyText) {
+        this.facts = facts;
+        this.bodyText = bodyText;
+    }
+
     String decodedPath() {
         if (decodedPath == null) {
             decodedPath = facts.path().indexOf('%') < 0 ? facts.path() : percentDecode(facts.path(), false);

@@ -1,6 +1,7 @@
 package dev.apptap.proxy.rules;
 
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -10,6 +11,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 import dev.apptap.proxy.flow.Body;
+import dev.apptap.proxy.flow.HttpRequest;
 
 /**
  * What a {@link RuleSet} needs to know about one request, handed over by the engine without any Netty types.
@@ -93,6 +95,22 @@ public record RequestFacts(String method, String scheme, String host, int port, 
         return head(method, scheme, uri.getHost(), port, uri.getRawPath(), query, List.of());
     }
 
+    /**
+     * The head of a recorded request, without its body: a matcher reads a recorded body through
+     * {@link RequestMatcher#matches(HttpRequest)}, which uses the text the flow already decoded.
+     */
+    public static RequestFacts headOf(HttpRequest request) {
+        String scheme = request.scheme().isEmpty() ? "http" : request.scheme();
+        int port = -1;
+        try {
+            port = URI.create(request.url()).getPort();
+        } catch (IllegalArgumentException e) {
+            // The flow model keeps what the app sent; an odd URL still has a host, path and query to match on.
+        }
+        return head(request.method(), scheme, request.host(), port < 0 ? defaultPort(scheme) : port, request.path(),
+                request.query(), request.headers().asList());
+    }
+
     /** A copy with one more header at the end. */
     public RequestFacts withHeader(String name, String value) {
         List<Map.Entry<String, String>> more = new ArrayList<>(headers);
@@ -107,7 +125,7 @@ public record RequestFacts(String method, String scheme, String host, int port, 
 
     /** A copy with this body in UTF-8. */
     public RequestFacts withBody(String text) {
-        return withBody(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return withBody(text.getBytes(StandardCharsets.UTF_8));
     }
 
     /** A copy without the body: what the engine knows before it buffers anything. */

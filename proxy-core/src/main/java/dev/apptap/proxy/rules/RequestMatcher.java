@@ -1,20 +1,14 @@
 package dev.apptap.proxy.rules;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.StringJoiner;
 
-import com.fasterxml.jackson.core.JsonPointer;
-import com.fasterxml.jackson.databind.JsonNode;
-
-import dev.apptap.proxy.rules.Criterion.BodyText;
-import dev.apptap.proxy.rules.Criterion.Header;
+import dev.apptap.proxy.flow.HttpRequest;
 import dev.apptap.proxy.rules.Criterion.HostIs;
-import dev.apptap.proxy.rules.Criterion.JsonBody;
-import dev.apptap.proxy.rules.Criterion.JsonPointerIs;
 import dev.apptap.proxy.rules.Criterion.MethodIs;
 import dev.apptap.proxy.rules.Criterion.PathIs;
 import dev.apptap.proxy.rules.Criterion.PortIs;
@@ -23,8 +17,10 @@ import dev.apptap.proxy.rules.Criterion.SchemeIs;
 import dev.apptap.proxy.rules.Criterion.TextTest;
 
 /**
- * Which requests a rule applies to. Immutable: every {@code with…} method returns a new matcher, so one matcher
- * can be the base of several.
+ * Which requests a rule applies to, and the one place where apptap decides whether a request matches: the engine
+ * asks it for each request it may stub, and the assertions ask it for each recorded flow. Tests write patterns with
+ * {@code dev.apptap.assertions.RequestPattern}, which holds one of these; front ends such as the CLI build them
+ * here. Immutable: every {@code with…} method returns a new matcher, so one matcher can be the base of several.
  *
  * <pre>{@code
  * import static dev.apptap.proxy.rules.RequestMatcher.*;
@@ -32,27 +28,29 @@ import dev.apptap.proxy.rules.Criterion.TextTest;
  * get("https://api.example.test/v1/items")                  // GET, https, that host, any port, path /v1/items
  * post("https://api.example.test/v1/login")
  *         .withHeader("Content-Type", "application/json")
- *         .withJsonPointer("/user/name", "ann")
+ *         .withJsonPath("$.user.name", "ann")
  * any("https://*.example.test/v1/**")                       // any method, any subdomain, anything under /v1
  * get("https://api.example.test/v1/items?page=2")           // also needs query param page=2 (others may be present)
+ * get("/v1/items")                                          // that path on any host
  * anyRequestTo("api.example.test")                          // any scheme, port, method and path
  * request("PATCH", "http://localhost:8080/v1/items/*")
- *         .withBodyContaining("\"done\":true")
+ *         .withJsonBodyLenient("{\"done\":true}")
  * }</pre>
  *
- * <p><b>URLs.</b> {@code scheme://host[:port]/path[?query]}. A missing port matches any port (stubs usually name a
- * host, not the port an app happened to use); a missing path means {@code /}. {@code *} as the scheme, host or port
- * matches any; {@code *.example.test} matches every name below {@code example.test} but not {@code example.test}
- * itself. In the path, {@code *} matches within one segment and {@code **} across segments ({@code /v1/**} also
- * matches {@code /v1}). Query parameters in the URL must be present with those values.
+ * <p><b>URLs.</b> {@code scheme://host[:port]/path[?query]}, or {@code /path[?query]} for that path on any host. A
+ * missing port matches any port (stubs usually name a host, not the port an app happened to use); a missing path
+ * means {@code /}. {@code *} as the scheme, host or port matches any; {@code *.example.test} matches every name
+ * below {@code example.test} but not {@code example.test} itself. In the path, {@code *} matches within one segment
+ * and {@code **} across segments ({@code /v1/**} also matches {@code /v1}). Query parameters in the URL must be
+ * present with those values; others may be present too.
  *
  * <p><b>Comparisons.</b> Method, scheme and host ignore case; header names ignore case, header values do not.
  * Paths are compared as sent and percent-decoded. Regexes ({@link #withPathMatching}, {@link #withHeaderMatching},
  * {@link #withBodyMatching}) must match the whole value. JSON comparisons ignore key order, whitespace and how a
- * number is written; array order counts. Body criteria see the body content-decoded and in the charset of its
- * Content-Type.
+ * number is written; array order counts unless lenient. Body criteria see the body content-decoded and in the
+ * charset of its Content-Type.
  */
-public final class RequestMatcher {
+public final class RequestMatcher extends RequestCriteria<RequestMatcher> {
 
     private static final RequestMatcher ANY = new RequestMatcher(List.of());
 
@@ -115,110 +113,7 @@ public final class RequestMatcher {
         return new RequestMatcher(criteria);
     }
 
-    public RequestMatcher withMethod(String method) {
-        return with(new MethodIs(Objects.requireNonNull(method, "method")));
-    }
-
-    /** {@code http} or {@code https}. */
-    public RequestMatcher withScheme(String scheme) {
-        return with(new SchemeIs(Objects.requireNonNull(scheme, "scheme")));
-    }
-
-    /** An exact host, or {@code *.example.test} for every name below example.test. */
-    public RequestMatcher withHost(String host) {
-        return with(new HostIs(Objects.requireNonNull(host, "host")));
-    }
-
-    public RequestMatcher withPort(int port) {
-        return with(new PortIs(port));
-    }
-
-    /** An exact path, or a glob when it holds {@code *} ({@code /v1/*}, {@code /v1/**}). */
-    public RequestMatcher withPath(String pathOrGlob) {
-        return with(PathIs.exactOrGlob(Objects.requireNonNull(pathOrGlob, "pathOrGlob")));
-    }
-
-    /** A regex the whole path must match, e.g. {@code /v1/items/\d+}. */
-    public RequestMatcher withPathMatching(String regex) {
-        return with(PathIs.regex(regex));
-    }
-
-    /** The query holds this parameter, with any value. */
-    public RequestMatcher withQueryParam(String name) {
-        return with(new QueryParam(name, TextTest.present()));
-    }
-
-    /** The query holds this parameter with this (percent-decoded) value; other parameters may be present too. */
-    public RequestMatcher withQueryParam(String name, String value) {
-        return with(new QueryParam(name, TextTest.equalTo(value)));
-    }
-
-    public RequestMatcher withQueryParamMatching(String name, String regex) {
-        return with(new QueryParam(name, TextTest.matching(regex)));
-    }
-
-    /** The header is present, with any value. */
-    public RequestMatcher withHeader(String name) {
-        return with(new Header(name, TextTest.present()));
-    }
-
-    /** The header (name in any case) has exactly this value; with repeated headers one of them must. */
-    public RequestMatcher withHeader(String name, String value) {
-        return with(new Header(name, TextTest.equalTo(value)));
-    }
-
-    public RequestMatcher withHeaderContaining(String name, String text) {
-        return with(new Header(name, TextTest.containing(text)));
-    }
-
-    public RequestMatcher withHeaderMatching(String name, String regex) {
-        return with(new Header(name, TextTest.matching(regex)));
-    }
-
-    /** The body, as text, is exactly this. */
-    public RequestMatcher withBody(String text) {
-        return with(new BodyText(TextTest.equalTo(text)));
-    }
-
-    public RequestMatcher withBodyContaining(String text) {
-        return with(new BodyText(TextTest.containing(text)));
-    }
-
-    /** A regex the whole body must match; start it with {@code (?s)} to let {@code .} cross lines. */
-    public RequestMatcher withBodyMatching(String regex) {
-        return with(new BodyText(TextTest.matching(regex)));
-    }
-
-    /**
-     * The body is this JSON value: key order, whitespace and number notation aside.
-     *
-     * @throws IllegalArgumentException if {@code json} is not JSON
-     */
-    public RequestMatcher withJsonBody(String json) {
-        return with(new JsonBody(Json.parse(json, "the expected JSON body")));
-    }
-
-    /** The body is this JSON value (a {@link JsonNode}, or any object Jackson serializes). */
-    public RequestMatcher withJsonBody(Object value) {
-        if (value instanceof String json) {
-            return withJsonBody(json);
-        }
-        return with(new JsonBody(Json.toNode(value)));
-    }
-
-    /**
-     * The body is JSON and the value at this pointer ({@code /user/name}, {@code /items/0/id}) equals
-     * {@code expected}: a string compares with a JSON string, a number with a number, a {@link JsonNode} or any
-     * other object with its Jackson tree.
-     *
-     * @throws IllegalArgumentException if {@code pointer} is not a JSON pointer
-     */
-    public RequestMatcher withJsonPointer(String pointer, Object expected) {
-        return with(new JsonPointerIs(JsonPointer.compile(pointer), Json.toNode(expected)));
-    }
-
-    /** Both this and {@code other} must match. */
-    public RequestMatcher and(RequestMatcher other) {
+    RequestMatcher plusAll(RequestMatcher other) {
         List<Criterion> both = new ArrayList<>(criteria);
         both.addAll(other.criteria);
         return new RequestMatcher(both);
@@ -226,6 +121,21 @@ public final class RequestMatcher {
 
     public boolean matches(RequestFacts request) {
         return matches(new Probe(request));
+    }
+
+    /** Whether a recorded request matches, judged on its body as far as it was recorded. */
+    public boolean matches(HttpRequest request) {
+        return matches(probe(request));
+    }
+
+    /** The request held against each criterion, for near-miss diagnostics. */
+    public Comparison compare(RequestFacts request) {
+        return compare(new Probe(request));
+    }
+
+    /** A recorded request held against each criterion, for near-miss diagnostics. */
+    public Comparison compare(HttpRequest request) {
+        return compare(probe(request));
     }
 
     /** Whether any criterion looks at the body (so the engine must buffer it before deciding). */
@@ -243,17 +153,22 @@ public final class RequestMatcher {
      * {@code any request to *.example.test}.
      */
     public String describe() {
+        List<String> conditions = conditions();
+        return headline() + (conditions.isEmpty() ? "" : " with " + String.join(", ", conditions));
+    }
+
+    /** The method and URL part of {@link #describe()}: {@code POST https://api.example.test/v1/login}. */
+    public String headline() {
         MethodIs method = first(MethodIs.class);
         SchemeIs scheme = first(SchemeIs.class);
         HostIs host = first(HostIs.class);
         PortIs port = first(PortIs.class);
-        PathIs path = first(PathIs.class);
-        if (path != null && path.kind() == PathIs.Kind.REGEX) {
-            path = null;
-        }
+        PathIs path = urlPath();
         StringBuilder text = new StringBuilder(method == null ? "any request to " : method.method() + " ");
         if (scheme == null && port == null && path == null) {
             text.append(host == null ? "any host" : host.pattern());
+        } else if (scheme == null && host == null && port == null) {
+            text.append(path.source());
         } else {
             text.append(scheme == null ? "http(s)" : scheme.scheme()).append("://");
             text.append(host == null ? "*" : host.pattern().indexOf(':') >= 0 ? "[" + host.pattern() + "]" : host.pattern());
@@ -262,14 +177,20 @@ public final class RequestMatcher {
             }
             text.append(path == null ? "/**" : path.source());
         }
-        StringJoiner rest = new StringJoiner(", ", " with ", "").setEmptyValue("");
+        return text.toString();
+    }
+
+    /** The criteria beyond method and URL, one phrase each: {@code header Accept = "json"}, {@code JSON $.id = 7}. */
+    public List<String> conditions() {
+        List<Criterion> inHeadline = Arrays.asList(first(MethodIs.class), first(SchemeIs.class), first(HostIs.class),
+                first(PortIs.class), urlPath());
+        List<String> conditions = new ArrayList<>();
         for (Criterion criterion : criteria) {
-            if (criterion != method && criterion != scheme && criterion != host && criterion != port
-                    && criterion != path) {
-                rest.add(criterion.field() + " " + criterion.expected());
+            if (!inHeadline.contains(criterion)) {
+                conditions.add(criterion.condition());
             }
         }
-        return text.append(rest).toString();
+        return conditions;
     }
 
     @Override
@@ -306,18 +227,37 @@ public final class RequestMatcher {
         return true;
     }
 
-    /** The criteria that fail for this request, for near-miss explanations. */
-    List<Criterion> failing(Probe request) {
-        List<Criterion> failing = new ArrayList<>();
+    Comparison compare(Probe request) {
+        List<Comparison.Field> fields = new ArrayList<>(criteria.size());
         for (Criterion criterion : criteria) {
-            if (!criterion.test(request)) {
-                failing.add(criterion);
-            }
+            fields.add(new Comparison.Field(criterion.field(), criterion.expected(), criterion.actual(request),
+                    criterion.distance(request), criterion.weight()));
         }
-        return failing;
+        return new Comparison(fields);
     }
 
-    private RequestMatcher with(Criterion criterion) {
+    private static Probe probe(HttpRequest request) {
+        return new Probe(RequestFacts.headOf(request), request.body().text());
+    }
+
+    /** The path criterion the URL gave, which the headline shows; a regex path is listed among the conditions. */
+    private PathIs urlPath() {
+        PathIs path = first(PathIs.class);
+        return path != null && path.kind() == PathIs.Kind.REGEX ? null : path;
+    }
+
+    /** This matcher: the engine's form of a pattern is the matcher itself. */
+    @Override
+    public RequestMatcher matcher() {
+        return this;
+    }
+
+    @Override
+    protected RequestMatcher with(RequestMatcher narrower) {
+        return narrower;
+    }
+
+    RequestMatcher plus(Criterion criterion) {
         List<Criterion> more = new ArrayList<>(criteria.size() + 1);
         more.addAll(criteria);
         more.add(criterion);
@@ -346,6 +286,10 @@ public final class RequestMatcher {
             int hash = rest.indexOf('#');
             if (hash >= 0) {
                 rest = rest.substring(0, hash);
+            }
+            if (rest.startsWith("/") && !rest.startsWith("//")) {
+                pathAndQuery(rest, criteria);
+                return criteria;
             }
             int schemeEnd = rest.indexOf("://");
             if (schemeEnd >= 0) {
@@ -395,6 +339,11 @@ public final class RequestMatcher {
                     throw new IllegalArgumentException("\"" + url + "\" has port \"" + port + "\", not a number", e);
                 }
             }
+            pathAndQuery(rest, criteria);
+            return criteria;
+        }
+
+        private static void pathAndQuery(String rest, List<Criterion> criteria) {
             int question = rest.indexOf('?');
             String path = question < 0 ? rest : rest.substring(0, question);
             criteria.add(PathIs.exactOrGlob(path.isEmpty() ? "/" : path));
@@ -403,7 +352,6 @@ public final class RequestMatcher {
                     criteria.add(new QueryParam(param.getKey(), TextTest.equalTo(param.getValue())));
                 }
             }
-            return criteria;
         }
 
         private static int indexOfAny(String text, String chars) {

@@ -1,8 +1,10 @@
 package dev.apptap.proxy.rules;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -45,7 +47,7 @@ public final class RuleSet {
 
     /** Starts a rule for requests that {@code matcher} matches; it is added once its action is given. */
     public OngoingRule on(RequestMatcher matcher) {
-        return new OngoingRule(this, matcher);
+        return OngoingRule.in(this, matcher);
     }
 
     /** Adds a rule; it takes precedence over every rule added before. */
@@ -91,7 +93,7 @@ public final class RuleSet {
     /** The rules in the order they were added (the reverse of the order they are tried in). */
     public List<Rule> rules() {
         List<Rule> oldestFirst = new ArrayList<>(newestFirst);
-        java.util.Collections.reverse(oldestFirst);
+        Collections.reverse(oldestFirst);
         return List.copyOf(oldestFirst);
     }
 
@@ -192,18 +194,10 @@ public final class RuleSet {
     private static List<NearMiss> closest(List<Rule> newestFirst, Probe probe, int n) {
         List<NearMiss> misses = new ArrayList<>(newestFirst.size());
         for (Rule rule : newestFirst) {
-            List<Criterion> failing = new ArrayList<>(rule.matcher().failing(probe));
-            failing.sort(Comparator.comparingInt(Criterion::weight).reversed());
-            List<NearMiss.Mismatch> mismatches = new ArrayList<>(failing.size());
-            int distance = 0;
-            for (Criterion criterion : failing) {
-                distance += criterion.weight();
-                mismatches.add(new NearMiss.Mismatch(criterion.field(), criterion.expected(), criterion.actual(probe)));
-            }
-            misses.add(new NearMiss(rule, mismatches, distance));
+            misses.add(new NearMiss(rule, rule.matcher().compare(probe)));
         }
         // A stable sort keeps newest first among equals.
-        misses.sort(Comparator.comparingInt(NearMiss::distance));
+        misses.sort(Comparator.comparingDouble(NearMiss::distance));
         return List.copyOf(misses.subList(0, Math.min(n, misses.size())));
     }
 
@@ -211,7 +205,7 @@ public final class RuleSet {
     static String offlineSentence(RequestFacts request) {
         String url = request.url();
         String literal = "\"" + url.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
-        String method = request.method().toUpperCase(java.util.Locale.ROOT);
+        String method = request.method().toUpperCase(Locale.ROOT);
         String factory = FACTORY_OF_METHOD.get(method);
         String matcher = factory != null ? factory + "(" + literal + ")"
                 : "request(\"" + method + "\", " + literal + ")";

@@ -12,6 +12,12 @@
  * stubs.offline(true);
  * }</pre>
  *
+ * <p>This package is also where every request pattern is evaluated: tests write
+ * {@code dev.apptap.assertions.RequestPattern}s, which share the {@link dev.apptap.proxy.rules.RequestCriteria}
+ * vocabulary and hold a {@link dev.apptap.proxy.rules.RequestMatcher}; the assertions match recorded flows with it
+ * and explain near misses with its {@link dev.apptap.proxy.rules.Comparison}, as {@link dev.apptap.proxy.rules.RuleSet}
+ * does for stubs.
+ *
  * <p>The engine hands each request over as {@link dev.apptap.proxy.rules.RequestFacts} (no Netty types here), asks
  * {@link dev.apptap.proxy.rules.RuleSet#needsBody} whether to buffer the body, and acts on the
  * {@link dev.apptap.proxy.rules.Decision} that {@link dev.apptap.proxy.rules.RuleSet#decide} returns, over HTTP/1.1

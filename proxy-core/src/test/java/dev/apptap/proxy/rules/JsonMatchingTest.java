@@ -103,4 +103,64 @@ class JsonMatchingTest {
         assertThat(anyRequest().withJsonPointer("/a", null).matches(postJson("{\"a\":null}"))).isTrue();
         assertThat(anyRequest().withJsonPointer("/a", null).matches(postJson("{}"))).isFalse();
     }
+
+    @Test
+    void lenientJsonBodyAllowsExtraFieldsAtAnyDepthAndAnyArrayOrder() {
+        RequestMatcher matcher = anyRequest().withJsonBodyLenient(
+                "{\"user\":{\"name\":\"ann\"},\"roles\":[\"b\",{\"id\":1}]}");
+
+        assertThat(matcher.matches(postJson("{\"roles\":[{\"id\":1.0,\"x\":2},\"b\"],\"user\":{\"name\":\"ann\","
+                + "\"id\":7},\"remember\":true}"))).isTrue();
+        assertThat(matcher.matches(postJson("{\"user\":{\"name\":\"bob\"},\"roles\":[\"b\",{\"id\":1}]}")))
+                .as("a differing value").isFalse();
+        assertThat(matcher.matches(postJson("{\"user\":{\"name\":\"ann\"},\"roles\":[\"b\"]}")))
+                .as("a missing array element").isFalse();
+        assertThat(matcher.matches(postJson("{\"user\":{\"name\":\"ann\"},\"roles\":[\"b\",{\"id\":1},\"c\"]}")))
+                .as("an extra array element").isFalse();
+        assertThat(matcher.describe()).startsWith("any request to any host with JSON body holding {");
+    }
+
+    @Test
+    void lenientJsonBodyTakesMapsAndLists() {
+        assertThat(anyRequest().withJsonBodyLenient(Map.of("a", List.of(2, 1)))
+                .matches(postJson("{\"a\":[1,2],\"b\":0}"))).isTrue();
+    }
+
+    @Test
+    void jsonPathFindsAValueOrAnyOfTheValuesAFilterFinds() {
+        RequestFacts request = postJson("{\"user\":{\"name\":\"ann\"},\"items\":[{\"id\":1,\"price\":5},"
+                + "{\"id\":2,\"price\":15}]}");
+
+        assertThat(anyRequest().withJsonPath("$.user.name", "ann").matches(request)).isTrue();
+        assertThat(anyRequest().withJsonPath("$.user.name", "bob").matches(request)).isFalse();
+        assertThat(anyRequest().withJsonPath("$.items[1].id", 2).matches(request)).isTrue();
+        assertThat(anyRequest().withJsonPath("$.items[*].id", 2).matches(request)).isTrue();
+        assertThat(anyRequest().withJsonPath("$.items[?(@.price > 10)]").matches(request)).isTrue();
+        assertThat(anyRequest().withJsonPath("$.items[?(@.price > 100)]").matches(request)).isFalse();
+        assertThat(anyRequest().withJsonPath("$.user.email").matches(request)).isFalse();
+        assertThat(anyRequest().withJsonPath("$.user").matches(postJson("not json"))).isFalse();
+    }
+
+    @Test
+    void jsonPathCanMatchAnExplicitNull() {
+        assertThat(anyRequest().withJsonPath("$.a", null).matches(postJson("{\"a\":null}"))).isTrue();
+        assertThat(anyRequest().withJsonPath("$.a").matches(postJson("{\"a\":null}"))).isTrue();
+        assertThat(anyRequest().withJsonPath("$.a", null).matches(postJson("{}"))).isFalse();
+        assertThat(anyRequest().withJsonPath("$.a", null).matches(postJson("{\"a\":1}"))).isFalse();
+    }
+
+    @Test
+    void jsonPathExplainsWhatItFound() {
+        Comparison comparison = anyRequest().withJsonPath("$.items[*].id", 3)
+                .compare(postJson("{\"items\":[{\"id\":1},{\"id\":2}]}"));
+
+        assertThat(comparison.mismatches()).extracting(Comparison.Field::explain)
+                .containsExactly("JSON $.items[*].id: expected 3 but was [1, 2]");
+    }
+
+    @Test
+    void jsonPathMustBeAJsonPath() {
+        assertThatIllegalArgumentException().isThrownBy(() -> anyRequest().withJsonPath("$.items[?(@.id ==", 1))
+                .withMessageContaining("\"$.items[?(@.id ==\" is not a JSONPath");
+    }
 }

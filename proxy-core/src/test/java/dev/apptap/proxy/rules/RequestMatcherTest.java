@@ -119,6 +119,15 @@ class RequestMatcherTest {
         }
 
         @Test
+        void pathOnlyUrlMatchesThatPathOnAnyHostSchemeAndPort() {
+            RequestMatcher matcher = get("/v1/items?page=2");
+            assertThat(matcher.matches(req("GET", "http://localhost:8080/v1/items?page=2&size=9"))).isTrue();
+            assertThat(matcher.matches(req("GET", "https://api.example.test/v1/items?page=2"))).isTrue();
+            assertThat(matcher.matches(req("GET", "https://api.example.test/v1/items"))).isFalse();
+            assertThat(matcher.describe()).isEqualTo("GET /v1/items with query param page = \"2\"");
+        }
+
+        @Test
         void anyRequestMatchesEverything() {
             assertThat(anyRequest().matches(req("GET", "https://whatever.test/x"))).isTrue();
         }

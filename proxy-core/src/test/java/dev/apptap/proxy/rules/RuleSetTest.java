@@ -10,6 +10,7 @@ import static dev.apptap.proxy.rules.RequestMatcher.anyRequestTo;
 import static dev.apptap.proxy.rules.RequestMatcher.get;
 import static dev.apptap.proxy.rules.RequestMatcher.post;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -282,16 +283,16 @@ class RuleSetTest {
     class Closest {
 
         @Test
-        void rulesDifferingInFewerAndLighterFieldsComeFirst() {
+        void rulesDifferingInFewerAndLighterFieldsComeFirstAndATypoIsNearerThanAnotherHost() {
             Rule otherHost = stubs.on(get("https://cdn.example.test/v1/login")).respond(respond(200));
             Rule otherMethod = stubs.on(post("https://api.example.test/v1/login")).respond(respond(200));
             Rule otherPathAndMethod = stubs.on(post("https://api.example.test/v1/logout")).respond(respond(200));
 
             var closest = stubs.closest(req("GET", "https://api.example.test/v1/login"), 3);
 
-            assertThat(closest).extracting(NearMiss::rule).containsExactly(otherMethod, otherHost, otherPathAndMethod);
-            assertThat(closest.get(0).mismatches())
-                    .containsExactly(new NearMiss.Mismatch("method", "POST", "GET"));
+            assertThat(closest).extracting(NearMiss::rule).containsExactly(otherMethod, otherPathAndMethod, otherHost);
+            assertThat(closest.get(0).mismatches()).extracting(Comparison.Field::explain)
+                    .containsExactly("method: expected POST but was GET");
         }
 
         @Test
@@ -306,8 +307,9 @@ class RuleSetTest {
                     + "present, JSON /user/name = \"ann\" → respond 200 (never used)\n"
                     + "    path: expected /v1/login but was /v1/logon\n"
                     + "    header Authorization: expected present but was absent\n"
-                    + "    JSON /user/name: expected = \"ann\" but was \"bob\"");
-            assertThat(miss.distance()).isEqualTo(5);
+                    + "    JSON /user/name: expected \"ann\" but was \"bob\"");
+            // path 3 × 1/9 (one edit in nine characters) + header 1 + JSON 1, over the weights 2+1+4+3+1+1
+            assertThat(miss.distance()).isCloseTo((3.0 / 9 + 2) / 12, within(1e-9));
         }
 
         @Test
