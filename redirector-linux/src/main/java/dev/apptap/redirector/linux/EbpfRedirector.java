@@ -3,6 +3,7 @@ package dev.apptap.redirector.linux;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import dev.apptap.proxy.redirect.InterceptScope;
 import dev.apptap.proxy.redirect.InterceptSpec;
 import dev.apptap.proxy.redirect.RedirectTarget;
 import dev.apptap.proxy.redirect.Redirector;
@@ -68,8 +69,12 @@ final class EbpfRedirector implements Redirector {
     private final int procsFd;
     private final int namesFd;
     private final int excludedFd;
+    private final int scopeFd;
     private final Set<String> namesInMap = new HashSet<>();
     private InterceptSpec spec = InterceptSpec.NOTHING;
+    private InterceptScope scope = InterceptScope.MACHINE;
+    /** The root whose descendants the {@code scope} map holds (the fork tracepoint keeps it current); 0 for none. */
+    private long scopeRootInMap;
     private volatile SwapTiming lastSwap = new SwapTiming(Duration.ZERO, Duration.ZERO, 0);
     private boolean closed;
 
@@ -87,6 +92,7 @@ final class EbpfRedirector implements Redirector {
         this.procsFd = mapFd("procs");
         this.namesFd = mapFd("names");
         this.excludedFd = mapFd("excluded");
+        this.scopeFd = mapFd("scope");
     }
 
     static EbpfRedirector start(RedirectTarget target, Path cgroup) throws IOException {
@@ -129,7 +135,7 @@ final class EbpfRedirector implements Redirector {
     }
 
     private void configure() throws IOException {
-        writeConfig(false);
+        writeConfig(false, false);
         Set<Long> excluded = new HashSet<>(target.excludedPids());
         excluded.add(ProcessHandle.current().pid());
         for (long pid : excluded) {
@@ -137,8 +143,8 @@ final class EbpfRedirector implements Redirector {
         }
     }
 
-    private void writeConfig(boolean defaultIntercept) throws IOException {
-        ByteBuffer config = ByteBuffer.allocate(20).order(ByteOrder.nativeOrder());
+    private void writeConfig(boolean defaultIntercept, boolean scoped) throws IOException {
+        ByteBuffer config = ByteBuffer.allocate(24).order(ByteOrder.nativeOrder());
         config.putInt(0, target.tcpIpv4().getPort());
         config.putInt(4, target.tcpIpv6().getPort());
         if (target.dns().isPresent()) {
@@ -147,6 +153,7 @@ final class EbpfRedirector implements Redirector {
             config.put(12, dns.getAddress().getAddress(), 0, 4); // network order, as the kernel compares it
         }
         config.putInt(16, defaultIntercept ? 1 : 0);
+        config.putInt(20, scoped ? 1 : 0);
         update(configFd, u32(0), config.array(), "config");
     }
 
@@ -177,7 +184,7 @@ final class EbpfRedirector implements Redirector {
     }
 
     @Override
-    public synchronized void intercept(InterceptSpec newSpec) {
+    public synchronized void intercept(InterceptSpec newSpec, InterceptScope newScope) {
         if (closed) {
             throw new IllegalStateException("This redirector is closed.");
         }
@@ -200,7 +207,10 @@ final class EbpfRedirector implements Redirector {
             }
             namesInMap.clear();
             namesInMap.addAll(wanted);
-            writeConfig(plan.defaultIntercept());
+            if (!newScope.machineWide()) {
+                fillScope(newScope.root().getAsLong());
+            }
+            writeConfig(plan.defaultIntercept(), !newScope.machineWide());
             long mapsDone = System.nanoTime();
             // ... and the processes running now by what /proc says about them.
             Map<Long, KernelPlan.Verdict> entries = plan.processes(Procfs.snapshot());
@@ -213,14 +223,38 @@ final class EbpfRedirector implements Redirector {
             lastSwap = new SwapTiming(Duration.ofNanos((mapsDone - start) + (end - scanned)),
                     Duration.ofNanos(scanned - mapsDone), entries.size());
             spec = newSpec;
+            scope = newScope;
         } catch (IOException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
     }
 
+    /**
+     * Puts {@code root} and its running descendants into the {@code scope} map, before the config turns scoping on:
+     * from the root's entry on, the fork tracepoint adds every new child in the kernel, so the map stays current
+     * and a later call with the same root has nothing to do.
+     */
+    private void fillScope(long root) throws IOException {
+        if (root == scopeRootInMap) {
+            return;
+        }
+        clear(scopeFd, 4);
+        byte[] one = {1};
+        update(scopeFd, u32(root), one, "scope");
+        for (long pid : Procfs.descendants(root, Procfs.snapshot())) {
+            update(scopeFd, u32(pid), one, "scope");
+        }
+        scopeRootInMap = root;
+    }
+
     @Override
     public synchronized InterceptSpec spec() {
         return spec;
+    }
+
+    @Override
+    public synchronized InterceptScope scope() {
+        return scope;
     }
 
     SwapTiming lastSwap() {
@@ -233,7 +267,8 @@ final class EbpfRedirector implements Redirector {
                 + cgroup + ", fork/exec/exit tracepoints; TCP to " + authority(target.tcpIpv4()) + " and "
                 + authority(target.tcpIpv6())
                 + target.dns().map(d -> ", DNS to " + authority(d)).orElse(", DNS not intercepted")
-                + "; intercepting '" + spec + "'";
+                + "; intercepting '" + spec + "' " + (scope.machineWide() ? "machine-wide"
+                : "among pid " + scope.root().getAsLong() + " and its descendants");
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.apptap.redirector.linux;
 
+import dev.apptap.proxy.redirect.InterceptScope;
 import dev.apptap.proxy.redirect.InterceptSpec;
 import dev.apptap.proxy.redirect.RedirectTarget;
 import java.io.BufferedReader;
@@ -21,7 +22,8 @@ import java.util.Set;
  * helper: HELLO &lt;helper pid&gt;
  * jvm:    START &lt;ipv4 port&gt; &lt;ipv6 port&gt; &lt;dns ipv4:port or -&gt; &lt;excluded pids, comma-separated, or -&gt;
  * helper: OK | ERR &lt;sentence&gt;
- * jvm:    SPEC &lt;spec&gt;          (an empty spec intercepts nothing)
+ * jvm:    SPEC &lt;scope&gt; &lt;spec&gt;  (scope: machine, or the pid whose descendants may be intercepted;
+ *                                an empty spec intercepts nothing)
  * helper: OK | ERR &lt;sentence&gt;
  * jvm:    DESCRIBE
  * helper: OK &lt;one line&gt;
@@ -81,7 +83,10 @@ public final class HelperMain {
                             out.println("OK");
                         }
                         case "SPEC" -> {
-                            requireStarted(redirector).intercept(InterceptSpec.parse(rest));
+                            String[] scopeAndSpec = rest.split(" ", 2);
+                            requireStarted(redirector).intercept(
+                                    InterceptSpec.parse(scopeAndSpec.length > 1 ? scopeAndSpec[1] : ""),
+                                    InterceptScope.parse(scopeAndSpec[0]));
                             out.println("OK");
                         }
                         case "DESCRIBE" -> out.println("OK " + requireStarted(redirector).describe());
