@@ -53,34 +53,34 @@ final class RunningSpecs {
     private record Union(InterceptSpec spec, ProcessScope scope) {
     }
 
-    /** The union of {@code entries}' specs; {@code arriving} names the test whose arrival makes it impossible. */
+    /** The union of {@code entries}' specs; {@code arriving}, when not null, is the test whose arrival may clash. */
     private static Union union(List<Entry> entries, Entry arriving) {
         Set<String> items = new LinkedHashSet<>();
         Entry first = entries.get(0);
         for (Entry entry : entries) {
             if (entry.scope() != first.scope()) {
-                throw clash(entries, arriving, "asks for " + scopeName(entry.scope()) + " scope while another test"
-                        + " in this JVM runs with " + scopeName(first.scope()) + " scope");
+                throw clash(entries, arriving, entry.test() + " asks for " + scopeName(entry.scope()) + " scope and "
+                        + first.test() + " for " + scopeName(first.scope()) + " scope");
             }
             boolean excludes = entry.spec().items().stream().anyMatch(InterceptSpec.Item::exclude);
             if (excludes && entries.stream().anyMatch(e -> !e.spec().equals(entry.spec()))) {
-                throw clash(entries, arriving, "has the spec '" + entry.spec() + "', whose exclusions cannot be combined"
-                        + " with the other running tests' specs");
+                throw clash(entries, arriving, entry.test() + " has the spec '" + entry.spec() + "', whose exclusions"
+                        + " cannot be combined with other specs");
             }
             entry.spec().items().forEach(item -> items.add(item.toString()));
         }
         return new Union(InterceptSpec.of(List.copyOf(items)), first.scope());
     }
 
-    private static ExtensionConfigurationException clash(List<Entry> entries, Entry arriving, String problem) {
-        String who = arriving != null ? "The OSPROXY test " + arriving.test() : "An OSPROXY test";
+    private static ExtensionConfigurationException clash(List<Entry> entries, Entry arriving, String reason) {
         List<String> others = entries.stream().filter(e -> e != arriving)
                 .map(e -> e.test() + " ('" + e.spec() + "', " + scopeName(e.scope()) + ")").toList();
-        return new ExtensionConfigurationException(who + " " + problem + " (running: " + String.join(", ", others)
-                + "); one redirector serves the whole JVM, so such tests must run alone: @InterceptApps gives them"
-                + " the lock " + InterceptApps.OSPROXY_LOCK + " exclusively when their annotation asks for"
-                + " MACHINE scope or excludes programs; with apptap.scope or @RegisterExtension, add"
-                + " @ResourceLock(InterceptApps.OSPROXY_LOCK) to them.");
+        return new ExtensionConfigurationException("The OSPROXY test " + (arriving == null ? "?" : arriving.test())
+                + " cannot share this JVM's redirector with the tests running now (" + String.join(", ", others)
+                + "): " + reason + ". One redirector serves the whole JVM, so such tests must run alone:"
+                + " @InterceptApps gives them the lock " + InterceptApps.OSPROXY_LOCK + " exclusively when its"
+                + " annotation asks for MACHINE scope or excludes programs; with apptap.scope or @RegisterExtension,"
+                + " add @ResourceLock(InterceptApps.OSPROXY_LOCK) to them.");
     }
 
     private static String scopeName(ProcessScope scope) {
