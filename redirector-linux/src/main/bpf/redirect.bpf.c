@@ -74,6 +74,7 @@ struct config {
 	__u32 dns_ip4;           /* the DNS responder, IPv4 loopback */
 	__u32 default_intercept; /* verdict for a process in neither procs nor names */
 	__u32 scoped;            /* 1 = only processes in `scope` may be intercepted; 0 = any process (machine-wide) */
+	__u32 explicit_port;     /* the engine's explicit proxy on loopback (LAUNCH mode's apps use it); 0 = none */
 };
 
 /* procs value */
@@ -219,7 +220,8 @@ static __always_inline void claim(struct bpf_sock_addr *ctx)
 /* A loopback port of apptap's own (a listener or the DNS responder): never redirected, or we would loop. */
 static __always_inline int own_port(struct config *c, __u16 port)
 {
-	return port == c->listener_port || port == c->listener_port6 || (c->dns_port && port == c->dns_port);
+	return port == c->listener_port || port == c->listener_port6 || (c->dns_port && port == c->dns_port) ||
+	       (c->explicit_port && port == c->explicit_port);
 }
 
 static __always_inline int remember(void *ctx, __u32 family, __u32 a0, __u32 a1, __u32 a2, __u32 a3,

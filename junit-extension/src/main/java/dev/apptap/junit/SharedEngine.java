@@ -146,7 +146,8 @@ final class SharedEngine implements ExtensionContext.Store.CloseableResource, Au
             }
             InetSocketAddress v4 = listeners.get(0);
             RedirectTarget target = new RedirectTarget(v4, listeners.size() > 1 ? listeners.get(1) : v4,
-                    dns.map(dev.apptap.proxy.dns.DnsResponder::address), Set.of(ProcessHandle.current().pid()));
+                    dns.map(dev.apptap.proxy.dns.DnsResponder::address), Set.of(ProcessHandle.current().pid()),
+                    Optional.of(engine.explicitAddress()));
             try {
                 redirector = osProxy.provider().get().start(target);
             } catch (IOException e) {

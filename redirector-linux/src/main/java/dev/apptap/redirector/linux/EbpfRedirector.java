@@ -144,7 +144,7 @@ final class EbpfRedirector implements Redirector {
     }
 
     private void writeConfig(boolean defaultIntercept, boolean scoped) throws IOException {
-        ByteBuffer config = ByteBuffer.allocate(24).order(ByteOrder.nativeOrder());
+        ByteBuffer config = ByteBuffer.allocate(28).order(ByteOrder.nativeOrder());
         config.putInt(0, target.tcpIpv4().getPort());
         config.putInt(4, target.tcpIpv6().getPort());
         if (target.dns().isPresent()) {
@@ -154,6 +154,7 @@ final class EbpfRedirector implements Redirector {
         }
         config.putInt(16, defaultIntercept ? 1 : 0);
         config.putInt(20, scoped ? 1 : 0);
+        config.putInt(24, target.explicitProxy().map(InetSocketAddress::getPort).orElse(0));
         update(configFd, u32(0), config.array(), "config");
     }
 

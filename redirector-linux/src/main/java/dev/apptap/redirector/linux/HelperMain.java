@@ -21,6 +21,7 @@ import java.util.Set;
  * <pre>
  * helper: HELLO &lt;helper pid&gt;
  * jvm:    START &lt;ipv4 port&gt; &lt;ipv6 port&gt; &lt;dns ipv4:port or -&gt; &lt;excluded pids, comma-separated, or -&gt;
+ *              &lt;explicit proxy port on 127.0.0.1 or -&gt;
  * helper: OK | ERR &lt;sentence&gt;
  * jvm:    SPEC &lt;scope&gt; &lt;spec&gt;  (scope: machine, or the pid whose descendants may be intercepted;
  *                                an empty spec intercepts nothing)
@@ -108,12 +109,15 @@ public final class HelperMain {
         }
     }
 
-    /** {@code <ipv4 port> <ipv6 port> <dns ipv4:port or -> <pids or ->}; every address is loopback by construction. */
+    /**
+     * {@code <ipv4 port> <ipv6 port> <dns ipv4:port or -> <pids or -> [<explicit proxy port or ->]}; every address is
+     * loopback by construction.
+     */
     static RedirectTarget target(String args, long parent) throws Exception {
         String[] parts = args.trim().split(" ");
-        if (parts.length != 4) {
-            throw new IllegalArgumentException("START takes four fields (ipv4 port, ipv6 port, dns or -, pids or -),"
-                    + " not '" + args + "'.");
+        if (parts.length != 4 && parts.length != 5) {
+            throw new IllegalArgumentException("START takes four or five fields (ipv4 port, ipv6 port, dns or -, pids"
+                    + " or -, explicit proxy port or -), not '" + args + "'.");
         }
         InetSocketAddress v4 = new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), port(parts[0]));
         InetSocketAddress v6 = new InetSocketAddress(InetAddress.getByAddress(
@@ -136,7 +140,9 @@ public final class HelperMain {
                 excluded.add(Long.parseLong(pid));
             }
         }
-        return new RedirectTarget(v4, v6, dns, excluded);
+        Optional<InetSocketAddress> explicit = parts.length < 5 || parts[4].equals("-") ? Optional.empty()
+                : Optional.of(new InetSocketAddress(v4.getAddress(), port(parts[4])));
+        return new RedirectTarget(v4, v6, dns, excluded, explicit);
     }
 
     private static int port(String text) {

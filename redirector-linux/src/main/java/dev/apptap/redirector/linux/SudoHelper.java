@@ -145,7 +145,8 @@ final class SudoHelper implements Redirector {
             List<String> pids = target.excludedPids().stream().map(String::valueOf).collect(Collectors.toList());
             helper.call("START " + target.tcpIpv4().getPort() + " " + target.tcpIpv6().getPort() + " "
                     + target.dns().map(d -> d.getAddress().getHostAddress() + ":" + d.getPort()).orElse("-") + " "
-                    + (pids.isEmpty() ? "-" : String.join(",", pids)));
+                    + (pids.isEmpty() ? "-" : String.join(",", pids)) + " "
+                    + target.explicitProxy().map(p -> Integer.toString(p.getPort())).orElse("-"));
             return helper;
         } catch (IOException | RuntimeException e) {
             process.destroyForcibly();

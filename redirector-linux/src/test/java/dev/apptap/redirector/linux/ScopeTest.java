@@ -126,6 +126,22 @@ class ScopeTest {
         assertThat(List.of("/both-0", "/both-1", "/both-2")).allSatisfy(p -> assertThat(first.hits(p)).isEqualTo(1));
     }
 
+    @Test
+    void anAppUsingTheEnginesExplicitProxyKeepsUsingItWhileItsProgramIsIntercepted() throws Exception {
+        FlowStore.Mark mark = first.engine.flows().mark();
+        firstRedirector.intercept(InterceptSpec.parse("curl"), InterceptScope.thisJvm());
+        String proxy = "http://127.0.0.1:" + first.engine.explicitAddress().getPort();
+
+        Harness.Run run = first.run(List.of("curl", "-sS", "--max-time", "20", "-x", proxy,
+                first.http4Url("/through-the-explicit-proxy")));
+
+        assertThat(run.out()).as("%s", run).contains("origin says hi to /through-the-explicit-proxy");
+        assertThat(paths(first, mark, 1)).containsExactly("/through-the-explicit-proxy");
+        Thread.sleep(300);
+        assertThat(first.engine.flows().since(mark).httpFlows()).as("once, not once more through the transparent"
+                + " listener").singleElement().satisfies(f -> assertThat(f.process().pid()).isEqualTo(run.pid()));
+    }
+
     private static List<String> curl(String url) {
         return List.of("curl", "-sS", "--max-time", "20", url);
     }
