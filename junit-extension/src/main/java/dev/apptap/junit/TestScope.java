@@ -64,8 +64,15 @@ final class TestScope implements ExtensionContext.Store.CloseableResource, AutoC
 
     static TestScope open(String test, Settings settings, ModeChoice mode, SharedEngine shared,
                           OsProxyAvailability osProxy) {
-        ProcessTracker tracker = new ProcessTracker();
         Flows since = shared.flows().since(shared.flows().mark());
+        // Next, since a spec that cannot join the running tests' fails here, before anything needs undoing.
+        Optional<Redirector> redirector = Optional.empty();
+        Optional<AutoCloseable> interception = Optional.empty();
+        if (mode.mode() == InterceptMode.OSPROXY) {
+            interception = Optional.of(shared.intercept(osProxy, test, settings.spec(), settings.scope()));
+            redirector = Optional.of(shared.redirector(osProxy));
+        }
+        ProcessTracker tracker = new ProcessTracker();
         Flows flows = mode.mode() == InterceptMode.LAUNCH
                 ? since.filter("from processes this test started", f -> tracker.owns(f.process().pid()))
                 : since.filter("not from processes other tests started", f -> ownedOrUnclaimed(tracker, f));
@@ -78,12 +85,6 @@ final class TestScope implements ExtensionContext.Store.CloseableResource, AutoC
         Map<String, String> environment = ChildEnvironment.build(System.getenv(), mode.mode(),
                 shared.engine().explicitAddress(), shared.trust());
         Apps apps = new Apps(environment, settings.timeout(), tracker, temporaryDirectory());
-        Optional<Redirector> redirector = Optional.empty();
-        Optional<AutoCloseable> interception = Optional.empty();
-        if (mode.mode() == InterceptMode.OSPROXY) {
-            interception = Optional.of(shared.intercept(osProxy, test, settings.spec(), settings.scope()));
-            redirector = Optional.of(shared.redirector(osProxy));
-        }
         InterceptRuntime runtime = new InterceptRuntime(mode.mode(), mode.reason(), shared.trust().caCertificate(),
                 shared.trust().caBundle(), shared.trust().trustStore(), environment,
                 shared.engine().explicitAddress(), redirector.map(Redirector::describe), settings.timeout());

@@ -213,12 +213,20 @@ final class EbpfRedirector implements Redirector {
             }
             writeConfig(plan.defaultIntercept(), !newScope.machineWide());
             long mapsDone = System.nanoTime();
-            // ... and the processes running now by what /proc says about them.
+            // ... and the processes running now by what /proc says about them. Other tests' apps run meanwhile (the
+            // spec is the union of the running tests'), so no entry may go missing on the way: new entries are
+            // written over the old ones, and only entries that existed before the scan and are not wanted now are
+            // deleted, never one the exec tracepoint made for a process that started after the scan.
+            List<Long> before = keys(procsFd);
             Map<Long, KernelPlan.Verdict> entries = plan.processes(Procfs.snapshot());
             long scanned = System.nanoTime();
-            clear(procsFd, 4);
             for (Map.Entry<Long, KernelPlan.Verdict> e : entries.entrySet()) {
                 update(procsFd, u32(e.getKey()), e.getValue().bytes(), "procs");
+            }
+            for (long stale : before) {
+                if (!entries.containsKey(stale)) {
+                    bpf.bpf_map_delete_elem(procsFd, u32(stale));
+                }
             }
             long end = System.nanoTime();
             lastSwap = new SwapTiming(Duration.ofNanos((mapsDone - start) + (end - scanned)),
@@ -309,6 +317,18 @@ final class EbpfRedirector implements Redirector {
         if (rc != 0) {
             throw new IOException("apptap could not update the eBPF map " + map + " (errno " + -rc + ").");
         }
+    }
+
+    /** The keys of a map with 4-byte keys (tgids). */
+    private List<Long> keys(int fd) {
+        List<Long> keys = new ArrayList<>();
+        byte[] key = null;
+        byte[] next = new byte[4];
+        while (bpf.bpf_map_get_next_key(fd, key, next) == 0) {
+            keys.add(Integer.toUnsignedLong(ByteBuffer.wrap(next).order(ByteOrder.nativeOrder()).getInt(0)));
+            key = next.clone();
+        }
+        return keys;
     }
 
     private void clear(int fd, int keySize) {
