@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * its headers a byte at a time, or never finishes them (slowloris), is answered 408, recorded, and closed instead of
  * holding its connection forever. Idle keep-alive connections are left alone: the clock starts only when bytes of a
  * new request arrive. Sits before the HTTP codec (it sees raw bytes); its {@link Watch} sits after it (it sees where
- * heads and requests end). Once the codec is gone (CONNECT tunnels, upgrades) it removes itself.
+ * heads and requests end); {@link #removeWithCodec} takes all three out when the connection stops speaking HTTP/1.
  */
 final class RequestHeadDeadline extends ChannelInboundHandlerAdapter {
 
@@ -57,11 +57,7 @@ final class RequestHeadDeadline extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (awaitingHead && timer == null && msg instanceof ByteBuf bytes && bytes.isReadable()) {
-            if (ctx.pipeline().get(HttpServerCodec.class) == null) {
-                removeBoth(ctx.pipeline()); // the connection speaks something else now: a tunnel or an upgrade
-            } else {
-                timer = ctx.executor().schedule(this::expire, timeout.toNanos(), TimeUnit.NANOSECONDS);
-            }
+            timer = ctx.executor().schedule(this::expire, timeout.toNanos(), TimeUnit.NANOSECONDS);
         }
         ctx.fireChannelRead(msg);
     }
@@ -117,12 +113,20 @@ final class RequestHeadDeadline extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void removeBoth(ChannelPipeline pipeline) {
-        cancel();
-        if (pipeline.get(WATCH) != null) {
-            pipeline.remove(WATCH);
+    /**
+     * Removes the HTTP/1 server codec and the deadline around it, for a connection that speaks something else from
+     * now on (a CONNECT tunnel, an upgrade). The codec goes last: removing it passes on the bytes it holds.
+     */
+    static void removeWithCodec(ChannelPipeline pipeline) {
+        if (pipeline.get(Watch.class) != null) {
+            pipeline.remove(Watch.class);
         }
-        pipeline.remove(this);
+        if (pipeline.get(RequestHeadDeadline.class) != null) {
+            pipeline.remove(RequestHeadDeadline.class);
+        }
+        if (pipeline.get(HttpServerCodec.class) != null) {
+            pipeline.remove(HttpServerCodec.class);
+        }
     }
 
     @Override
