@@ -12,7 +12,8 @@ import java.util.Set;
 /**
  * Runs as an unprivileged user for {@link SudoHelperTest}: {@code reason} prints what the provider says about this
  * machine; {@code <work dir> <url>} starts a real engine and the provider (which, without root, goes through the
- * sudo helper), intercepts curl, fetches the url with curl, reports, prints READY and waits to be killed.
+ * sudo helper), intercepts curl, fetches the url with curl, reports, prints READY and waits to be killed; with a third
+ * argument {@code after-helper-killed} it waits instead for the test to kill the helper and reports what follows.
  */
 public final class SudoProbeMain {
 
@@ -38,6 +39,39 @@ public final class SudoProbeMain {
         System.out.println("DESCRIBE " + redirector.describe());
         System.out.println("READY");
         System.out.flush();
+        if (args.length > 2 && args[2].equals("after-helper-killed")) {
+            reportAfterHelperKilled(h, redirector, ((SudoHelper) redirector).helperPid(), args[1]);
+            return;
+        }
         Thread.sleep(Long.MAX_VALUE);
+    }
+
+    /**
+     * Waits for the test to kill the helper, then reports what a test run would see: where curl's connection went,
+     * what changing the spec says, and that closing the redirector does not hang.
+     */
+    private static void reportAfterHelperKilled(Harness h, Redirector redirector, long helperPid, String url)
+            throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (ProcessHandle.of(helperPid).map(ProcessHandle::isAlive).orElse(false) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        System.out.println("HELPER_ALIVE " + ProcessHandle.of(helperPid).map(ProcessHandle::isAlive).orElse(false));
+        Harness.Run curl = h.run(List.of("curl", "-sS", "--max-time", "20", url));
+        Thread.sleep(300);
+        System.out.println("AFTER_CURL exit=" + curl.exit() + " flows=" + h.engine.flows().view()
+                .fromPids(Set.of(curl.pid())).flows().size() + " body=" + curl.out().strip());
+        try {
+            redirector.intercept(InterceptSpec.parse("wget"));
+            System.out.println("SPEC_CHANGE accepted");
+        } catch (RuntimeException e) {
+            System.out.println("SPEC_CHANGE " + e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+        long closing = System.nanoTime();
+        redirector.close();
+        h.close();
+        System.out.println("CLOSED_MS " + Duration.ofNanos(System.nanoTime() - closing).toMillis());
+        System.out.println("DONE");
+        System.out.flush();
     }
 }
