@@ -1,7 +1,6 @@
 package dev.apptap.junit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import dev.apptap.proxy.flow.Flows;
 import org.junit.jupiter.api.Test;
@@ -17,16 +16,16 @@ class HarFaultsTest {
     void aFullDiskLeavesTheFailureAndTheFlowTableAndSaysWhyThereIsNoHar() throws Exception {
         try (TinyTmpfs disk = TinyTmpfs.full()) {
             EngineExecutionResults results = new Kit().with(Config.REPORT_DIR, disk.mountPoint.toString())
-                    .run(FailsAfterCurl.class);
+                    .run(DiagnosticsTest.FailsAfterCurl.class);
 
             results.testEvents().assertStatistics(s -> s.started(1).failed(1));
             assertThat(Kit.failures(results)).contains("on purpose").doesNotContain("IOException");
-            assertThat(Kit.entries(results, "apptap.flows").get(0)).contains("curl GET").contains("/har-on-full-disk");
+            assertThat(Kit.entries(results, "apptap.flows").get(0)).contains("curl GET").contains("/har-me");
             assertThat(Kit.entries(results, "apptap.har")).singleElement().asString()
                     .startsWith("apptap could not write the HAR file " + disk.mountPoint)
                     .contains("No space left on device")
                     .contains("set apptap.report.dir to another directory");
-            assertThat(disk.mountPoint.resolve(FailsAfterCurl.class.getName()).resolve("failsOnPurpose.har.tmp"))
+            assertThat(disk.mountPoint.resolve(DiagnosticsTest.FailsAfterCurl.class.getName()).resolve("failsOnPurpose.har.tmp"))
                     .as("a half-written HAR is removed").doesNotExist();
         }
     }
@@ -41,16 +40,6 @@ class HarFaultsTest {
             assertThat(Kit.entries(results, "apptap.har")).singleElement().asString()
                     .startsWith("apptap could not write the HAR file " + disk.mountPoint)
                     .contains("Read-only file system");
-        }
-    }
-
-    @InterceptApps(mode = InterceptMode.LAUNCH)
-    static class FailsAfterCurl {
-        @Test
-        void failsOnPurpose(Apps apps, Flows flows) {
-            assertThat(apps.run("curl", "-sS", LocalOrigin.get().https("/har-on-full-disk")).exitCode()).isZero();
-            Scenarios.single(flows);
-            fail("on purpose");
         }
     }
 

@@ -65,15 +65,8 @@ class DnsEndToEndTest {
 
             h.engine.rules().offline(true);
             h.engine.rules().on(get("https://api.example.test/v1/items")).respond(respond(200).withBody("stubbed items\n"));
-            try (DnsResponder dns = DnsResponder.builder(h.engine.flows())
-                    .policy(new RuleSetDnsPolicy(h.engine.rules()))
-                    .upstreamResolver((InetSocketAddress) fakeUpstream.getLocalSocketAddress())
-                    .upstreamTimeout(Duration.ofMillis(500))
-                    .start()) {
-                RedirectTarget target = new RedirectTarget(h.target().tcpIpv4(), h.target().tcpIpv6(),
-                        Optional.of(dns.address()), Set.of(ProcessHandle.current().pid()));
-                try (Redirector redirector = new LinuxRedirectorProvider().start(target)) {
-                    redirector.intercept(InterceptSpec.parse("curl"));
+            try (DnsResponder dns = responder(h, fakeUpstream)) {
+                try (Redirector redirector = interceptCurl(h, dns)) {
                     FlowStore.Mark mark = h.engine.flows().mark();
 
                     Harness.Run curl = h.run(List.of("curl", "-sS", "--max-time", "20",
@@ -115,15 +108,8 @@ class DnsEndToEndTest {
         SystemResolver.assumeGlibcAsksDns();
         try (Harness h = new Harness(dir);
              DatagramSocket silentUpstream = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
-            try (DnsResponder dns = DnsResponder.builder(h.engine.flows())
-                    .policy(new RuleSetDnsPolicy(h.engine.rules()))
-                    .upstreamResolver((InetSocketAddress) silentUpstream.getLocalSocketAddress())
-                    .upstreamTimeout(Duration.ofMillis(500))
-                    .start()) {
-                RedirectTarget target = new RedirectTarget(h.target().tcpIpv4(), h.target().tcpIpv6(),
-                        Optional.of(dns.address()), Set.of(ProcessHandle.current().pid()));
-                try (Redirector redirector = new LinuxRedirectorProvider().start(target)) {
-                    redirector.intercept(InterceptSpec.parse("curl"));
+            try (DnsResponder dns = responder(h, silentUpstream)) {
+                try (Redirector redirector = interceptCurl(h, dns)) {
                     FlowStore.Mark mark = h.engine.flows().mark();
 
                     Harness.Run curl = h.run(List.of("curl", "-sS", "--max-time", "30", "http://unanswered.test/"),
@@ -141,5 +127,23 @@ class DnsEndToEndTest {
                 }
             }
         }
+    }
+
+    /** apptap's responder over the engine's rules, forwarding what no rule answers to {@code upstream} (on loopback). */
+    private static DnsResponder responder(Harness h, DatagramSocket upstream) throws Exception {
+        return DnsResponder.builder(h.engine.flows())
+                .policy(new RuleSetDnsPolicy(h.engine.rules()))
+                .upstreamResolver((InetSocketAddress) upstream.getLocalSocketAddress())
+                .upstreamTimeout(Duration.ofMillis(500))
+                .start();
+    }
+
+    /** The redirector, sending curl's connections to the harness's engine and its DNS to {@code dns}. */
+    private static Redirector interceptCurl(Harness h, DnsResponder dns) throws Exception {
+        RedirectTarget target = new RedirectTarget(h.target().tcpIpv4(), h.target().tcpIpv6(),
+                Optional.of(dns.address()), Set.of(ProcessHandle.current().pid()));
+        Redirector redirector = new LinuxRedirectorProvider().start(target);
+        redirector.intercept(InterceptSpec.parse("curl"));
+        return redirector;
     }
 }

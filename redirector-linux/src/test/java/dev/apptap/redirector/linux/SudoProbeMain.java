@@ -73,5 +73,6 @@ public final class SudoProbeMain {
         System.out.println("CLOSED_MS " + Duration.ofNanos(System.nanoTime() - closing).toMillis());
         System.out.println("DONE");
         System.out.flush();
+        System.exit(0); // the harness's pools are not daemons
     }
 }
