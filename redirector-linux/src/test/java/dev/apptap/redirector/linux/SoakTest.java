@@ -142,7 +142,7 @@ class SoakTest {
                         report).isZero();
                 assertThat(misattributed(completed, launcher)).as("flows given to processes the soak did not start\n%s",
                         report).isEmpty();
-                assertThat(unnamed(completed).size()).as("flows whose process exited before the engine could name it"
+                assertThat((long) unnamed(completed).size()).as("flows whose process exited before the engine could name it"
                         + " (only apps that exit mid-request may)\n%s", report)
                         .isLessThanOrEqualTo(tally.byKind().getOrDefault("exit-mid-request", new long[2])[0]);
                 assertThat(recordedHttp(completed, launcher) + recordedTcp(completed, launcher) + unnamed(completed).size())
