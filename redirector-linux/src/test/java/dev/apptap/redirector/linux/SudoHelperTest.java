@@ -82,9 +82,7 @@ class SudoHelperTest {
 
     @Test
     void anUnprivilegedJvmInterceptsThroughTheHelperAndKillNineReleasesEverything() throws Exception {
-        Path work = Files.createDirectories(shared.resolve("work"));
-        UserPrincipal user = work.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(USER);
-        Files.setOwner(work, user);
+        Path work = workDirectoryOfTheUser();
         String url = "http://127.0.0.1:" + origin.getAddress().getPort() + "/through-sudo";
         List<String> lines = new CopyOnWriteArrayList<>();
         Process probe = startAs(USER, List.of(work.toString(), url), shared.resolve("probe.err"));
@@ -131,9 +129,7 @@ class SudoHelperTest {
      */
     @Test
     void aKilledHelperEndsInterceptionCleanlyAndTheJvmSaysSoInASentence() throws Exception {
-        Path work = Files.createDirectories(shared.resolve("work"));
-        UserPrincipal user = work.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(USER);
-        Files.setOwner(work, user);
+        Path work = workDirectoryOfTheUser();
         String url = "http://127.0.0.1:" + origin.getAddress().getPort() + "/helper-killed";
         List<String> lines = new CopyOnWriteArrayList<>();
         Process probe = startAs(USER, List.of(work.toString(), url, "after-helper-killed"), shared.resolve("probe.err"));
@@ -188,6 +184,14 @@ class SudoHelperTest {
     }
 
     // ------------------------------------------------------------------------------------------------ helpers
+
+    /** A directory the unprivileged user owns, for the probe's CA and trust files. */
+    private Path workDirectoryOfTheUser() throws IOException {
+        Path work = Files.createDirectories(shared.resolve("work"));
+        UserPrincipal user = work.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(USER);
+        Files.setOwner(work, user);
+        return work;
+    }
 
     /** {@link SudoProbeMain} as {@code user}, with a copy of this test's class path that user can read. */
     private Process startAs(String user, List<String> args, Path stderr) throws Exception {
