@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.apptap.proxy.flow.Flow;
+import dev.apptap.proxy.flow.FlowListener;
 import dev.apptap.proxy.flow.FlowStore;
 import dev.apptap.proxy.flow.HttpFlow;
 import dev.apptap.proxy.flow.TcpFlow;
@@ -22,13 +23,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.regex.Matcher;
 import java.util.function.ToLongFunction;
 import java.util.regex.Pattern;
@@ -77,15 +81,11 @@ class SoakTest {
             out.write(new byte[3 << 20]);
         }
 
-        Map<Long, Flow> completed = new ConcurrentHashMap<>();
+        Recorded completed = new Recorded();
         try (Harness h = new Harness(dir, b -> b.flows(new FlowStore(5_000)).bodyLimit(64 * 1024));
              Origin origin = Origin.start(scripts.resolve("origin.js"));
              Launcher launcher = Launcher.start(h, logs)) {
-            FlowStore.Registration counting = h.engine.flows().addListener(f -> {
-                if (f.isComplete()) {
-                    completed.put(f.id(), f);
-                }
-            });
+            FlowStore.Registration counting = h.engine.flows().addListener(completed);
             try (Redirector redirector = new LinuxRedirectorProvider().start(h.target())) {
                 redirector.intercept(InterceptSpec.parse(Long.toString(launcher.pid())));
                 List<Sample> samples = new ArrayList<>();
@@ -171,36 +171,93 @@ class SoakTest {
 
     // ------------------------------------------------------------------------------------------- what is counted
 
-    private static long recordedHttp(Map<Long, Flow> completed, Launcher launcher) {
-        return completed.values().stream().filter(f -> f instanceof HttpFlow && launcher.started(f.process().pid())).count();
+    private static long recordedHttp(Recorded completed, Launcher launcher) {
+        return completed.count(Recorded.HTTP, launcher);
     }
 
-    private static long recordedTcp(Map<Long, Flow> completed, Launcher launcher) {
-        return completed.values().stream().filter(f -> f instanceof TcpFlow && launcher.started(f.process().pid())).count();
+    private static long recordedTcp(Recorded completed, Launcher launcher) {
+        return completed.count(Recorded.TCP, launcher);
     }
 
     /** Flows named after a process the soak did not start: another process's traffic, or a wrong name. */
-    private static List<String> misattributed(Map<Long, Flow> completed, Launcher launcher) {
-        return completed.values().stream().filter(f -> f.process().isKnown() && !launcher.started(f.process().pid()))
-                .map(f -> f.process().describe() + ": " + f.summary()).limit(20).toList();
+    private static List<String> misattributed(Recorded completed, Launcher launcher) {
+        return completed.misattributed(launcher);
     }
 
     /** Flows of a process that was gone before the engine could look it up. */
-    private static List<String> unnamed(Map<Long, Flow> completed) {
-        return completed.values().stream().filter(f -> !f.process().isKnown()).map(Flow::summary).toList();
+    private static List<String> unnamed(Recorded completed) {
+        return completed.unnamed;
     }
 
-    private static Map<String, Long> tcpKinds(Map<Long, Flow> completed, Launcher launcher) {
-        Map<String, Long> byKind = new TreeMap<>();
-        completed.values().stream().filter(f -> f instanceof TcpFlow && launcher.started(f.process().pid()))
-                .forEach(f -> byKind.merge(launcher.kindOf(f.process().pid()), 1L, Long::sum));
-        return byKind;
+    private static Map<String, Long> tcpKinds(Recorded completed, Launcher launcher) {
+        return completed.tcpKinds(launcher);
+    }
+
+    /**
+     * Counts of complete flows by pid and type. It keeps no flow: holding 150,000 snapshots would be the soak's own
+     * heap growth, not the engine's.
+     */
+    static final class Recorded implements FlowListener {
+        static final int HTTP = 0;
+        static final int TCP = 1;
+        static final int OTHER = 2;
+
+        /** Ids already counted: a flow may publish a complete snapshot more than once (a WebSocket's messages). */
+        private final BitSet counted = new BitSet();
+        private final Map<Long, AtomicLongArray> byPid = new ConcurrentHashMap<>();
+        private final Map<Long, String> names = new ConcurrentHashMap<>();
+        final Map<String, Long> httpErrors = new ConcurrentHashMap<>();
+        final List<String> unnamed = new CopyOnWriteArrayList<>();
+
+        @Override
+        public synchronized void onFlow(Flow flow) {
+            if (!flow.isComplete() || counted.get((int) flow.id())) {
+                return;
+            }
+            counted.set((int) flow.id());
+            if (!flow.process().isKnown()) {
+                unnamed.add(flow.summary());
+                return;
+            }
+            long pid = flow.process().pid();
+            names.putIfAbsent(pid, flow.process().describe());
+            int type = flow instanceof HttpFlow ? HTTP : flow instanceof TcpFlow ? TCP : OTHER;
+            byPid.computeIfAbsent(pid, p -> new AtomicLongArray(3)).incrementAndGet(type);
+            if (flow instanceof HttpFlow http) {
+                httpErrors.merge(http.error().map(e -> e.kind().name()).orElse("none"), 1L, Long::sum);
+            }
+        }
+
+        long count(int type, Launcher launcher) {
+            return byPid.entrySet().stream().filter(e -> launcher.started(e.getKey()))
+                    .mapToLong(e -> e.getValue().get(type)).sum();
+        }
+
+        long all(int type) {
+            return byPid.values().stream().mapToLong(c -> c.get(type)).sum();
+        }
+
+        List<String> misattributed(Launcher launcher) {
+            return byPid.entrySet().stream().filter(e -> !launcher.started(e.getKey()))
+                    .map(e -> names.get(e.getKey()) + ": " + (e.getValue().get(HTTP) + e.getValue().get(TCP)
+                            + e.getValue().get(OTHER)) + " flows").limit(20).toList();
+        }
+
+        Map<String, Long> tcpKinds(Launcher launcher) {
+            Map<String, Long> byKind = new TreeMap<>();
+            byPid.forEach((pid, counts) -> {
+                if (launcher.started(pid) && counts.get(TCP) > 0) {
+                    byKind.merge(launcher.kindOf(pid), counts.get(TCP), Long::sum);
+                }
+            });
+            return byKind;
+        }
     }
 
     /** One row of the table. */
     record Sample(long second, int clients, long fds, int threads, long heapMb, long made, long recorded, long tcp) {
 
-        static Sample take(long second, int clients, Map<Long, Flow> completed, Launcher launcher) {
+        static Sample take(long second, int clients, Recorded completed, Launcher launcher) {
             System.gc();
             long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20;
             long fds;
@@ -210,7 +267,7 @@ class SoakTest {
                 throw new UncheckedIOException(e);
             }
             int threads = ManagementFactory.getThreadMXBean().getThreadCount();
-            long tcp = completed.values().stream().filter(f -> f instanceof TcpFlow).count();
+            long tcp = completed.all(Recorded.TCP);
             return new Sample(second, clients, fds, threads, heap, launcher.tally().made(), recordedHttp(completed, launcher), tcp);
         }
 
@@ -226,7 +283,7 @@ class SoakTest {
     }
 
     private static String report(Duration duration, Sample before, List<Sample> samples, Sample after, Tally tally,
-                                 Map<Long, Flow> completed, Launcher launcher) {
+                                 Recorded completed, Launcher launcher) {
         StringBuilder text = new StringBuilder("apptap soak, " + duration.toSeconds() + " s through OSPROXY\n");
         text.append(Sample.header()).append('\n').append(before.row().replaceFirst("^ *0 s", "  before")).append('\n');
         samples.forEach(s -> text.append(s.row()).append('\n'));
@@ -235,12 +292,9 @@ class SoakTest {
         tally.byKind.forEach((kind, counts) -> text.append(String.format("%-18s %9d %9d%n", kind, counts[0], counts[1])));
         text.append(String.format("%-18s %9d %9d%n", "total", tally.made(), tally.ok()));
         long http = recordedHttp(completed, launcher);
-        Map<String, Long> errors = new TreeMap<>();
-        completed.values().stream().filter(f -> f instanceof HttpFlow && launcher.started(f.process().pid()))
-                .map(f -> ((HttpFlow) f).error().map(e -> e.kind().name()).orElse("none"))
-                .forEach(kind -> errors.merge(kind, 1L, Long::sum));
+        Map<String, Long> errors = new TreeMap<>(completed.httpErrors);
         text.append("\nHTTP flows recorded for the soak's clients: ").append(http).append(" (errors by kind: ").append(errors)
-                .append("); TCP flows: ").append(completed.values().stream().filter(f -> f instanceof TcpFlow).count())
+                .append("); TCP flows: ").append(completed.all(Recorded.TCP))
                 .append("; flows given to other processes: ").append(misattributed(completed, launcher).size())
                 .append("; flows of processes gone before they were named: ").append(unnamed(completed).size())
                 .append("; client processes: ").append(launcher.count()).append('\n');
