@@ -37,8 +37,8 @@ final class Ending {
                 HarWriter.write(session.flows().flows(), options.har);
                 terminal.info("apptap: wrote " + options.har + " (HAR 1.2).");
             } catch (IOException e) {
-                throw new CliFailure("apptap could not write the HAR file " + options.har + ": " + e.getMessage(),
-                        Apptap.FAILED);
+                throw new CliFailure(e.getMessage() + " Free space there or make it writable, or give --har another"
+                        + " file.", Apptap.FAILED);
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.apptap.junit;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -34,6 +35,12 @@ final class HarFiles {
         } catch (RuntimeException | LinkageError unsupported) {
             // The HAR file stays where the apptap.har report entry says.
         }
+    }
+
+    /** The report's sentence for a HAR that could not be written: what happened, and the settings that fix it. */
+    static String notWritten(IOException e) {
+        return e.getMessage() + " Free space there or make it writable, or set apptap.report.dir to another directory"
+                + " (apptap.har=never turns HAR files off); the flows are in the apptap.flows entry of a failed test.";
     }
 
     private static String safe(String name) {

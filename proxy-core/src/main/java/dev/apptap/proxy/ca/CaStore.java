@@ -6,12 +6,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
@@ -130,7 +134,32 @@ final class CaStore {
             throw new CertificateAuthorityException("The apptap CA key " + keyFile + " does not match the certificate "
                     + certificateFile + "; " + again + ".", keyFile);
         }
+        requireOwnerOnly(keyFile);
         return new CertificateAuthority(certificate, key, dir);
+    }
+
+    /**
+     * Whoever reads the CA key can impersonate any site to every app that trusts apptap's CA, so a key others may read
+     * is refused, as ssh refuses such keys. apptap writes it 0600; a looser mode comes from a copy or a restore.
+     */
+    private static void requireOwnerOnly(Path keyFile) {
+        if (!AtomicFiles.posix()) {
+            return;
+        }
+        Set<PosixFilePermission> mode;
+        try {
+            mode = Files.getPosixFilePermissions(keyFile);
+        } catch (IOException e) {
+            return; // it was just read, so its mode can only be unreadable in races; the next start checks again
+        }
+        Set<PosixFilePermission> others = EnumSet.of(PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
+                PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE);
+        others.retainAll(mode);
+        if (!others.isEmpty()) {
+            throw new CertificateAuthorityException("The apptap CA key " + keyFile + " may be read or changed by other"
+                    + " users (mode " + PosixFilePermissions.toString(mode) + "), and whoever has it can impersonate any"
+                    + " site to apps that trust apptap's CA; run 'chmod 600 " + keyFile + "' and start again.", keyFile);
+        }
     }
 
     private static boolean canSignCertificates(X509Certificate certificate) {

@@ -84,8 +84,8 @@ final class ConnectionOrigin extends ChannelDuplexHandler {
         }
         proceeded = true;
         if (connection.entry == ConnectionContext.Entry.EXPLICIT) {
-            ctx.pipeline().addAfter(NAME, Pipelines.HTTP_CODEC, Pipelines.newServerCodec(runtime.settings()));
-            ctx.pipeline().addAfter(Pipelines.HTTP_CODEC, ExplicitProxyHandler.NAME, new ExplicitProxyHandler(connection));
+            RequestHeadDeadline.installWithCodec(ctx.pipeline(), NAME, connection);
+            ctx.pipeline().addAfter(RequestHeadDeadline.WATCH, ExplicitProxyHandler.NAME, new ExplicitProxyHandler(connection));
         } else {
             ctx.pipeline().addAfter(NAME, ProtocolSniffer.NAME, new ProtocolSniffer(connection, false));
         }

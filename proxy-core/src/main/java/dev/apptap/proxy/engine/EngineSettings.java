@@ -27,6 +27,7 @@ record EngineSettings(
         HostResolver hostResolver,
         Optional<dev.apptap.proxy.dns.LoopbackAddressPool> dnsAddresses,
         Duration responseTimeout,
+        Duration requestHeadTimeout,
         Optional<Path> caCertificateFile,
         Optional<Path> caBundleFile) {
 

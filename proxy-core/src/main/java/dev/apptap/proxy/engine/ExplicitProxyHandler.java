@@ -7,7 +7,6 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
@@ -71,7 +70,7 @@ final class ExplicitProxyHandler extends ChannelInboundHandlerAdapter {
         ctx.pipeline().addAfter(NAME, ProtocolSniffer.NAME, new ProtocolSniffer(connection, false));
         ctx.pipeline().remove(this);
         // Removing the codec hands any bytes the app sent after its CONNECT to the sniffer.
-        ctx.pipeline().remove(HttpServerCodec.class);
+        RequestHeadDeadline.removeWithCodec(ctx.pipeline());
     }
 
     private boolean parseAuthority(String authority) {

@@ -25,7 +25,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
@@ -522,9 +521,7 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
                 fromServerObserver.permessageDeflate(extensions.contains("server_no_context_takeover"));
             }
         }
-        if (ctx.pipeline().get(HttpServerCodec.class) != null) {
-            ctx.pipeline().remove(HttpServerCodec.class);
-        }
+        RequestHeadDeadline.removeWithCodec(ctx.pipeline());
         ctx.read();
     }
 

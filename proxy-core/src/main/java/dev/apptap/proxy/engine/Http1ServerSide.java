@@ -145,6 +145,8 @@ final class Http1ServerSide extends ChannelInboundHandlerAdapter {
             exchange.fail(new FlowError(FlowError.Kind.UPSTREAM_FAILED, "The connection to the server for "
                     + exchange.url() + " failed while the response was streaming: "
                     + UpstreamFailures.message(cause) + "."));
+            // the app's response can never be completed: end it now, or the app waits for the missing bytes forever
+            relay.appContext().close();
         }
         ctx.close();
     }

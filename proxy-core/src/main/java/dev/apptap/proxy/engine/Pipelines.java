@@ -10,10 +10,10 @@ import io.netty.handler.codec.http.HttpServerCodec;
  * a connection's pipeline grows.
  *
  * <pre>
- * transparent: origin → sniffer → tls-hello → tls → tls-outcome → sniffer → http-codec → http-relay
+ * transparent: origin → sniffer → tls-hello → tls → tls-outcome → sniffer → head-deadline → http-codec → head-watch → http-relay
  *                                                                          ↘ tcp-relay
  *                                                           ↘ (ALPN h2) h2-flushes → h2-codec → h2-streams (one relay per stream)
- * explicit:    http-codec → explicit-proxy → (CONNECT) sniffer → …as above
+ * explicit:    head-deadline → http-codec → head-watch → explicit-proxy → (CONNECT) sniffer → …as above
  * </pre>
  */
 final class Pipelines {
@@ -28,8 +28,8 @@ final class Pipelines {
         switch (protocol) {
             case TLS -> pipeline.addAfter(after, MitmClientHelloHandler.NAME, new MitmClientHelloHandler(connection));
             case HTTP1 -> {
-                pipeline.addAfter(after, HTTP_CODEC, newServerCodec(connection.runtime.settings()));
-                pipeline.addAfter(HTTP_CODEC, HTTP_RELAY, new Http1Relay(connection));
+                RequestHeadDeadline.installWithCodec(pipeline, after, connection);
+                pipeline.addAfter(RequestHeadDeadline.WATCH, HTTP_RELAY, new Http1Relay(connection));
             }
             case HTTP2_PRIOR_KNOWLEDGE -> pipeline.addAfter(after, Http2Relay.NAME, new Http2Relay(connection));
             case OTHER, UNDECIDED -> pipeline.addAfter(after, TcpRelay.NAME, new TcpRelay(connection));

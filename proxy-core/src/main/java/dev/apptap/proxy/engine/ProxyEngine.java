@@ -164,6 +164,7 @@ public final class ProxyEngine implements AutoCloseable {
         private HostResolver hostResolver = HostResolver.SYSTEM;
         private dev.apptap.proxy.dns.LoopbackAddressPool dnsAddresses;
         private Duration responseTimeout = Duration.ofSeconds(60);
+        private Duration requestHeadTimeout = Duration.ofSeconds(60);
         private InetSocketAddress explicitListener = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
         private final List<InetSocketAddress> transparentListeners = new ArrayList<>();
         private int workerThreads = Runtime.getRuntime().availableProcessors();
@@ -287,6 +288,18 @@ public final class ProxyEngine implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How long an app may take from the first byte of an HTTP/1 request head to its end (default 60 s); a slower
+         * app (slowloris) gets a 408, a flow with a {@code CLIENT_TIMEOUT} error, and its connection closed.
+         */
+        public Builder requestHeadTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("The request head timeout must be positive, but was " + timeout + ".");
+            }
+            this.requestHeadTimeout = timeout;
+            return this;
+        }
+
         /** Where the explicit proxy listens; default 127.0.0.1 on a free port. */
         public Builder explicitListener(InetSocketAddress address) {
             this.explicitListener = Objects.requireNonNull(address);
@@ -355,7 +368,7 @@ public final class ProxyEngine implements AutoCloseable {
                     serverFirstWait, maxHeaderSize, maxInitialLineLength,
                     originalDestinations != null ? originalDestinations : new SoOriginalDst(),
                     processes != null ? processes : defaultProcessResolver(), hostResolver,
-                    Optional.ofNullable(dnsAddresses), responseTimeout,
+                    Optional.ofNullable(dnsAddresses), responseTimeout, requestHeadTimeout,
                     Optional.ofNullable(caCertificateFile), Optional.ofNullable(caBundleFile));
         }
 

@@ -23,6 +23,8 @@ public record FlowError(Kind kind, String message) {
         CLIENT_TLS_FAILED,
         /** The app sent something that is not valid HTTP. */
         MALFORMED_REQUEST,
+        /** The app did not finish sending its request head in time (a slowloris client). */
+        CLIENT_TIMEOUT,
         /** The app closed the connection before the exchange was complete. */
         CLIENT_DISCONNECTED,
         /** The upstream name could not be resolved. */

@@ -46,14 +46,40 @@ public final class HarWriter {
 
     /**
      * Writes {@code flows} to {@code file}, creating its directory. The file is replaced in one step, so a reader
-     * never sees half a HAR.
+     * never sees half a HAR, and a write that fails (a full disk) leaves nothing behind.
+     *
+     * @throws IOException whose message is a sentence naming the file and why it could not be written, to which
+     *                     callers add how to fix it in their own terms (a setting, an option)
      */
     public static void write(List<? extends Flow> flows, Path file) throws IOException {
         Path absolute = file.toAbsolutePath();
-        Files.createDirectories(absolute.getParent());
         Path temporary = absolute.resolveSibling(absolute.getFileName() + ".tmp");
-        JSON.writeValue(temporary.toFile(), toHar(flows));
-        Files.move(temporary, absolute, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        try {
+            Files.createDirectories(absolute.getParent());
+            JSON.writeValue(temporary.toFile(), toHar(flows));
+            Files.move(temporary, absolute, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(temporary);
+            } catch (IOException ignored) {
+                // the directory itself is unusable; nothing was left there
+            }
+            throw new IOException("apptap could not write the HAR file " + absolute + " (" + reason(e) + ").", e);
+        }
+    }
+
+    /** "No space left on device", "Read-only file system", "permission denied": the part of the error that says why. */
+    private static String reason(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException denied) {
+            return "permission denied for " + denied.getFile();
+        }
+        if (e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null) {
+            return fs.getReason() + " at " + fs.getFile();
+        }
+        if (e instanceof java.nio.file.FileSystemException fs) {
+            return e.getClass().getSimpleName() + " for " + fs.getFile();
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     /** The HAR document for {@code flows}, as a Jackson tree (the root object with its {@code log}). */

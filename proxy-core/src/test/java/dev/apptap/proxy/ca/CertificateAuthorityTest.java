@@ -266,5 +266,6 @@ class CertificateAuthorityTest {
     private void writeCa(KeyPair keys, X509Certificate certificate) throws Exception {
         Files.writeString(dir.resolve("apptap-ca.pem"), Pem.certificate(certificate));
         Files.writeString(dir.resolve("apptap-ca-key.pem"), Pem.privateKey(keys.getPrivate()));
+        Files.setPosixFilePermissions(dir.resolve("apptap-ca-key.pem"), PosixFilePermissions.fromString("rw-------"));
     }
 }

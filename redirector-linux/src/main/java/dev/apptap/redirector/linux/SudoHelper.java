@@ -218,9 +218,18 @@ final class SudoHelper implements Redirector {
         if (closed && !command.equals("STOP")) {
             throw new IllegalStateException("This redirector is closed.");
         }
-        commands.write(command + "\n");
-        commands.flush();
-        String reply = readLine(process, replies, stderr);
+        try {
+            commands.write(command + "\n");
+            commands.flush();
+        } catch (IOException brokenPipe) {
+            throw new IOException(goneSentence(), brokenPipe);
+        }
+        String reply;
+        try {
+            reply = readLine(process, replies, stderr);
+        } catch (IOException noReply) {
+            throw process.isAlive() ? noReply : new IOException(goneSentence(), noReply);
+        }
         if (reply.startsWith("ERR ")) {
             throw new IOException(reply.substring(4));
         }
@@ -228,6 +237,21 @@ final class SudoHelper implements Redirector {
             throw new IOException("apptap's sudo helper answered '" + reply + "' to " + command.split(" ")[0] + ".");
         }
         return reply.length() > 3 ? reply.substring(3) : "";
+    }
+
+    /**
+     * Once the helper is gone (killed, or crashed) its links went with it: nothing stays attached and apps connect
+     * directly, which is safe but no longer intercepted; this says so, and what to do.
+     */
+    private String goneSentence() {
+        String said;
+        synchronized (stderr) {
+            said = stderr.toString().strip();
+        }
+        return "apptap's sudo helper (pid " + helperPid + ") has exited, so OSPROXY interception has ended and apps now"
+                + " connect directly (its eBPF programs went with it, so nothing stays attached)"
+                + (said.isEmpty() ? "" : "; it said: " + said.replace('\n', ' '))
+                + ". Start the test run again; if the helper keeps exiting, check the system log for what ended it.";
     }
 
     /** A reply, waiting at most {@value #REPLY_SECONDS} s; a helper that died names what it printed. */

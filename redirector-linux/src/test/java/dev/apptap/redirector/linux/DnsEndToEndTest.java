@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.apptap.proxy.dns.DnsResponder;
 import dev.apptap.proxy.dns.RuleSetDnsPolicy;
 import dev.apptap.proxy.flow.DnsFlow;
+import dev.apptap.proxy.flow.FlowError;
 import dev.apptap.proxy.flow.FlowStore;
 import dev.apptap.proxy.flow.HttpFlow;
 import dev.apptap.proxy.redirect.InterceptSpec;
@@ -64,15 +65,8 @@ class DnsEndToEndTest {
 
             h.engine.rules().offline(true);
             h.engine.rules().on(get("https://api.example.test/v1/items")).respond(respond(200).withBody("stubbed items\n"));
-            try (DnsResponder dns = DnsResponder.builder(h.engine.flows())
-                    .policy(new RuleSetDnsPolicy(h.engine.rules()))
-                    .upstreamResolver((InetSocketAddress) fakeUpstream.getLocalSocketAddress())
-                    .upstreamTimeout(Duration.ofMillis(500))
-                    .start()) {
-                RedirectTarget target = new RedirectTarget(h.target().tcpIpv4(), h.target().tcpIpv6(),
-                        Optional.of(dns.address()), Set.of(ProcessHandle.current().pid()));
-                try (Redirector redirector = new LinuxRedirectorProvider().start(target)) {
-                    redirector.intercept(InterceptSpec.parse("curl"));
+            try (DnsResponder dns = responder(h, fakeUpstream)) {
+                try (Redirector redirector = interceptCurl(h, dns)) {
                     FlowStore.Mark mark = h.engine.flows().mark();
 
                     Harness.Run curl = h.run(List.of("curl", "-sS", "--max-time", "20",
@@ -101,5 +95,55 @@ class DnsEndToEndTest {
             }
             assertThat(upstreamSaw).as("nothing was forwarded: offline answers every name").isEmpty();
         }
+    }
+
+    /**
+     * DNS failure: the upstream resolver (a silent one on 127.0.0.1, so nothing leaves the machine) never answers.
+     * curl fails at once with its own "could not resolve" error instead of hanging, and the DNS flow says which name,
+     * which resolver and why.
+     */
+    @Test
+    void curlFailsClearlyWhenTheUpstreamResolverNeverAnswersAndTheDnsFlowSaysWhy() throws Exception {
+        RootOnly.assumeRoot();
+        SystemResolver.assumeGlibcAsksDns();
+        try (Harness h = new Harness(dir);
+             DatagramSocket silentUpstream = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            try (DnsResponder dns = responder(h, silentUpstream)) {
+                try (Redirector redirector = interceptCurl(h, dns)) {
+                    FlowStore.Mark mark = h.engine.flows().mark();
+
+                    Harness.Run curl = h.run(List.of("curl", "-sS", "--max-time", "30", "http://unanswered.test/"),
+                            Duration.ofSeconds(60));
+
+                    assertThat(curl.exit()).as("curl's 'could not resolve host', not a timeout: %s", curl).isEqualTo(6);
+                    assertThat(curl.err()).contains("Could not resolve host: unanswered.test");
+                    DnsFlow lookup = h.engine.flows().since(mark).fromPids(Set.of(curl.pid())).awaitFirst(DnsFlow.class,
+                            f -> f.name().equals("unanswered.test") && f.isComplete(), Duration.ofSeconds(10));
+                    assertThat(lookup.resolution()).isEqualTo(DnsFlow.Resolution.FAILED);
+                    assertThat(lookup.rcode()).isEqualTo("SERVFAIL");
+                    assertThat(lookup.error().orElseThrow().kind()).isEqualTo(FlowError.Kind.UPSTREAM_TIMEOUT);
+                    assertThat(lookup.error().orElseThrow().message()).contains("unanswered.test")
+                            .contains(String.valueOf(silentUpstream.getLocalPort()));
+                }
+            }
+        }
+    }
+
+    /** apptap's responder over the engine's rules, forwarding what no rule answers to {@code upstream} (on loopback). */
+    private static DnsResponder responder(Harness h, DatagramSocket upstream) throws Exception {
+        return DnsResponder.builder(h.engine.flows())
+                .policy(new RuleSetDnsPolicy(h.engine.rules()))
+                .upstreamResolver((InetSocketAddress) upstream.getLocalSocketAddress())
+                .upstreamTimeout(Duration.ofMillis(500))
+                .start();
+    }
+
+    /** The redirector, sending curl's connections to the harness's engine and its DNS to {@code dns}. */
+    private static Redirector interceptCurl(Harness h, DnsResponder dns) throws Exception {
+        RedirectTarget target = new RedirectTarget(h.target().tcpIpv4(), h.target().tcpIpv6(),
+                Optional.of(dns.address()), Set.of(ProcessHandle.current().pid()));
+        Redirector redirector = new LinuxRedirectorProvider().start(target);
+        redirector.intercept(InterceptSpec.parse("curl"));
+        return redirector;
     }
 }

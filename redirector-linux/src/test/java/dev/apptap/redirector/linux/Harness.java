@@ -32,6 +32,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
@@ -57,17 +58,23 @@ final class Harness implements AutoCloseable {
     private final ExecutorService originThreads = Executors.newCachedThreadPool();
 
     Harness(Path dir) throws Exception {
+        this(dir, builder -> { });
+    }
+
+    /** @param customize adjusts the engine before it starts (a soak caps the flows it keeps, for example) */
+    Harness(Path dir, Consumer<ProxyEngine.Builder> customize) throws Exception {
         ProxyEngine started = null;
         int port = 0;
         for (int attempt = 0; started == null; attempt++) {
             port = freePortOnBothLoopbacks();
             try {
-                started = ProxyEngine.builder()
+                ProxyEngine.Builder builder = ProxyEngine.builder()
                         .certificateAuthority(ca)
                         .upstreamTrust(originCa.certificate())
                         .transparentListener(new InetSocketAddress("127.0.0.1", port))
-                        .transparentListener(new InetSocketAddress("::1", port))
-                        .start();
+                        .transparentListener(new InetSocketAddress("::1", port));
+                customize.accept(builder);
+                started = builder.start();
             } catch (RuntimeException e) {
                 if (attempt > 5) {
                     throw e;

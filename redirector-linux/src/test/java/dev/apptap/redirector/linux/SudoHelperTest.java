@@ -83,9 +83,7 @@ class SudoHelperTest {
 
     @Test
     void anUnprivilegedJvmInterceptsThroughTheHelperAndKillNineReleasesEverything() throws Exception {
-        Path work = Files.createDirectories(shared.resolve("work"));
-        UserPrincipal user = work.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(USER);
-        Files.setOwner(work, user);
+        Path work = workDirectoryOfTheUser();
         String url = "http://127.0.0.1:" + origin.getAddress().getPort() + "/through-sudo";
         List<String> lines = new CopyOnWriteArrayList<>();
         Process probe = startAs(USER, List.of(work.toString(), url), shared.resolve("probe.err"));
@@ -138,6 +136,55 @@ class SudoHelperTest {
         return out;
     }
 
+    /**
+     * The root helper is killed while the unprivileged JVM still uses it: its links go with it (nothing stays
+     * attached, curl connects directly), the next spec change fails with a sentence that says interception ended and
+     * what to do, and closing the redirector does not hang.
+     */
+    @Test
+    void aKilledHelperEndsInterceptionCleanlyAndTheJvmSaysSoInASentence() throws Exception {
+        Path work = workDirectoryOfTheUser();
+        String url = "http://127.0.0.1:" + origin.getAddress().getPort() + "/helper-killed";
+        List<String> lines = new CopyOnWriteArrayList<>();
+        Process probe = startAs(USER, List.of(work.toString(), url, "after-helper-killed"), shared.resolve("probe.err"));
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(probe.getInputStream(), StandardCharsets.UTF_8));
+            CompletableFuture.runAsync(() -> {
+                try {
+                    for (String line; (line = out.readLine()) != null; ) {
+                        lines.add(line);
+                        if (line.equals("READY")) {
+                            long helper = Long.parseLong(lines.stream().filter(l -> l.startsWith("HELPER "))
+                                    .findFirst().orElseThrow().substring(7));
+                            ProcessHandle.of(helper).ifPresent(ProcessHandle::destroyForcibly); // SIGKILL the root helper
+                        }
+                        if (line.equals("DONE")) {
+                            return;
+                        }
+                    }
+                } catch (IOException e) {
+                    // the probe died; the assertions show what it printed
+                }
+            }).get(180, TimeUnit.SECONDS);
+            assertThat(probe.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            probe.destroyForcibly();
+        }
+
+        assertThat(value(lines, "CURL")).as("%s", lines).startsWith("exit=0 process=curl status=200");
+        assertThat(value(lines, "HELPER_ALIVE")).isEqualTo("false");
+        assertThat(value(lines, "AFTER_CURL")).as("curl went directly, unrecorded")
+                .isEqualTo("exit=0 flows=0 body=origin for the sudo test");
+        assertThat(hits.get()).isEqualTo(2);
+        assertThat(value(lines, "SPEC_CHANGE"))
+                .startsWith("IllegalStateException: apptap's sudo helper (pid " + value(lines, "HELPER") + ") has exited,"
+                        + " so OSPROXY interception has ended and apps now connect directly")
+                .endsWith(". Start the test run again; if the helper keeps exiting, check the system log for what ended it.");
+        assertThat(Long.parseLong(value(lines, "CLOSED_MS"))).as("closing after the helper died does not wait")
+                .isLessThan(10_000);
+        assertThat(bpftool()).doesNotContain("(" + value(lines, "HELPER") + ")").doesNotContain("apptap_");
+    }
+
     @Test
     void withoutTheSudoersRuleTheProviderSaysHowToEnableIt() throws Exception {
         List<String> lines = new CopyOnWriteArrayList<>();
@@ -151,6 +198,14 @@ class SudoHelperTest {
     }
 
     // ------------------------------------------------------------------------------------------------ helpers
+
+    /** A directory the unprivileged user owns, for the probe's CA and trust files. */
+    private Path workDirectoryOfTheUser() throws IOException {
+        Path work = Files.createDirectories(shared.resolve("work"));
+        UserPrincipal user = work.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(USER);
+        Files.setOwner(work, user);
+        return work;
+    }
 
     /** {@link SudoProbeMain} as {@code user}, with a copy of this test's class path that user can read. */
     private Process startAs(String user, List<String> args, Path stderr) throws Exception {
