@@ -43,6 +43,8 @@ class LateSpeakingAppEndToEndTest {
     @TempDir
     Path dir;
 
+    private static final Duration SERVER_FIRST_WAIT = Duration.ofMillis(100);
+
     private final AtomicReference<InetSocketAddress> destination = new AtomicReference<>();
     private EngineFixture apptap;
     private InetSocketAddress listener;
@@ -53,7 +55,7 @@ class LateSpeakingAppEndToEndTest {
         apptap = EngineFixture.start(dir.resolve("trust"), b -> b
                 .transparentListener(listener)
                 .originalDestinations((fd, local, remote) -> destination.get())
-                .serverFirstWait(Duration.ofMillis(100)));
+                .serverFirstWait(SERVER_FIRST_WAIT));
     }
 
     @AfterEach
@@ -96,6 +98,25 @@ class LateSpeakingAppEndToEndTest {
             assertThat(flow.tls().orElseThrow().sni()).isEqualTo("localhost");
             assertThat(origin.connectionCount()).as("TLS went over the connection opened during the silence")
                     .isEqualTo(1);
+        }
+    }
+
+    @Test
+    void decryptsAnHttpsRequestSentLongAfterTheHandshake() throws Exception {
+        try (OriginServer origin = OriginServer.startTls(); Socket app = connectTo(origin.address());
+             SSLSocket tls = trustingApptap(app, "localhost", origin.port())) {
+            // Inside TLS the upstream is connected already (during the handshake), so only time shows the silence:
+            // waiting longer than it makes the late path the one taken.
+            Thread.sleep(SERVER_FIRST_WAIT.multipliedBy(5).toMillis());
+
+            tls.getOutputStream().write("GET /hello HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+
+            assertThat(new String(tls.getInputStream().readAllBytes(), StandardCharsets.US_ASCII))
+                    .startsWith("HTTP/1.1 200").contains(OriginServer.HELLO);
+            HttpFlow flow = apptap.awaitHttp(f -> f.request().path().equals("/hello"));
+            assertThat(flow.request().url()).isEqualTo("https://localhost:" + origin.port() + "/hello");
+            assertThat(origin.connectionCount()).isEqualTo(1);
         }
     }
 
