@@ -68,11 +68,7 @@ class LateSpeakingAppEndToEndTest {
         try (OriginServer origin = OriginServer.start(); Socket app = connectTo(origin.address())) {
             awaitConnections(origin::connectionCount, 1);
 
-            app.getOutputStream().write("GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-                    .getBytes(StandardCharsets.US_ASCII));
-
-            assertThat(new String(app.getInputStream().readAllBytes(), StandardCharsets.US_ASCII))
-                    .startsWith("HTTP/1.1 200").contains(OriginServer.HELLO);
+            assertThat(getHello(app, "127.0.0.1")).startsWith("HTTP/1.1 200").contains(OriginServer.HELLO);
             HttpFlow flow = apptap.awaitHttp(f -> f.request().path().equals("/hello"));
             assertThat(flow.request().url()).as("the port the app connected to, which the Host header lacks")
                     .isEqualTo("http://127.0.0.1:" + origin.port() + "/hello");
@@ -88,10 +84,7 @@ class LateSpeakingAppEndToEndTest {
             awaitConnections(origin::connectionCount, 1);
 
             try (SSLSocket tls = trustingApptap(app, "localhost", origin.port())) {
-                tls.getOutputStream().write("GET /hello HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-                        .getBytes(StandardCharsets.US_ASCII));
-                assertThat(new String(tls.getInputStream().readAllBytes(), StandardCharsets.US_ASCII))
-                        .startsWith("HTTP/1.1 200").contains(OriginServer.HELLO);
+                assertThat(getHello(tls, "localhost")).startsWith("HTTP/1.1 200").contains(OriginServer.HELLO);
             }
             HttpFlow flow = apptap.awaitHttp(f -> f.request().path().equals("/hello"));
             assertThat(flow.request().url()).isEqualTo("https://localhost:" + origin.port() + "/hello");
@@ -109,11 +102,7 @@ class LateSpeakingAppEndToEndTest {
             // waiting longer than it makes the late path the one taken.
             Thread.sleep(SERVER_FIRST_WAIT.multipliedBy(5).toMillis());
 
-            tls.getOutputStream().write("GET /hello HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-                    .getBytes(StandardCharsets.US_ASCII));
-
-            assertThat(new String(tls.getInputStream().readAllBytes(), StandardCharsets.US_ASCII))
-                    .startsWith("HTTP/1.1 200").contains(OriginServer.HELLO);
+            assertThat(getHello(tls, "localhost")).startsWith("HTTP/1.1 200").contains(OriginServer.HELLO);
             HttpFlow flow = apptap.awaitHttp(f -> f.request().path().equals("/hello"));
             assertThat(flow.request().url()).isEqualTo("https://localhost:" + origin.port() + "/hello");
             assertThat(origin.connectionCount()).isEqualTo(1);
@@ -147,6 +136,13 @@ class LateSpeakingAppEndToEndTest {
             assertThat(flow.error().orElseThrow().kind()).isEqualTo(FlowError.Kind.UPSTREAM_REFUSED);
             assertThat(flow.error().orElseThrow().message()).contains("127.0.0.1:" + closed);
         }
+    }
+
+    /** Sends {@code GET /hello} with {@code host} as its Host header and returns the whole answer. */
+    private static String getHello(Socket socket, String host) throws IOException {
+        socket.getOutputStream().write(("GET /hello HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        return new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
     }
 
     private Socket connectTo(InetSocketAddress origin) throws IOException {
