@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
+import java.util.List;
 
 /**
  * Keeps what a connection receives before its real handlers exist (an upstream opened during the app's
@@ -16,7 +17,7 @@ final class HeldInbound extends ChannelInboundHandlerAdapter {
 
     private final ArrayDeque<Object> held = new ArrayDeque<>();
     private boolean releasing;
-    private boolean serverActed;
+    private boolean hungUp;
     private Runnable onServerAct;
 
     @Override
@@ -32,6 +33,7 @@ final class HeldInbound extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        hungUp = true;
         serverActed();
         ctx.fireChannelInactive();
     }
@@ -43,19 +45,28 @@ final class HeldInbound extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Runs {@code listener} once, when the server first sends bytes or hangs up, and at once if it already has;
-     * never after the real handlers took over.
+     * Runs {@code listener} once, when the server next sends bytes or hangs up (at once if it has hung up); never
+     * after the real handlers took over.
      */
-    void onServerAct(Runnable listener) {
-        if (serverActed) {
+    void whenServerActs(Runnable listener) {
+        if (hungUp) {
             listener.run();
         } else {
             onServerAct = listener;
         }
     }
 
+    /** Whether the server has hung up. */
+    boolean serverHungUp() {
+        return hungUp;
+    }
+
+    /** What the server sent so far, still held, in order; not to be released by the caller. */
+    List<Object> held() {
+        return List.copyOf(held);
+    }
+
     private void serverActed() {
-        serverActed = true;
         Runnable listener = onServerAct;
         onServerAct = null;
         if (listener != null) {

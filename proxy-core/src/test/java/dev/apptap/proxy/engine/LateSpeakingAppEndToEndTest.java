@@ -6,7 +6,10 @@ import static org.awaitility.Awaitility.await;
 import dev.apptap.proxy.flow.FlowError;
 import dev.apptap.proxy.flow.HttpFlow;
 import dev.apptap.proxy.flow.TcpFlow;
+import dev.apptap.proxy.testing.Nghttpd;
 import dev.apptap.proxy.testing.OriginServer;
+import dev.apptap.proxy.testing.RawH2Client;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import dev.apptap.proxy.testing.RawTcpServer;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -16,10 +19,12 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntSupplier;
 import javax.net.ssl.SSLContext;
@@ -106,6 +111,27 @@ class LateSpeakingAppEndToEndTest {
             HttpFlow flow = apptap.awaitHttp(f -> f.request().path().equals("/hello"));
             assertThat(flow.request().url()).isEqualTo("https://localhost:" + origin.port() + "/hello");
             assertThat(origin.connectionCount()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void relaysCleartextHttp2StartedLongAfterConnecting() throws Exception {
+        Path docroot = Files.createDirectories(dir.resolve("www"));
+        Files.writeString(docroot.resolve("hello"), "hello over h2\n");
+        try (Nghttpd h2c = Nghttpd.cleartext(docroot, dir);
+             Socket app = connectTo(new InetSocketAddress(InetAddress.getLoopbackAddress(), h2c.port()))) {
+            // nghttpd counts no connections, so only time shows the silence passed
+            Thread.sleep(SERVER_FIRST_WAIT.multipliedBy(5).toMillis());
+
+            try (RawH2Client client = RawH2Client.priorKnowledge(app)) {
+                client.headers(1, new DefaultHttp2Headers().method("GET").scheme("http")
+                        .authority("127.0.0.1:" + h2c.port()).path("/hello"), true);
+                assertThat(client.stream(1).done.await(15, TimeUnit.SECONDS)).isTrue();
+                assertThat(client.stream(1).status).isEqualTo("200");
+            }
+            HttpFlow flow = apptap.awaitHttp(f -> f.request().path().equals("/hello"));
+            assertThat(flow.request().url()).isEqualTo("http://127.0.0.1:" + h2c.port() + "/hello");
+            assertThat(flow.request().version()).isEqualTo("HTTP/2");
         }
     }
 

@@ -12,6 +12,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -101,6 +102,41 @@ class LateSpeakingAppTest {
 
         assertThat(((HttpFlow) only()).request().url()).isEqualTo("http://127.0.0.1:18080/slow");
     }
+
+    @Test
+    void keepsWaitingForTheAppWhenTheServerOnlySentItsHttp2Settings() {
+        silencePassesWithTheUpstreamConnected();
+
+        upstream.writeInbound(Unpooled.wrappedBuffer(HTTP2_SERVER_PREFACE));
+        assertThat(app.pipeline().get(ProtocolSniffer.NAME)).as("an h2c server waiting for its client").isNotNull();
+        upstream.writeInbound(ascii("and then a banner\r\n"));
+
+        assertThat(app.pipeline().get(TcpRelay.NAME)).as("more than SETTINGS: the server spoke first").isNotNull();
+        assertThat(outbound(app)).endsWith("and then a banner\r\n");
+    }
+
+    @Test
+    void recognisesAnHttp2ServerPrefaceByItsFrames() {
+        assertThat(isPreface(Unpooled.wrappedBuffer(HTTP2_SERVER_PREFACE))).isTrue();
+        assertThat(isPreface(Unpooled.wrappedBuffer(HTTP2_SERVER_PREFACE, 0, 4))).as("a SETTINGS header arriving").isTrue();
+        assertThat(isPreface(ascii("220 ready\r\n"))).isFalse();
+        assertThat(isPreface(ascii("OK"))).as("a short text banner").isFalse();
+        assertThat(isPreface(Unpooled.wrappedBuffer(new byte[]{0, 0, 4, 1, 4, 0, 0, 0, 1, 1, 2, 3, 4})))
+                .as("HEADERS on a stream").isFalse();
+    }
+
+    private static boolean isPreface(ByteBuf received) {
+        try {
+            return ServerFirstProbe.isHttp2ServerPreface(List.of(received));
+        } finally {
+            received.release();
+        }
+    }
+
+    /** SETTINGS (MAX_CONCURRENT_STREAMS 100) and a WINDOW_UPDATE, as nghttpd sends on connect. */
+    private static final byte[] HTTP2_SERVER_PREFACE = {
+            0, 0, 6, 4, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 100,
+            0, 0, 4, 8, 0, 0, 0, 0, 0, 0, 0, 0x7f, (byte) 0xff};
 
     @Test
     void relaysAFirstLineThatNeverEndsAsTcpAfterAnotherWait() {
