@@ -15,6 +15,9 @@ logs=$(mktemp -d /tmp/apptap-load-check.XXXXXX)
 lock=/tmp/apptap-kernel-tests.lock
 busy=()
 
+passed=0
+failed=0
+
 stop_busy() {
     for pid in "${busy[@]}"; do
         kill "$pid" 2>/dev/null
@@ -23,7 +26,7 @@ stop_busy() {
     busy=()
 }
 trap stop_busy EXIT
-trap 'exit 130' INT TERM HUP
+trap 'stop_busy; echo "$passed passed, $failed failed (stopped after $((passed + failed)) of $runs runs)"; exit 130' INT TERM HUP
 
 cd "$root" || exit 1
 echo "Compiling once, before the load and outside the lock (logs in $logs)."
@@ -32,8 +35,6 @@ if ! mvn -o -q -pl redirector-linux -am test-compile > "$logs/build.log" 2>&1; t
     exit 1
 fi
 
-passed=0
-failed=0
 for i in $(seq 1 "$runs"); do
     exec 9> "$lock"
     flock 9
