@@ -176,6 +176,37 @@ class RunCommandTest {
         assertThat(result.stdout()).doesNotContain("origin saw");
     }
 
+    @Test
+    void osproxyRecordsAnAppThatConnectsFirstAndSpeaksASecondLaterAsHttp() throws Exception {
+        Optional<String> unavailable = osProxyUnavailable();
+        assumeTrue(unavailable.isEmpty(), () -> "OSPROXY cannot run here: " + unavailable.orElse(""));
+        int port = origin.getAddress().getPort();
+        // like a connection pool that pre-connects: the request comes long after apptap's serverFirstWait
+        Path script = Files.writeString(work.resolve("late.py"), String.join("\n",
+                "import socket, sys, time",
+                "s = socket.create_connection(('127.0.0.1', int(sys.argv[1])))",
+                "time.sleep(1)",
+                "s.sendall(b'GET /late HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nConnection: close\\r\\n\\r\\n')",
+                "data = b''",
+                "while True:",
+                "    chunk = s.recv(65536)",
+                "    if not chunk: break",
+                "    data += chunk",
+                "print(data.decode().split('\\r\\n\\r\\n', 1)[-1])", ""));
+
+        CliProcess.Result result = apptap("run", "--mode", "osproxy", "--json", "--", "python3", script.toString(),
+                Integer.toString(port));
+
+        assertThat(result.exit()).as(result.toString()).isZero();
+        assertThat(result.stdout()).contains("origin saw /late");
+        List<JsonNode> flows = jsonFlows(result.stdout());
+        assertThat(flows).as(result.toString()).hasSize(1);
+        assertThat(flows.get(0).get("kind").asText()).as(result.toString()).isEqualTo("http");
+        assertThat(flows.get(0).get("url").asText()).as("the port the app connected to, which its Host header lacks")
+                .isEqualTo("http://127.0.0.1:" + port + "/late");
+        assertThat(flows.get(0).get("status").asInt()).isEqualTo(200);
+    }
+
     private CliProcess.Result apptap(String... args) throws Exception {
         List<String> all = new ArrayList<>(List.of(args));
         // a fresh CA per test: nothing is written to ~/.apptap

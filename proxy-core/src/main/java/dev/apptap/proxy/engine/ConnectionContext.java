@@ -3,6 +3,8 @@ package dev.apptap.proxy.engine;
 import dev.apptap.proxy.flow.Endpoint;
 import dev.apptap.proxy.flow.ProcessInfo;
 import dev.apptap.proxy.flow.TlsInfo;
+import io.netty.channel.Channel;
+import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.Optional;
@@ -30,10 +32,11 @@ final class ConnectionContext {
     ClientHello hello;
     TlsInfo tls;
     /**
-     * An upstream TLS connection opened while the app's handshake goes on: for h2 to learn which protocol the server
-     * speaks, for HTTP/1.1 so that the server's handshake overlaps the app's instead of following its request.
+     * An upstream connection opened before the relay that will use it exists: during the app's TLS handshake (for
+     * h2, to learn which protocol the server speaks; for HTTP/1.1, so that the server's handshake overlaps the
+     * app's), or after the app's silence, to learn whether the server speaks first.
      */
-    private io.netty.util.concurrent.Future<io.netty.channel.Channel> inAdvance;
+    private Future<Channel> inAdvance;
 
     ConnectionContext(EngineRuntime runtime, Entry entry, InetSocketAddress clientAddress) {
         this.runtime = runtime;
@@ -53,20 +56,32 @@ final class ConnectionContext {
         });
     }
 
-    void connectingInAdvance(io.netty.util.concurrent.Future<io.netty.channel.Channel> upstream) {
+    /** Keeps {@code upstream} for the relay to come; closed with the app's connection unless a relay took it. */
+    void connectingInAdvance(Channel app, Future<Channel> upstream) {
         this.inAdvance = upstream;
+        app.closeFuture().addListener(closed -> {
+            Future<Channel> untaken = takeConnectingInAdvance();
+            if (untaken != null) {
+                closeWhenConnected(untaken);
+            }
+        });
     }
 
-    /** Hands over the upstream connection opened during the handshake, once, done or not; null if there is none. */
-    io.netty.util.concurrent.Future<io.netty.channel.Channel> takeConnectingInAdvance() {
-        io.netty.util.concurrent.Future<io.netty.channel.Channel> upstream = inAdvance;
+    /** The upstream connection opened in advance, left in place; null if there is none. */
+    Future<Channel> connectingInAdvance() {
+        return inAdvance;
+    }
+
+    /** Hands over the upstream connection opened in advance, once, done or not; null if there is none. */
+    Future<Channel> takeConnectingInAdvance() {
+        Future<Channel> upstream = inAdvance;
         inAdvance = null;
         return upstream;
     }
 
-    /** Hands over the upstream connection opened during the handshake if it is open by now; null otherwise. */
-    io.netty.channel.Channel takePreconnected() {
-        io.netty.util.concurrent.Future<io.netty.channel.Channel> upstream = takeConnectingInAdvance();
+    /** Hands over the upstream connection opened in advance if it is open by now; null otherwise. */
+    Channel takePreconnected() {
+        Future<Channel> upstream = takeConnectingInAdvance();
         if (upstream == null) {
             return null;
         }
@@ -77,7 +92,7 @@ final class ConnectionContext {
         return null;
     }
 
-    static void closeWhenConnected(io.netty.util.concurrent.Future<io.netty.channel.Channel> upstream) {
+    static void closeWhenConnected(Future<Channel> upstream) {
         upstream.addListener(done -> {
             if (done.isSuccess()) {
                 upstream.getNow().close();

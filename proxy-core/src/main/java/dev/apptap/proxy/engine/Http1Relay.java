@@ -358,7 +358,7 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
         String hostHeader = request.headers().get(HttpHeaderNames.HOST);
         String authority;
         if (hostHeader != null && !hostHeader.isBlank()) {
-            authority = hostHeader.trim();
+            authority = HostHeaders.withPort(hostHeader.trim(), connection.port, defaultPort);
             String name = HostHeaders.host(authority);
             if (!Addresses.isIpLiteral(name) && (connection.hello == null || connection.hello.sni().isEmpty())) {
                 connection.host = name;

@@ -221,8 +221,9 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
     private void startExchange(Http2Headers headers, boolean bodyFollows) {
         exchange = new HttpExchange(connection, ctx.executor());
         String scheme = text(headers.scheme(), connection.isTls() ? "https" : "http");
-        String authority = text(headers.authority(), Addresses.authority(connection.host, connection.port,
-                connection.isTls() ? 443 : 80));
+        int defaultPort = connection.isTls() ? 443 : 80;
+        String authority = HostHeaders.withPort(text(headers.authority(), Addresses.authority(connection.host,
+                connection.port, defaultPort)), connection.port, defaultPort);
         exchange.requestHead(text(headers.method(), "GET"), scheme + "://" + authority + text(headers.path(), "/"),
                 headers, bodyFollows);
     }

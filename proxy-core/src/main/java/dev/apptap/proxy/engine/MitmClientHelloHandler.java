@@ -53,11 +53,14 @@ final class MitmClientHelloHandler extends SslClientHelloHandler<Optional<SslCon
             if (mayAskUpstream) {
                 // like mitmproxy's eager strategy: the server's handshake overlaps minting and the app's handshake
                 connectInAdvance(ctx, offered);
+            } else {
+                closeProbe();
             }
             answerWith(promise, offered.isEmpty() ? "" : ApplicationProtocolNames.HTTP_1_1);
             return promise;
         }
         if (!mayAskUpstream) {
+            closeProbe();
             // agree on HTTP/1.1 where the app allows it, since routes relay HTTP/1.1
             answerWith(promise, offered.contains(ApplicationProtocolNames.HTTP_1_1)
                     ? ApplicationProtocolNames.HTTP_1_1 : ApplicationProtocolNames.HTTP_2);
@@ -76,20 +79,30 @@ final class MitmClientHelloHandler extends SslClientHelloHandler<Optional<SslCon
         return promise;
     }
 
-    /** Opens the upstream TLS connection now, offering the app's protocols; the relay takes it over later. */
+    /**
+     * Opens the upstream TLS connection now, offering the app's protocols; the relay takes it over later. When the
+     * app stayed silent so long that apptap connected to learn whether the server speaks first, TLS goes over that
+     * connection.
+     */
     private Future<Channel> connectInAdvance(ChannelHandlerContext ctx, List<String> offered) {
         UpstreamTarget target = new UpstreamTarget(connection.host, connection.port, connection.originalAddress, true,
                 offered);
-        Future<Channel> upstream = connection.runtime.connector().connect(ctx.channel().eventLoop(), target,
-                () -> new ChannelHandler[]{new HeldInbound()});
-        connection.connectingInAdvance(upstream);
-        ctx.channel().closeFuture().addListener(closed -> {
-            Future<Channel> untaken = connection.takeConnectingInAdvance();
-            if (untaken != null) {
-                ConnectionContext.closeWhenConnected(untaken);
-            }
-        });
+        Future<Channel> plain = connection.takeConnectingInAdvance();
+        Future<Channel> upstream = plain == null
+                ? connection.runtime.connector().connect(ctx.channel().eventLoop(), target,
+                        () -> new ChannelHandler[]{new HeldInbound()})
+                : connection.runtime.connector().startTls(ctx.channel().eventLoop(), plain, target,
+                        () -> new ChannelHandler[]{new HeldInbound()});
+        connection.connectingInAdvance(ctx.channel(), upstream);
         return upstream;
+    }
+
+    /** The SNI named a host apptap answers itself: the connection opened while the app was silent goes unused. */
+    private void closeProbe() {
+        Future<Channel> probe = connection.takeConnectingInAdvance();
+        if (probe != null) {
+            ConnectionContext.closeWhenConnected(probe);
+        }
     }
 
     private void answerWith(Promise<Optional<SslContext>> promise, String protocol) {

@@ -15,6 +15,10 @@ import io.netty.handler.codec.http.HttpServerCodec;
  *                                                           ↘ (ALPN h2) h2-flushes → h2-codec → h2-streams (one relay per stream)
  * explicit:    head-deadline → http-codec → head-watch → explicit-proxy → (CONNECT) sniffer → …as above
  * </pre>
+ *
+ * A sniffer that hears nothing for {@code serverFirstWait} opens the upstream connection early
+ * ({@link ServerFirstProbe}) and keeps listening: whichever side acts first decides, and whichever relay follows
+ * takes that connection over.
  */
 final class Pipelines {
 

@@ -3,6 +3,7 @@ package dev.apptap.proxy.engine;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.util.ByteProcessor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -12,7 +13,9 @@ import java.util.concurrent.TimeUnit;
  * Decides from the app's first bytes what it speaks, then hands the connection (and those bytes) to the
  * handlers for it: a TLS ClientHello goes to MITM (or passthrough), an HTTP/1.x request line to the HTTP
  * codecs, anything else to the raw TCP relay. Protocols in which the server speaks first (SMTP, SSH) send
- * nothing, so after {@code serverFirstWait} of silence the connection is relayed as TCP.
+ * nothing, so after {@code serverFirstWait} of silence a {@link ServerFirstProbe} connects upstream: if the
+ * server acts first the connection is relayed as TCP, but an app that speaks first, however late (a pool that
+ * pre-connects, a slow app, a loaded machine), is sniffed as usual.
  */
 final class ProtocolSniffer extends ByteToMessageDecoder {
 
@@ -28,8 +31,12 @@ final class ProtocolSniffer extends ByteToMessageDecoder {
 
     private final ConnectionContext connection;
     private final boolean insideTls;
-    private ScheduledFuture<?> silenceTimer;
+    private ScheduledFuture<?> timer;
     private boolean decided;
+    /** The app sent bytes that do not decide yet (a first line still arriving). */
+    private boolean appSpoke;
+    /** {@code serverFirstWait} passed without a byte from the app. */
+    private boolean silencePassed;
 
     ProtocolSniffer(ConnectionContext connection, boolean insideTls) {
         this.connection = connection;
@@ -38,31 +45,70 @@ final class ProtocolSniffer extends ByteToMessageDecoder {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        long waitMillis = connection.runtime.settings().serverFirstWait().toMillis();
-        silenceTimer = ctx.executor().schedule(() -> {
-            if (!decided && ctx.channel().isActive()) {
-                route(ctx, Protocol.OTHER);
-            }
-        }, waitMillis, TimeUnit.MILLISECONDS);
+        startTimer(ctx);
         ctx.read();
+    }
+
+    /**
+     * After {@code serverFirstWait}: bytes that still decide nothing are not HTTP or TLS (and their sender may be
+     * waiting for an answer), while silence asks the server whether it speaks first.
+     */
+    private void startTimer(ChannelHandlerContext ctx) {
+        long waitMillis = connection.runtime.settings().serverFirstWait().toMillis();
+        timer = ctx.executor().schedule(() -> {
+            timer = null;
+            if (decided || !ctx.channel().isActive()) {
+                return;
+            }
+            if (appSpoke) {
+                route(ctx, Protocol.OTHER);
+                return;
+            }
+            silencePassed = true;
+            ServerFirstProbe.start(ctx, connection, () -> serverActedFirst(ctx));
+        }, waitMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private void serverActedFirst(ChannelHandlerContext ctx) {
+        if (!decided && !appSpoke && !ctx.isRemoved()) {
+            route(ctx, Protocol.OTHER);
+        }
     }
 
     @Override
     protected void handlerRemoved0(ChannelHandlerContext ctx) {
-        if (silenceTimer != null) {
-            silenceTimer.cancel(false);
+        if (timer != null) {
+            timer.cancel(false);
         }
     }
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        if (decided) {
+        if (decided || !in.isReadable()) {
             return;
         }
         Protocol protocol = detect(in, insideTls);
         if (protocol != Protocol.UNDECIDED) {
             route(ctx, protocol);
+        } else if (!appSpoke) {
+            appSpoke = true;
+            if (timer == null) {
+                startTimer(ctx);
+            }
         }
+    }
+
+    /**
+     * An app that hangs up without a byte after the silence made a TCP connection (the server may have seen it);
+     * the TCP relay records it. One that hangs up sooner never reached anything and leaves no flow, as before.
+     */
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (!decided && silencePassed && !appSpoke && !internalBuffer().isReadable()) {
+            route(ctx, Protocol.OTHER);
+            return;
+        }
+        super.channelInactive(ctx);
     }
 
     private void route(ChannelHandlerContext ctx, Protocol protocol) {
@@ -109,7 +155,7 @@ final class ProtocolSniffer extends ByteToMessageDecoder {
     /** HTTP1 once the first line ends in {@code HTTP/1.x}, OTHER if it ends otherwise, UNDECIDED until it ends. */
     private static Protocol requestLineEndsWithHttpVersion(ByteBuf in) {
         int end = in.forEachByte(in.readerIndex(), Math.min(in.readableBytes(), LONGEST_REQUEST_LINE),
-                io.netty.util.ByteProcessor.FIND_LF);
+                ByteProcessor.FIND_LF);
         if (end < 0) {
             return in.readableBytes() >= LONGEST_REQUEST_LINE ? Protocol.HTTP1 : Protocol.UNDECIDED;
         }

@@ -56,18 +56,39 @@ final class TcpRelay extends ChannelInboundHandlerAdapter {
                     + "; stubs answer HTTP only."));
             return;
         }
+        Future<Channel> connecting = connection.takeConnectingInAdvance();
+        if (connecting == null && !ctx.channel().isActive()) {
+            finish(); // the app hung up before it or the server said anything
+            return;
+        }
         boolean tls = connection.isTls() && !connection.tls.passthrough();
         UpstreamTarget target = new UpstreamTarget(connection.host, connection.port, connection.originalAddress, tls,
                 UpstreamTarget.only(tls ? connection.tls.alpn() : ""));
-        connection.runtime.connector().connect(ctx.channel().eventLoop(), target,
-                () -> new ChannelHandler[]{new ServerSide()}).addListener((Future<Channel> connected) -> {
+        if (connecting == null) {
+            connecting = connection.runtime.connector().connect(ctx.channel().eventLoop(), target,
+                    () -> new ChannelHandler[]{new ServerSide()});
+        } else {
+            // opened while the app was silent (the server's banner may be held there) or during its TLS handshake
+            connecting = connecting.addListener((Future<Channel> connected) -> {
+                if (connected.isSuccess()) {
+                    HeldInbound.installAndRelease(connected.getNow(), new ServerSide());
+                }
+            });
+        }
+        connecting.addListener((Future<Channel> connected) -> {
             if (!connected.isSuccess()) {
                 fail(UpstreamFailures.describe(target, connected.cause()));
                 return;
             }
             upstream = connected.getNow();
             if (!ctx.channel().isActive()) {
-                upstream.close();
+                closeOnFlush(upstream);
+                finish();
+                return;
+            }
+            if (!upstream.isActive()) {
+                // the server hung up before the relay began: what it sent is on its way to the app, then the close
+                closeOnFlush(ctx.channel());
                 return;
             }
             while (!pending.isEmpty()) {

@@ -14,6 +14,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 
 /**
@@ -73,25 +74,55 @@ final class UpstreamConnector {
         connecting.addListener(done -> {
             if (!done.isSuccess()) {
                 result.tryFailure(done.cause());
-                return;
+            } else if (!target.tls()) {
+                result.trySuccess(connecting.channel());
+            } else {
+                awaitHandshake(connecting.channel(), result);
             }
-            Channel channel = connecting.channel();
-            if (!target.tls()) {
-                result.trySuccess(channel);
-                return;
-            }
-            SslHandler tls = channel.pipeline().get(SslHandler.class);
-            tls.handshakeFuture().addListener(handshake -> {
-                if (handshake.isSuccess()) {
-                    result.trySuccess(channel);
-                } else {
-                    channel.close();
-                    result.tryFailure(handshake.cause());
-                }
-            });
-            // With AUTO_READ off somebody must ask for the server's handshake messages.
-            channel.read();
         });
+    }
+
+    /**
+     * Speaks TLS over an upstream connection that was opened plain (to learn whether the server speaks first) once
+     * the app's late ClientHello shows it wants TLS, so that the server sees one connection, not two. Opens a new
+     * connection instead when the plain one failed or the server hung up meanwhile.
+     *
+     * @param plain    the plain connection, done or not, whose pipeline holds a {@link HeldInbound}
+     * @param handlers built only when a new connection is opened
+     */
+    Future<Channel> startTls(EventLoop loop, Future<Channel> plain, UpstreamTarget target,
+                             Supplier<ChannelHandler[]> handlers) {
+        Promise<Channel> result = loop.newPromise();
+        plain.addListener((Future<Channel> connected) -> {
+            if (!connected.isSuccess() || !connected.getNow().isActive()) {
+                connect(loop, target, handlers).addListener((Future<Channel> fresh) -> {
+                    if (fresh.isSuccess()) {
+                        result.trySuccess(fresh.getNow());
+                    } else {
+                        result.tryFailure(fresh.cause());
+                    }
+                });
+                return;
+            }
+            Channel channel = connected.getNow();
+            channel.pipeline().addFirst(TLS, runtime.upstreamTls().newHandler(channel.alloc(), target, runtime.blocking()));
+            awaitHandshake(channel, result);
+        });
+        return result;
+    }
+
+    private static void awaitHandshake(Channel channel, Promise<Channel> result) {
+        SslHandler tls = channel.pipeline().get(SslHandler.class);
+        tls.handshakeFuture().addListener(handshake -> {
+            if (handshake.isSuccess()) {
+                result.trySuccess(channel);
+            } else {
+                channel.close();
+                result.tryFailure(handshake.cause());
+            }
+        });
+        // With AUTO_READ off somebody must ask for the server's handshake messages.
+        channel.read();
     }
 
     private CompletableFuture<InetSocketAddress> resolve(UpstreamTarget target) {
@@ -110,7 +141,7 @@ final class UpstreamConnector {
                 }
                 return new InetSocketAddress(addresses[0], target.port());
             } catch (UnknownHostException e) {
-                throw new java.util.concurrent.CompletionException(e);
+                throw new CompletionException(e);
             }
         }, runtime.blocking());
     }

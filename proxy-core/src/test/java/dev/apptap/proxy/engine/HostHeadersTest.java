@@ -23,4 +23,21 @@ class HostHeadersTest {
         assertThat(Addresses.isIpLiteral("::1")).isTrue();
         assertThat(Addresses.isIpLiteral("1.example.test")).isFalse();
     }
+
+    @Test
+    void givesAHostHeaderWithoutAPortThePortTheAppConnectedTo() {
+        assertThat(HostHeaders.withPort("127.0.0.1", 18080, 80)).isEqualTo("127.0.0.1:18080");
+        assertThat(HostHeaders.withPort("api.example.test", 8443, 443)).isEqualTo("api.example.test:8443");
+        assertThat(HostHeaders.withPort("[::1]", 18080, 80)).isEqualTo("[::1]:18080");
+        assertThat(HostHeaders.withPort("::1", 18080, 80)).as("an unbracketed IPv6 literal").isEqualTo("[::1]:18080");
+    }
+
+    @Test
+    void keepsAHostHeaderThatNamesAPortOrWhenTheAppUsedTheDefaultPort() {
+        assertThat(HostHeaders.withPort("127.0.0.1:9999", 18080, 80)).as("the header's own port wins")
+                .isEqualTo("127.0.0.1:9999");
+        assertThat(HostHeaders.withPort("[::1]:8443", 18080, 443)).isEqualTo("[::1]:8443");
+        assertThat(HostHeaders.withPort("example.test", 80, 80)).isEqualTo("example.test");
+        assertThat(HostHeaders.withPort("example.test", 443, 443)).isEqualTo("example.test");
+    }
 }

@@ -68,7 +68,13 @@ public final class RawH2Client implements AutoCloseable {
             socket.close();
             throw new IOException("The proxy refused the tunnel to " + authority + ": " + head);
         }
+        return priorKnowledge(socket);
+    }
+
+    /** Starts HTTP/2 with prior knowledge on a connected socket, such as one an app opened a while ago. */
+    public static RawH2Client priorKnowledge(Socket socket) throws IOException {
         RawH2Client client = new RawH2Client(socket);
+        DataInputStream in = new DataInputStream(socket.getInputStream());
         client.out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         client.frame(SETTINGS, 0, 0, new byte[0]);
         Thread reader = new Thread(() -> client.readLoop(in), "raw-h2-reader");

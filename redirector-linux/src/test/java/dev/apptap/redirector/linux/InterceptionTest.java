@@ -4,18 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.apptap.proxy.flow.Flow;
 import dev.apptap.proxy.flow.FlowStore;
+import dev.apptap.proxy.flow.FlowTimeoutException;
 import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.proxy.flow.TcpFlow;
 import dev.apptap.proxy.redirect.InterceptSpec;
 import dev.apptap.proxy.redirect.Redirector;
 import dev.apptap.proxy.redirect.RedirectorProvider;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -293,16 +298,57 @@ class InterceptionTest {
         assertThat(run.out()).as("%s", run).contains("ok 200");
         // Only this script's flows: a spec names programs machine-wide, so another python3 running now counts too.
         var ours = h.engine.flows().since(mark).fromPids(Set.of(run.pid()));
-        ours.awaitCount(200, WAIT);
+        try {
+            ours.awaitCount(200, WAIT);
+        } catch (FlowTimeoutException fewer) {
+            throw new AssertionError(whereTheRequestsWent(run.pid()), fewer);
+        }
         Thread.sleep(300);
         Map<String, Integer> perPath = new HashMap<>();
         for (HttpFlow f : ours.httpFlows()) {
             perPath.merge(f.request().path(), 1, Integer::sum);
         }
-        assertThat(perPath).hasSize(200).allSatisfy((path, n) -> assertThat(n).as(path).isEqualTo(1));
+        assertThat(perPath).as(() -> whereTheRequestsWent(run.pid()))
+                .hasSize(200).allSatisfy((path, n) -> assertThat(n).as(path).isEqualTo(1));
         for (int i = 0; i < 200; i++) {
             assertThat(h.hits("/c/" + i)).as("origin hits for /c/%d", i).isEqualTo(1);
         }
+    }
+
+    /**
+     * For a failure of the 200-connection test: what became of each request /c/N that has no HTTP flow of the
+     * script's pid (relayed as TCP, attributed to another process, or never recorded), so a rare failure under
+     * load names its cause.
+     */
+    private String whereTheRequestsWent(long pid) {
+        List<Flow> all = flowsSince();
+        Map<String, List<String>> byPath = new HashMap<>();
+        int tcpFromScript = 0;
+        for (Flow f : all) {
+            if (f instanceof HttpFlow http && http.request().path().startsWith("/c/")) {
+                byPath.computeIfAbsent(http.request().path(), p -> new ArrayList<>())
+                        .add(http.process().pid() == pid ? "ok" : "http from " + http.process().describe());
+            } else if (f instanceof TcpFlow tcp) {
+                String sent = new String(tcp.fromClient().rawBytes(), StandardCharsets.ISO_8859_1);
+                if (tcp.process().pid() == pid) {
+                    tcpFromScript++;
+                }
+                int start = sent.indexOf("/c/");
+                if (sent.startsWith("GET /c/") && sent.indexOf(' ', start) > start) {
+                    byPath.computeIfAbsent(sent.substring(start, sent.indexOf(' ', start)), p -> new ArrayList<>())
+                            .add("tcp from " + tcp.process().describe() + " (" + tcp.fromServer().size() + " B back)");
+                }
+            }
+        }
+        Map<String, Integer> causes = new TreeMap<>();
+        for (int i = 0; i < 200; i++) {
+            List<String> seen = byPath.getOrDefault("/c/" + i, List.of("no flow at all"));
+            if (!seen.equals(List.of("ok"))) {
+                causes.merge(String.join(" + ", seen), 1, Integer::sum);
+            }
+        }
+        return "requests without exactly one HTTP flow of pid " + pid + ", by what was recorded instead: " + causes
+                + "; TCP flows of that pid: " + tcpFromScript + "; flows since the mark: " + all.size();
     }
 
     @Test
