@@ -14,13 +14,23 @@
  *   sockops      TCP_CONNECT_CB: the client's local port is known now; copy cookie -> original into
  *                port -> original, which is what the engine's accepted socket can name (its peer port).
  *   getsockopt   SOL_IP/SO_ORIGINAL_DST and SOL_IPV6/IP6T_SO_ORIGINAL_DST on the engine's accepted sockets.
- *   raw_tp       sched_process_fork: a child of an intercepted process is intercepted (in the kernel, before
- *                the child runs, so it has no window); sched_process_exec: evaluate the new executable's
- *                file name; sched_process_exit: forget the process.
+ *   raw_tp       sched_process_fork: a child of an intercepted process is intercepted, and a child of a process
+ *                in scope is in scope (in the kernel, before the child runs, so it has no window);
+ *                sched_process_exec: evaluate the new executable's file name; sched_process_exit: forget the process.
  *
  * Which process is intercepted: `procs` (tgid -> verdict) first, else the spec's default from `config`.
  * Userspace fills `procs` for processes that exist when the spec changes (it reads /proc) and `names`
  * (executable file name -> verdict) for those that exec later. `excluded` (apptap's own JVM) always wins.
+ *
+ * Scope: with `config.scoped` set, only processes in `scope` are candidates at all. Userspace puts the scope's root
+ * (a test JVM) and its running descendants there; the fork tracepoint adds each child of a process in scope before
+ * the child runs. So two test JVMs that both intercept curl each get their own curls, not each other's.
+ *
+ * Several apptap engines may be attached at once (multi-attach on the cgroup root: test JVMs, `apptap watch`); every
+ * connect runs through all their programs in attach order. The first program that redirects a TCP socket claims it
+ * by setting SO_MARK to APPTAP_MARK; a later program that finds the mark on a socket it did not redirect itself
+ * leaves it alone, so no connection is redirected twice (which would send it to the wrong engine with a wrong
+ * original destination). UDP needs no claim: a rewritten datagram goes to a responder port, not 53 or 443.
  *
  * Rebuild with build.sh (clang -O2 -g -target bpf); the object is committed, users need no compiler.
  */
@@ -39,7 +49,11 @@
 #define SOL_IP 0
 #define SOL_IPV6 41
 #define SO_ORIGINAL_DST 80
+#define SOL_SOCKET 1
+#define SO_MARK 36
 #define NAME_LEN 64
+/* "aptp": the SO_MARK of a TCP socket some apptap engine redirected. Loopback routing ignores marks. */
+#define APPTAP_MARK 0x61707470
 #define PATH_LEN 256
 
 /* Only the fields we read; libbpf relocates them against the running kernel's BTF (CO-RE). */
@@ -59,6 +73,8 @@ struct config {
 	__u32 dns_port;          /* 0 = no DNS interception */
 	__u32 dns_ip4;           /* the DNS responder, IPv4 loopback */
 	__u32 default_intercept; /* verdict for a process in neither procs nor names */
+	__u32 scoped;            /* 1 = only processes in `scope` may be intercepted; 0 = any process (machine-wide) */
+	__u32 explicit_port;     /* the engine's explicit proxy on loopback (LAUNCH mode's apps use it); 0 = none */
 };
 
 /* procs value */
@@ -117,6 +133,14 @@ struct {
 	__type(value, __u8);
 } excluded SEC(".maps");
 
+/* tgids in this engine's scope (the scope root and its descendants); read only when config.scoped is set. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} scope SEC(".maps");
+
 /* TCP and UDP sockets we redirected: client socket cookie -> original destination. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -152,6 +176,8 @@ static __always_inline int intercepted(struct config *c)
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	if (bpf_map_lookup_elem(&excluded, &tgid))
 		return 0;
+	if (c->scoped && !bpf_map_lookup_elem(&scope, &tgid))
+		return 0;
 	struct verdict *v = bpf_map_lookup_elem(&procs, &tgid);
 	if (v)
 		return v->intercept;
@@ -175,10 +201,27 @@ static __always_inline int is_loopback6(const __u32 *ip6)
 
 /* ---------------------------------------------------------------- connect4 / connect6 */
 
+/* Another engine's program redirected this TCP socket (now, earlier in this connect, or in an earlier attempt). */
+static __always_inline int claimed_by_another(struct bpf_sock_addr *ctx)
+{
+	int mark = 0;
+	if (bpf_getsockopt(ctx, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) != 0 || mark != APPTAP_MARK)
+		return 0;
+	__u64 cookie = bpf_get_socket_cookie(ctx);
+	return bpf_map_lookup_elem(&by_cookie, &cookie) == 0;
+}
+
+static __always_inline void claim(struct bpf_sock_addr *ctx)
+{
+	int mark = APPTAP_MARK;
+	bpf_setsockopt(ctx, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
+}
+
 /* A loopback port of apptap's own (a listener or the DNS responder): never redirected, or we would loop. */
 static __always_inline int own_port(struct config *c, __u16 port)
 {
-	return port == c->listener_port || port == c->listener_port6 || (c->dns_port && port == c->dns_port);
+	return port == c->listener_port || port == c->listener_port6 || (c->dns_port && port == c->dns_port) ||
+	       (c->explicit_port && port == c->explicit_port);
 }
 
 static __always_inline int remember(void *ctx, __u32 family, __u32 a0, __u32 a1, __u32 a2, __u32 a3,
@@ -209,8 +252,9 @@ int apptap_connect4(struct bpf_sock_addr *ctx)
 	if (ctx->type == SOCK_STREAM) {
 		if (is_loopback4(ip) && (own_port(c, port)))
 			return 1; /* apptap's own listeners */
-		if (!intercepted(c))
+		if (!intercepted(c) || claimed_by_another(ctx))
 			return 1;
+		claim(ctx);
 		if (port == 53 && c->dns_port) {
 			remember(ctx, AF_INET, ip, 0, 0, 0, ctx->user_port, 0);
 			ctx->user_ip4 = c->dns_ip4;
@@ -258,9 +302,12 @@ int apptap_connect6(struct bpf_sock_addr *ctx)
 	if (ctx->type == SOCK_STREAM) {
 		if (loop && own_port(c, port))
 			return 1;
-		if (!intercepted(c))
+		if (!intercepted(c) || claimed_by_another(ctx))
 			return 1;
 		int to_dns = port == 53 && c->dns_port;
+		if (!mapped && to_dns)
+			return 1; /* the responder listens on IPv4 only; leave native IPv6 DNS over TCP alone */
+		claim(ctx);
 		if (mapped) {
 			remember(ctx, AF_INET, ip6[3], 0, 0, 0, ctx->user_port, 0);
 			ctx->user_ip6[0] = 0;
@@ -270,8 +317,6 @@ int apptap_connect6(struct bpf_sock_addr *ctx)
 			ctx->user_port = bpf_htons(to_dns ? c->dns_port : c->listener_port);
 			return 1;
 		}
-		if (to_dns)
-			return 1; /* the responder listens on IPv4 only; leave native IPv6 DNS over TCP alone */
 		remember(ctx, AF_INET6, ip6[0], ip6[1], ip6[2], ip6[3], ctx->user_port, 1);
 		ctx->user_ip6[0] = 0;
 		ctx->user_ip6[1] = 0;
@@ -520,13 +565,18 @@ int apptap_fork(struct bpf_raw_tracepoint_args *ctx)
 	if (pid != tgid)
 		return 0; /* a new thread: same process, same verdict */
 	__u32 parent = bpf_get_current_pid_tgid() >> 32;
+	__u32 key = tgid;
+	__u8 *in_scope = bpf_map_lookup_elem(&scope, &parent);
+	if (in_scope) {
+		__u8 one = 1;
+		bpf_map_update_elem(&scope, &key, &one, BPF_ANY);
+	}
 	struct verdict *pv = bpf_map_lookup_elem(&procs, &parent);
 	if (!pv)
 		return 0;
 	struct verdict v = {};
 	v.intercept = pv->intercept;
 	v.inherited = pv->intercept | pv->inherited;
-	__u32 key = tgid;
 	bpf_map_update_elem(&procs, &key, &v, BPF_ANY);
 	return 0;
 }
@@ -586,6 +636,7 @@ int apptap_exit(struct bpf_raw_tracepoint_args *ctx)
 	if ((__u32)id != tgid)
 		return 0; /* a thread */
 	bpf_map_delete_elem(&procs, &tgid);
+	bpf_map_delete_elem(&scope, &tgid);
 	return 0;
 }
 

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 final class Config {
 
     static final String MODE = "apptap.mode";
+    static final String SCOPE = "apptap.scope";
     static final String OFFLINE = "apptap.offline";
     static final String HAR = "apptap.har";
     static final String REQUIRE = "apptap.require";
@@ -36,6 +37,10 @@ final class Config {
 
     InterceptMode mode() {
         return enumValue(MODE, InterceptMode.class, InterceptMode.AUTO);
+    }
+
+    ProcessScope scope() {
+        return enumValue(SCOPE, ProcessScope.class, ProcessScope.JVM);
     }
 
     HarPolicy har() {

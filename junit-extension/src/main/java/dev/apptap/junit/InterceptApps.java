@@ -30,8 +30,10 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  *
  * <p>On a method it overrides the class's annotation; on a class it also covers {@code @Nested} classes.
  * Attributes left at their defaults fall back to {@code apptap.*} configuration parameters
- * ({@code junit-platform.properties}), see the module README. OSPROXY tests hold the
- * {@value #OSPROXY_LOCK} resource lock, because kernel interception is machine-wide; LAUNCH tests hold no lock.
+ * ({@code junit-platform.properties}), see the module README. OSPROXY tests hold the {@value #OSPROXY_LOCK}
+ * resource lock: shared by tests whose spec only names programs or pids in JVM scope (they run in parallel, each
+ * seeing the flows of the processes it started), exclusive for a spec with exclusions or {@link ProcessScope#MACHINE}
+ * scope. LAUNCH tests hold no lock.
  * For the programmatic form see {@link InterceptAppsExtension#newInstance()}.
  */
 @Target({ElementType.TYPE, ElementType.METHOD})
@@ -42,7 +44,10 @@ import org.junit.jupiter.api.parallel.ResourceLock;
 @ResourceLock(providers = OsProxyLockProvider.class)
 public @interface InterceptApps {
 
-    /** The resource lock every OSPROXY test holds; put it on tests that must not overlap with them. */
+    /**
+     * The resource lock every OSPROXY test holds (see above for which mode); put it on tests that must not overlap
+     * with them.
+     */
     String OSPROXY_LOCK = "dev.apptap.osproxy";
 
     /**
@@ -60,6 +65,12 @@ public @interface InterceptApps {
 
     /** How traffic reaches apptap; default {@code apptap.mode}, else AUTO. */
     InterceptMode mode() default InterceptMode.DEFAULT;
+
+    /**
+     * Which processes OSPROXY may intercept: those this test JVM started ({@link ProcessScope#JVM}), or any on the
+     * machine ({@link ProcessScope#MACHINE}, which runs alone); default {@code apptap.scope}, else JVM.
+     */
+    ProcessScope scope() default ProcessScope.DEFAULT;
 
     /**
      * Nothing leaves the machine: requests that no {@link Stubs stub} matches get a {@code 502} whose body names their

@@ -149,7 +149,9 @@ public class InterceptAppsExtension implements ExecutionCondition, BeforeEachCal
         OsProxyAvailability osProxy = osProxyAvailability();
         ModeChoice mode = ModeChoice.of(settings, osProxy);
         SharedEngine shared = sharedEngine(context, settings.engineKey(), osProxy);
-        TestScope scope = TestScope.open(settings, mode, shared, osProxy);
+        String test = context.getTestMethod().map(m -> m.getDeclaringClass().getSimpleName() + "." + m.getName())
+                .orElse(context.getDisplayName());
+        TestScope scope = TestScope.open(test, settings, mode, shared, osProxy);
         context.getStore(NAMESPACE).put(SCOPE, scope);
         current.set(scope);
         Map<String, String> entry = new LinkedHashMap<>();
@@ -320,6 +322,7 @@ public class InterceptAppsExtension implements ExecutionCondition, BeforeEachCal
 
         private final List<String> spec = new ArrayList<>();
         private InterceptMode mode = InterceptMode.DEFAULT;
+        private ProcessScope scope = ProcessScope.DEFAULT;
         private boolean offline;
         private int bodyLimit = -1;
         private boolean upstreamInsecure;
@@ -339,6 +342,12 @@ public class InterceptAppsExtension implements ExecutionCondition, BeforeEachCal
 
         public Builder mode(InterceptMode mode) {
             this.mode = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /** See {@link InterceptApps#scope()}. */
+        public Builder scope(ProcessScope scope) {
+            this.scope = Objects.requireNonNull(scope, "scope");
             return this;
         }
 
@@ -390,7 +399,7 @@ public class InterceptAppsExtension implements ExecutionCondition, BeforeEachCal
         }
 
         public InterceptAppsExtension build() {
-            return new InterceptAppsExtension(new Options(spec, mode, offline, bodyLimit, upstreamInsecure, har,
+            return new InterceptAppsExtension(new Options(spec, mode, scope, offline, bodyLimit, upstreamInsecure, har,
                     upstreamTrustFiles, upstreamTrust, Optional.ofNullable(timeout)));
         }
     }

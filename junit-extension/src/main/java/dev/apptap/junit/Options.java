@@ -11,12 +11,12 @@ import java.util.Optional;
  * configuration parameters fill the gaps ({@link InterceptMode#DEFAULT}, {@link HarPolicy#DEFAULT}, empty
  * optionals and a negative body limit mean "not declared").
  */
-record Options(List<String> spec, InterceptMode mode, boolean offline, int bodyLimit, boolean upstreamInsecure,
-               HarPolicy har, List<Path> upstreamTrustFiles, List<X509Certificate> upstreamTrust,
-               Optional<Duration> timeout) {
+record Options(List<String> spec, InterceptMode mode, ProcessScope scope, boolean offline, int bodyLimit,
+               boolean upstreamInsecure, HarPolicy har, List<Path> upstreamTrustFiles,
+               List<X509Certificate> upstreamTrust, Optional<Duration> timeout) {
 
-    static final Options NONE = new Options(List.of(), InterceptMode.DEFAULT, false, -1, false, HarPolicy.DEFAULT,
-            List.of(), List.of(), Optional.empty());
+    static final Options NONE = new Options(List.of(), InterceptMode.DEFAULT, ProcessScope.DEFAULT, false, -1, false,
+            HarPolicy.DEFAULT, List.of(), List.of(), Optional.empty());
 
     Options {
         spec = List.copyOf(spec);
@@ -25,7 +25,7 @@ record Options(List<String> spec, InterceptMode mode, boolean offline, int bodyL
     }
 
     static Options of(InterceptApps annotation) {
-        return new Options(List.of(annotation.value()), annotation.mode(), annotation.offline(),
+        return new Options(List.of(annotation.value()), annotation.mode(), annotation.scope(), annotation.offline(),
                 annotation.bodyLimit(), annotation.upstreamInsecure(), annotation.har(), List.of(), List.of(),
                 Optional.empty());
     }

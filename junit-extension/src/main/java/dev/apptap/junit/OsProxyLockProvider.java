@@ -1,5 +1,6 @@
 package dev.apptap.junit;
 
+import dev.apptap.proxy.redirect.InterceptSpec;
 import dev.apptap.proxy.redirect.RedirectorProvider;
 import java.lang.reflect.AnnotatedElement;
 import java.lang.reflect.Method;
@@ -13,14 +14,17 @@ import org.junit.platform.commons.support.AnnotationSupport;
 /**
  * Shares {@value InterceptApps#OFFLINE_LOCK} among online tests and gives it to offline ones alone, because offline
  * mode is one switch of the shared engine. Locks {@value InterceptApps#OSPROXY_LOCK} for tests that may run in
- * OSPROXY mode, and for nothing else: a composed
- * {@code @ResourceLock("…")} would serialize LAUNCH tests too, which need no lock. Providers cannot read
- * configuration parameters, so a mode left to {@code apptap.mode} counts as OSPROXY whenever a redirector is
- * installed; that only costs parallelism, never correctness.
+ * OSPROXY mode, and for nothing else: a composed {@code @ResourceLock("…")} would serialize LAUNCH tests too, which
+ * need no lock. OSPROXY tests share it when their spec only names programs and pids, since the JVM's redirector can
+ * serve the union of such specs ({@link RunningSpecs}); a spec with exclusions or MACHINE scope takes it exclusively.
+ * Providers cannot read configuration parameters, so a mode left to {@code apptap.mode} counts as OSPROXY whenever a
+ * redirector is installed; that only costs parallelism, never correctness. A scope left to {@code apptap.scope}
+ * counts as JVM; {@link RunningSpecs} reports a clash in a sentence.
  */
 final class OsProxyLockProvider implements ResourceLocksProvider {
 
     private static final Lock OSPROXY = new Lock(InterceptApps.OSPROXY_LOCK);
+    private static final Lock OSPROXY_SHARED = new Lock(InterceptApps.OSPROXY_LOCK, ResourceAccessMode.READ);
     private static final Lock OFFLINE = new Lock(InterceptApps.OFFLINE_LOCK);
     private static final Lock ONLINE = new Lock(InterceptApps.OFFLINE_LOCK, ResourceAccessMode.READ);
 
@@ -48,7 +52,22 @@ final class OsProxyLockProvider implements ResourceLocksProvider {
             return Set.of();
         }
         Lock offline = annotation.get().offline() ? OFFLINE : ONLINE;
-        return mayUseOsProxy(annotation.get().mode()) ? Set.of(OSPROXY, offline) : Set.of(offline);
+        if (!mayUseOsProxy(annotation.get().mode())) {
+            return Set.of(offline);
+        }
+        return Set.of(runsAlone(annotation.get()) ? OSPROXY : OSPROXY_SHARED, offline);
+    }
+
+    /** MACHINE scope, or a spec whose exclusions have no union with other specs (or that does not parse). */
+    static boolean runsAlone(InterceptApps annotation) {
+        if (annotation.scope() == ProcessScope.MACHINE) {
+            return true;
+        }
+        try {
+            return InterceptSpec.of(List.of(annotation.value())).items().stream().anyMatch(InterceptSpec.Item::exclude);
+        } catch (IllegalArgumentException e) {
+            return true; // the test fails with the parse error; holding the lock costs nothing then
+        }
     }
 
     static boolean mayUseOsProxy(InterceptMode mode) {

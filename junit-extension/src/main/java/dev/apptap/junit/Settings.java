@@ -16,10 +16,11 @@ import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 /**
  * The settings in effect for one test: what was declared, completed by the configuration parameters.
  *
- * @param mode the requested mode: AUTO, OSPROXY or LAUNCH (never DEFAULT)
+ * @param mode  the requested mode: AUTO, OSPROXY or LAUNCH (never DEFAULT)
+ * @param scope JVM or MACHINE (never DEFAULT)
  */
-record Settings(InterceptSpec spec, InterceptMode mode, boolean offline, HarPolicy har, boolean requireOsProxy,
-                Duration timeout, Path reportDirectory, EngineKey engineKey) {
+record Settings(InterceptSpec spec, InterceptMode mode, ProcessScope scope, boolean offline, HarPolicy har,
+                boolean requireOsProxy, Duration timeout, Path reportDirectory, EngineKey engineKey) {
 
     /** One MiB, as proxy-core records by default. */
     static final int DEFAULT_BODY_LIMIT = 1 << 20;
@@ -32,6 +33,7 @@ record Settings(InterceptSpec spec, InterceptMode mode, boolean offline, HarPoli
             throw new ExtensionConfigurationException(e.getMessage(), e);
         }
         InterceptMode mode = declared.mode() != InterceptMode.DEFAULT ? declared.mode() : config.mode();
+        ProcessScope scope = declared.scope() != ProcessScope.DEFAULT ? declared.scope() : config.scope();
         HarPolicy har = declared.har() != HarPolicy.DEFAULT ? declared.har() : config.har();
         boolean offline = declared.offline() || config.offline();
         List<X509Certificate> trust = new ArrayList<>(declared.upstreamTrust());
@@ -44,7 +46,7 @@ record Settings(InterceptSpec spec, InterceptMode mode, boolean offline, HarPoli
         EngineKey key = new EngineKey(config.caDirectory(),
                 declared.bodyLimit() >= 0 ? declared.bodyLimit() : DEFAULT_BODY_LIMIT,
                 declared.upstreamInsecure(), trust, config.systemLookups() && !offline);
-        return new Settings(spec, mode, offline, har, config.requireOsProxy(),
+        return new Settings(spec, mode, scope, offline, har, config.requireOsProxy(),
                 declared.timeout().orElseGet(config::timeout), config.reportDirectory(), key);
     }
 

@@ -4,6 +4,7 @@ import dev.apptap.proxy.ca.CertificateAuthority;
 import dev.apptap.proxy.ca.TrustExports;
 import dev.apptap.proxy.engine.ProxyEngine;
 import dev.apptap.proxy.flow.FlowStore;
+import dev.apptap.proxy.redirect.InterceptSpec;
 import dev.apptap.proxy.redirect.RedirectTarget;
 import dev.apptap.proxy.redirect.Redirector;
 import java.io.IOException;
@@ -37,6 +38,7 @@ final class SharedEngine implements ExtensionContext.Store.CloseableResource, Au
     private final ProxyEngine engine;
     private final OfflineVotes offline;
     private Redirector redirector;
+    private RunningSpecs runningSpecs;
     private boolean closed;
 
     /** Answers the DNS of apps caught transparently; present when a redirector may run. */
@@ -113,7 +115,20 @@ final class SharedEngine implements ExtensionContext.Store.CloseableResource, Au
         return ca;
     }
 
-    /** The redirector, started on first use; OSPROXY tests are serialized, but the first two may still race here. */
+    /**
+     * Adds {@code spec} to what the redirector (started on first use) intercepts, until the returned registration is
+     * closed: running OSPROXY tests share it, see {@link RunningSpecs}.
+     */
+    synchronized AutoCloseable intercept(OsProxyAvailability osProxy, String test, InterceptSpec spec,
+                                         ProcessScope scope) {
+        Redirector started = redirector(osProxy);
+        if (runningSpecs == null) {
+            runningSpecs = new RunningSpecs(started);
+        }
+        return runningSpecs.add(test, spec, scope);
+    }
+
+    /** The redirector, started on first use. */
     synchronized Redirector redirector(OsProxyAvailability osProxy) {
         if (closed) {
             throw new IllegalStateException("apptap's engine was already closed; the test run is over.");
@@ -131,7 +146,8 @@ final class SharedEngine implements ExtensionContext.Store.CloseableResource, Au
             }
             InetSocketAddress v4 = listeners.get(0);
             RedirectTarget target = new RedirectTarget(v4, listeners.size() > 1 ? listeners.get(1) : v4,
-                    dns.map(dev.apptap.proxy.dns.DnsResponder::address), Set.of(ProcessHandle.current().pid()));
+                    dns.map(dev.apptap.proxy.dns.DnsResponder::address), Set.of(ProcessHandle.current().pid()),
+                    Optional.of(engine.explicitAddress()));
             try {
                 redirector = osProxy.provider().get().start(target);
             } catch (IOException e) {

@@ -3,7 +3,6 @@ package dev.apptap.junit;
 import dev.apptap.proxy.flow.Flow;
 import dev.apptap.proxy.flow.FlowStore;
 import dev.apptap.proxy.flow.Flows;
-import dev.apptap.proxy.redirect.InterceptSpec;
 import dev.apptap.proxy.redirect.Redirector;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,6 +26,12 @@ final class TestScope implements ExtensionContext.Store.CloseableResource, AutoC
     /** The trackers of every running test, so a test sees no flows of processes another test started. */
     private static final Set<ProcessTracker> RUNNING = ConcurrentHashMap.newKeySet();
 
+    /**
+     * Flows of processes some test started, by flow id, decided when each flow arrived (while its process lived):
+     * they stay out of every other test's window even after the test that started them has ended.
+     */
+    private static final Map<Long, ProcessTracker> CLAIMED = new ConcurrentHashMap<>();
+
     private final Settings settings;
     private final ModeChoice mode;
     private final SharedEngine shared;
@@ -37,12 +42,13 @@ final class TestScope implements ExtensionContext.Store.CloseableResource, AutoC
     private final Stubs stubs;
     private final FlowStore.Registration classifier;
     private final Optional<Redirector> redirector;
+    private final Optional<AutoCloseable> interception;
     private final List<AutoCloseable> attachments = new ArrayList<>();
     private boolean closed;
 
     private TestScope(Settings settings, ModeChoice mode, SharedEngine shared, ProcessTracker tracker, Flows flows,
                       Apps apps, InterceptRuntime runtime, Stubs stubs, FlowStore.Registration classifier,
-                      Optional<Redirector> redirector) {
+                      Optional<Redirector> redirector, Optional<AutoCloseable> interception) {
         this.settings = settings;
         this.mode = mode;
         this.shared = shared;
@@ -53,26 +59,32 @@ final class TestScope implements ExtensionContext.Store.CloseableResource, AutoC
         this.stubs = stubs;
         this.classifier = classifier;
         this.redirector = redirector;
+        this.interception = interception;
     }
 
-    static TestScope open(Settings settings, ModeChoice mode, SharedEngine shared, OsProxyAvailability osProxy) {
-        ProcessTracker tracker = new ProcessTracker();
+    static TestScope open(String test, Settings settings, ModeChoice mode, SharedEngine shared,
+                          OsProxyAvailability osProxy) {
         Flows since = shared.flows().since(shared.flows().mark());
+        // Next, since a spec that cannot join the running tests' fails here, before anything needs undoing.
+        Optional<Redirector> redirector = Optional.empty();
+        Optional<AutoCloseable> interception = Optional.empty();
+        if (mode.mode() == InterceptMode.OSPROXY) {
+            interception = Optional.of(shared.intercept(osProxy, test, settings.spec(), settings.scope()));
+            redirector = Optional.of(shared.redirector(osProxy));
+        }
+        ProcessTracker tracker = new ProcessTracker();
         Flows flows = mode.mode() == InterceptMode.LAUNCH
                 ? since.filter("from processes this test started", f -> tracker.owns(f.process().pid()))
-                : since.filter("not from processes other tests started", f -> tracker.owns(f.process().pid())
-                        || RUNNING.stream().noneMatch(other -> other != tracker && other.owns(f.process().pid())));
+                : since.filter("not from processes other tests started", f -> ownedOrUnclaimed(tracker, f));
         // Decides ownership while each process still lives: a filter evaluated later may find it gone.
-        FlowStore.Registration classifier = since.addListener(f -> tracker.owns(f.process().pid()));
+        FlowStore.Registration classifier = since.addListener(f -> {
+            if (tracker.owns(f.process().pid())) {
+                CLAIMED.putIfAbsent(f.id(), tracker);
+            }
+        });
         Map<String, String> environment = ChildEnvironment.build(System.getenv(), mode.mode(),
                 shared.engine().explicitAddress(), shared.trust());
         Apps apps = new Apps(environment, settings.timeout(), tracker, temporaryDirectory());
-        Optional<Redirector> redirector = Optional.empty();
-        if (mode.mode() == InterceptMode.OSPROXY) {
-            Redirector r = shared.redirector(osProxy);
-            r.intercept(settings.spec());
-            redirector = Optional.of(r);
-        }
         InterceptRuntime runtime = new InterceptRuntime(mode.mode(), mode.reason(), shared.trust().caCertificate(),
                 shared.trust().caBundle(), shared.trust().trustStore(), environment,
                 shared.engine().explicitAddress(), redirector.map(Redirector::describe), settings.timeout());
@@ -82,7 +94,21 @@ final class TestScope implements ExtensionContext.Store.CloseableResource, AutoC
             stubs.offline();
         }
         RUNNING.add(tracker);
-        return new TestScope(settings, mode, shared, tracker, flows, apps, runtime, stubs, classifier, redirector);
+        return new TestScope(settings, mode, shared, tracker, flows, apps, runtime, stubs, classifier, redirector,
+                interception);
+    }
+
+    /**
+     * In OSPROXY mode a test sees its own processes' flows and those no test started (an app started by other means,
+     * a daemon in MACHINE scope), but none of another test's, even one that has ended since.
+     */
+    private static boolean ownedOrUnclaimed(ProcessTracker tracker, Flow flow) {
+        ProcessTracker claimant = CLAIMED.get(flow.id());
+        if (claimant != null) {
+            return claimant == tracker;
+        }
+        long pid = flow.process().pid();
+        return tracker.owns(pid) || RUNNING.stream().noneMatch(other -> other != tracker && other.owns(pid));
     }
 
     Settings settings() {
@@ -135,7 +161,6 @@ final class TestScope implements ExtensionContext.Store.CloseableResource, AutoC
         closed = true;
         try {
             apps.endAll();
-            redirector.ifPresent(r -> r.intercept(InterceptSpec.NOTHING));
             for (AutoCloseable attachment : attachments) {
                 try {
                     attachment.close();
@@ -145,9 +170,24 @@ final class TestScope implements ExtensionContext.Store.CloseableResource, AutoC
             }
         } finally {
             // After the apps are gone: a request still in flight would otherwise reach the network unstubbed.
-            stubs.close();
-            classifier.close();
-            RUNNING.remove(tracker);
+            try {
+                interception.ifPresent(TestScope::closeInterception);
+            } finally {
+                stubs.close();
+                classifier.close();
+                RUNNING.remove(tracker);
+                if (RUNNING.isEmpty()) {
+                    CLAIMED.clear(); // no window is open that could show those flows
+                }
+            }
+        }
+    }
+
+    private static void closeInterception(AutoCloseable interception) {
+        try {
+            interception.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("apptap could not stop intercepting this test's spec: " + e.getMessage(), e);
         }
     }
 

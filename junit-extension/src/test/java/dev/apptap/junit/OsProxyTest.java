@@ -8,6 +8,7 @@ import java.lang.reflect.Method;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceAccessMode;
 import org.junit.jupiter.api.parallel.ResourceLocksProvider;
 import org.junit.platform.testkit.engine.EngineExecutionResults;
 import org.junit.platform.testkit.engine.Event;
@@ -70,9 +71,14 @@ class OsProxyTest {
         Method launch = Mixed.class.getDeclaredMethod("launch");
         Method offline = Mixed.class.getDeclaredMethod("offline");
         ResourceLocksProvider.Lock online = new ResourceLocksProvider.Lock(InterceptApps.OFFLINE_LOCK,
-                org.junit.jupiter.api.parallel.ResourceAccessMode.READ);
+                ResourceAccessMode.READ);
 
-        assertThat(provider.provideForClass(WantsOsProxy.class))
+        assertThat(provider.provideForClass(WantsOsProxy.class)).as("names only: shared with other OSPROXY tests")
+                .containsExactlyInAnyOrder(new ResourceLocksProvider.Lock(InterceptApps.OSPROXY_LOCK,
+                        ResourceAccessMode.READ), online);
+        assertThat(provider.provideForClass(MachineWide.class)).as("MACHINE scope runs alone")
+                .containsExactlyInAnyOrder(new ResourceLocksProvider.Lock(InterceptApps.OSPROXY_LOCK), online);
+        assertThat(provider.provideForClass(Excluding.class)).as("exclusions run alone")
                 .containsExactlyInAnyOrder(new ResourceLocksProvider.Lock(InterceptApps.OSPROXY_LOCK), online);
         assertThat(provider.provideForClass(Auto.class)).as("AUTO without a redirector is LAUNCH")
                 .containsExactly(online);
@@ -84,6 +90,20 @@ class OsProxyTest {
 
     @InterceptApps(value = "curl", mode = InterceptMode.OSPROXY)
     static class WantsOsProxy {
+        @Test
+        void intercepted() {
+        }
+    }
+
+    @InterceptApps(value = "curl", mode = InterceptMode.OSPROXY, scope = ProcessScope.MACHINE)
+    static class MachineWide {
+        @Test
+        void intercepted() {
+        }
+    }
+
+    @InterceptApps(value = "!java", mode = InterceptMode.OSPROXY)
+    static class Excluding {
         @Test
         void intercepted() {
         }

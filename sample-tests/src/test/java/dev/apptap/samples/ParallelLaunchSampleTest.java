@@ -24,8 +24,9 @@ import org.junit.jupiter.api.parallel.ResourceLock;
  * children). {@code junit-platform.properties} enables JUnit's parallel execution and keeps other classes sequential;
  * {@code @Execution(CONCURRENT)} lets this class's tests overlap.
  *
- * <p>The shared READ lock on {@link InterceptApps#OSPROXY_LOCK} keeps OSPROXY tests of other classes from running
- * meanwhile: those intercept by name machine-wide, and would record these tests' curl too.
+ * <p>OSPROXY tests of other classes may run meanwhile (they share the READ lock on {@link InterceptApps#OSPROXY_LOCK}):
+ * they intercept their own processes only, and never redirect connections to apptap's explicit proxy, which these
+ * tests' apps use.
  */
 @InterceptApps(mode = InterceptMode.LAUNCH)
 @Execution(ExecutionMode.CONCURRENT)

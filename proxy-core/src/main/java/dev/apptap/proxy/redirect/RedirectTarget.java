@@ -13,14 +13,24 @@ import java.util.Set;
  *                       {@code tcpIpv4})
  * @param dns            apptap's DNS responder on loopback (UDP and TCP), if DNS is to be intercepted
  * @param excludedPids   processes never intercepted, whatever the spec says: at least apptap's own JVM
+ * @param explicitProxy  the engine's explicit proxy listener on loopback, if it has one: connections to it are never
+ *                       redirected, so an app that uses it as its proxy (LAUNCH mode) keeps talking to it while a
+ *                       spec that matches the app is in force
  */
 public record RedirectTarget(InetSocketAddress tcpIpv4, InetSocketAddress tcpIpv6, Optional<InetSocketAddress> dns,
-                             Set<Long> excludedPids) {
+                             Set<Long> excludedPids, Optional<InetSocketAddress> explicitProxy) {
 
     public RedirectTarget {
         Objects.requireNonNull(tcpIpv4, "tcpIpv4");
         Objects.requireNonNull(tcpIpv6, "tcpIpv6");
         Objects.requireNonNull(dns, "dns");
+        Objects.requireNonNull(explicitProxy, "explicitProxy");
         excludedPids = Set.copyOf(excludedPids);
+    }
+
+    /** A target without an explicit proxy listener. */
+    public RedirectTarget(InetSocketAddress tcpIpv4, InetSocketAddress tcpIpv6, Optional<InetSocketAddress> dns,
+                          Set<Long> excludedPids) {
+        this(tcpIpv4, tcpIpv6, dns, excludedPids, Optional.empty());
     }
 }

@@ -3,6 +3,7 @@ package dev.apptap.redirector.linux;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import dev.apptap.proxy.redirect.InterceptScope;
 import dev.apptap.proxy.redirect.InterceptSpec;
 import dev.apptap.proxy.redirect.RedirectTarget;
 import dev.apptap.proxy.redirect.Redirector;
@@ -68,8 +69,12 @@ final class EbpfRedirector implements Redirector {
     private final int procsFd;
     private final int namesFd;
     private final int excludedFd;
+    private final int scopeFd;
     private final Set<String> namesInMap = new HashSet<>();
     private InterceptSpec spec = InterceptSpec.NOTHING;
+    private InterceptScope scope = InterceptScope.MACHINE;
+    /** The root whose descendants the {@code scope} map holds (the fork tracepoint keeps it current); 0 for none. */
+    private long scopeRootInMap;
     private volatile SwapTiming lastSwap = new SwapTiming(Duration.ZERO, Duration.ZERO, 0);
     private boolean closed;
 
@@ -87,6 +92,7 @@ final class EbpfRedirector implements Redirector {
         this.procsFd = mapFd("procs");
         this.namesFd = mapFd("names");
         this.excludedFd = mapFd("excluded");
+        this.scopeFd = mapFd("scope");
     }
 
     static EbpfRedirector start(RedirectTarget target, Path cgroup) throws IOException {
@@ -129,7 +135,7 @@ final class EbpfRedirector implements Redirector {
     }
 
     private void configure() throws IOException {
-        writeConfig(false);
+        writeConfig(false, false);
         Set<Long> excluded = new HashSet<>(target.excludedPids());
         excluded.add(ProcessHandle.current().pid());
         for (long pid : excluded) {
@@ -137,8 +143,8 @@ final class EbpfRedirector implements Redirector {
         }
     }
 
-    private void writeConfig(boolean defaultIntercept) throws IOException {
-        ByteBuffer config = ByteBuffer.allocate(20).order(ByteOrder.nativeOrder());
+    private void writeConfig(boolean defaultIntercept, boolean scoped) throws IOException {
+        ByteBuffer config = ByteBuffer.allocate(28).order(ByteOrder.nativeOrder());
         config.putInt(0, target.tcpIpv4().getPort());
         config.putInt(4, target.tcpIpv6().getPort());
         if (target.dns().isPresent()) {
@@ -147,6 +153,8 @@ final class EbpfRedirector implements Redirector {
             config.put(12, dns.getAddress().getAddress(), 0, 4); // network order, as the kernel compares it
         }
         config.putInt(16, defaultIntercept ? 1 : 0);
+        config.putInt(20, scoped ? 1 : 0);
+        config.putInt(24, target.explicitProxy().map(InetSocketAddress::getPort).orElse(0));
         update(configFd, u32(0), config.array(), "config");
     }
 
@@ -177,7 +185,7 @@ final class EbpfRedirector implements Redirector {
     }
 
     @Override
-    public synchronized void intercept(InterceptSpec newSpec) {
+    public synchronized void intercept(InterceptSpec newSpec, InterceptScope newScope) {
         if (closed) {
             throw new IllegalStateException("This redirector is closed.");
         }
@@ -200,27 +208,62 @@ final class EbpfRedirector implements Redirector {
             }
             namesInMap.clear();
             namesInMap.addAll(wanted);
-            writeConfig(plan.defaultIntercept());
+            if (!newScope.machineWide()) {
+                fillScope(newScope.root().getAsLong());
+            }
+            writeConfig(plan.defaultIntercept(), !newScope.machineWide());
             long mapsDone = System.nanoTime();
-            // ... and the processes running now by what /proc says about them.
+            // ... and the processes running now by what /proc says about them. Other tests' apps run meanwhile (the
+            // spec is the union of the running tests'), so no entry may go missing on the way: new entries are
+            // written over the old ones, and only entries that existed before the scan and are not wanted now are
+            // deleted, never one the exec tracepoint made for a process that started after the scan.
+            List<Long> before = keys(procsFd);
             Map<Long, KernelPlan.Verdict> entries = plan.processes(Procfs.snapshot());
             long scanned = System.nanoTime();
-            clear(procsFd, 4);
             for (Map.Entry<Long, KernelPlan.Verdict> e : entries.entrySet()) {
                 update(procsFd, u32(e.getKey()), e.getValue().bytes(), "procs");
+            }
+            for (long stale : before) {
+                if (!entries.containsKey(stale)) {
+                    bpf.bpf_map_delete_elem(procsFd, u32(stale));
+                }
             }
             long end = System.nanoTime();
             lastSwap = new SwapTiming(Duration.ofNanos((mapsDone - start) + (end - scanned)),
                     Duration.ofNanos(scanned - mapsDone), entries.size());
             spec = newSpec;
+            scope = newScope;
         } catch (IOException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
     }
 
+    /**
+     * Puts {@code root} and its running descendants into the {@code scope} map, before the config turns scoping on:
+     * from the root's entry on, the fork tracepoint adds every new child in the kernel, so the map stays current
+     * and a later call with the same root has nothing to do.
+     */
+    private void fillScope(long root) throws IOException {
+        if (root == scopeRootInMap) {
+            return;
+        }
+        clear(scopeFd, 4);
+        byte[] one = {1};
+        update(scopeFd, u32(root), one, "scope");
+        for (long pid : Procfs.descendants(root, Procfs.snapshot())) {
+            update(scopeFd, u32(pid), one, "scope");
+        }
+        scopeRootInMap = root;
+    }
+
     @Override
     public synchronized InterceptSpec spec() {
         return spec;
+    }
+
+    @Override
+    public synchronized InterceptScope scope() {
+        return scope;
     }
 
     SwapTiming lastSwap() {
@@ -233,7 +276,8 @@ final class EbpfRedirector implements Redirector {
                 + cgroup + ", fork/exec/exit tracepoints; TCP to " + authority(target.tcpIpv4()) + " and "
                 + authority(target.tcpIpv6())
                 + target.dns().map(d -> ", DNS to " + authority(d)).orElse(", DNS not intercepted")
-                + "; intercepting '" + spec + "'";
+                + "; intercepting '" + spec + "' " + (scope.machineWide() ? "machine-wide"
+                : "among pid " + scope.root().getAsLong() + " and its descendants");
     }
 
     @Override
@@ -273,6 +317,18 @@ final class EbpfRedirector implements Redirector {
         if (rc != 0) {
             throw new IOException("apptap could not update the eBPF map " + map + " (errno " + -rc + ").");
         }
+    }
+
+    /** The keys of a map with 4-byte keys (tgids). */
+    private List<Long> keys(int fd) {
+        List<Long> keys = new ArrayList<>();
+        byte[] key = null;
+        byte[] next = new byte[4];
+        while (bpf.bpf_map_get_next_key(fd, key, next) == 0) {
+            keys.add(Integer.toUnsignedLong(ByteBuffer.wrap(next).order(ByteOrder.nativeOrder()).getInt(0)));
+            key = next.clone();
+        }
+        return keys;
     }
 
     private void clear(int fd, int keySize) {

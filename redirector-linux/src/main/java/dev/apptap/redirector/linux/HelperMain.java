@@ -1,5 +1,6 @@
 package dev.apptap.redirector.linux;
 
+import dev.apptap.proxy.redirect.InterceptScope;
 import dev.apptap.proxy.redirect.InterceptSpec;
 import dev.apptap.proxy.redirect.RedirectTarget;
 import java.io.BufferedReader;
@@ -20,8 +21,10 @@ import java.util.Set;
  * <pre>
  * helper: HELLO &lt;helper pid&gt;
  * jvm:    START &lt;ipv4 port&gt; &lt;ipv6 port&gt; &lt;dns ipv4:port or -&gt; &lt;excluded pids, comma-separated, or -&gt;
+ *              &lt;explicit proxy port on 127.0.0.1 or -&gt;
  * helper: OK | ERR &lt;sentence&gt;
- * jvm:    SPEC &lt;spec&gt;          (an empty spec intercepts nothing)
+ * jvm:    SPEC &lt;scope&gt; &lt;spec&gt;  (scope: machine, or the pid whose descendants may be intercepted;
+ *                                an empty spec intercepts nothing)
  * helper: OK | ERR &lt;sentence&gt;
  * jvm:    DESCRIBE
  * helper: OK &lt;one line&gt;
@@ -81,7 +84,10 @@ public final class HelperMain {
                             out.println("OK");
                         }
                         case "SPEC" -> {
-                            requireStarted(redirector).intercept(InterceptSpec.parse(rest));
+                            String[] scopeAndSpec = rest.split(" ", 2);
+                            requireStarted(redirector).intercept(
+                                    InterceptSpec.parse(scopeAndSpec.length > 1 ? scopeAndSpec[1] : ""),
+                                    InterceptScope.parse(scopeAndSpec[0]));
                             out.println("OK");
                         }
                         case "DESCRIBE" -> out.println("OK " + requireStarted(redirector).describe());
@@ -103,12 +109,15 @@ public final class HelperMain {
         }
     }
 
-    /** {@code <ipv4 port> <ipv6 port> <dns ipv4:port or -> <pids or ->}; every address is loopback by construction. */
+    /**
+     * {@code <ipv4 port> <ipv6 port> <dns ipv4:port or -> <pids or -> [<explicit proxy port or ->]}; every address is
+     * loopback by construction.
+     */
     static RedirectTarget target(String args, long parent) throws Exception {
         String[] parts = args.trim().split(" ");
-        if (parts.length != 4) {
-            throw new IllegalArgumentException("START takes four fields (ipv4 port, ipv6 port, dns or -, pids or -),"
-                    + " not '" + args + "'.");
+        if (parts.length != 4 && parts.length != 5) {
+            throw new IllegalArgumentException("START takes four or five fields (ipv4 port, ipv6 port, dns or -, pids"
+                    + " or -, explicit proxy port or -), not '" + args + "'.");
         }
         InetSocketAddress v4 = new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), port(parts[0]));
         InetSocketAddress v6 = new InetSocketAddress(InetAddress.getByAddress(
@@ -131,7 +140,9 @@ public final class HelperMain {
                 excluded.add(Long.parseLong(pid));
             }
         }
-        return new RedirectTarget(v4, v6, dns, excluded);
+        Optional<InetSocketAddress> explicit = parts.length < 5 || parts[4].equals("-") ? Optional.empty()
+                : Optional.of(new InetSocketAddress(v4.getAddress(), port(parts[4])));
+        return new RedirectTarget(v4, v6, dns, excluded, explicit);
     }
 
     private static int port(String text) {

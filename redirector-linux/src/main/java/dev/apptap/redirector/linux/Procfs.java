@@ -5,9 +5,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /** A one-pass snapshot of the running processes: pid, parent, executable file name, comm. */
 final class Procfs {
@@ -33,6 +39,25 @@ final class Procfs {
                     + " names: " + e.getMessage(), e);
         }
         return procs;
+    }
+
+    /** The descendants of {@code root} among {@code running} (not {@code root} itself), by parent links. */
+    static Set<Long> descendants(long root, Map<Long, Proc> running) {
+        Map<Long, List<Long>> children = new HashMap<>();
+        for (Proc proc : running.values()) {
+            if (proc.ppid() != proc.pid()) {
+                children.computeIfAbsent(proc.ppid(), p -> new ArrayList<>()).add(proc.pid());
+            }
+        }
+        Set<Long> found = new HashSet<>();
+        Deque<Long> todo = new ArrayDeque<>(children.getOrDefault(root, List.of()));
+        while (!todo.isEmpty()) {
+            long pid = todo.removeFirst();
+            if (pid != root && found.add(pid)) {
+                todo.addAll(children.getOrDefault(pid, List.of()));
+            }
+        }
+        return found;
     }
 
     private static Optional<Proc> read(long pid, Path dir) {

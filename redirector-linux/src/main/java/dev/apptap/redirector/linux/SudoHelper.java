@@ -1,5 +1,6 @@
 package dev.apptap.redirector.linux;
 
+import dev.apptap.proxy.redirect.InterceptScope;
 import dev.apptap.proxy.redirect.InterceptSpec;
 import dev.apptap.proxy.redirect.RedirectTarget;
 import dev.apptap.proxy.redirect.Redirector;
@@ -44,6 +45,7 @@ final class SudoHelper implements Redirector {
     private final Writer commands;
     private final StringBuilder stderr;
     private InterceptSpec spec = InterceptSpec.NOTHING;
+    private InterceptScope scope = InterceptScope.MACHINE;
     private boolean closed;
 
     private SudoHelper(Process process, long helperPid, BufferedReader replies, Writer commands, StringBuilder stderr) {
@@ -143,7 +145,8 @@ final class SudoHelper implements Redirector {
             List<String> pids = target.excludedPids().stream().map(String::valueOf).collect(Collectors.toList());
             helper.call("START " + target.tcpIpv4().getPort() + " " + target.tcpIpv6().getPort() + " "
                     + target.dns().map(d -> d.getAddress().getHostAddress() + ":" + d.getPort()).orElse("-") + " "
-                    + (pids.isEmpty() ? "-" : String.join(",", pids)));
+                    + (pids.isEmpty() ? "-" : String.join(",", pids)) + " "
+                    + target.explicitProxy().map(p -> Integer.toString(p.getPort())).orElse("-"));
             return helper;
         } catch (IOException | RuntimeException e) {
             process.destroyForcibly();
@@ -157,14 +160,15 @@ final class SudoHelper implements Redirector {
     }
 
     @Override
-    public synchronized void intercept(InterceptSpec newSpec) {
+    public synchronized void intercept(InterceptSpec newSpec, InterceptScope newScope) {
         String text = newSpec.toString();
         if (text.indexOf('\n') >= 0 || text.indexOf('\r') >= 0) {
             throw new IllegalArgumentException("An intercept spec sent to the sudo helper cannot contain a line break.");
         }
         try {
-            call("SPEC " + text);
+            call("SPEC " + newScope + " " + text);
             spec = newSpec;
+            scope = newScope;
         } catch (IOException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
@@ -173,6 +177,11 @@ final class SudoHelper implements Redirector {
     @Override
     public synchronized InterceptSpec spec() {
         return spec;
+    }
+
+    @Override
+    public synchronized InterceptScope scope() {
+        return scope;
     }
 
     @Override

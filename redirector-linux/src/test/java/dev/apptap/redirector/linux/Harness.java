@@ -93,7 +93,8 @@ final class Harness implements AutoCloseable {
 
     RedirectTarget target() {
         return new RedirectTarget(new InetSocketAddress("127.0.0.1", listenerPort),
-                new InetSocketAddress("::1", listenerPort), Optional.empty(), Set.of(ProcessHandle.current().pid()));
+                new InetSocketAddress("::1", listenerPort), Optional.empty(), Set.of(ProcessHandle.current().pid()),
+                Optional.of(engine.explicitAddress()));
     }
 
     String http4Url(String path) {

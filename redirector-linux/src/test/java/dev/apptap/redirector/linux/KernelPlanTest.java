@@ -68,6 +68,13 @@ class KernelPlanTest {
     }
 
     @Test
+    void aScopeHoldsTheRootsDescendantsAndNothingElse() {
+        assertThat(Procfs.descendants(10, tree())).containsExactlyInAnyOrder(20L, 30L, 40L, 50L);
+        assertThat(Procfs.descendants(40, tree())).containsExactly(50L);
+        assertThat(Procfs.descendants(60, tree())).isEmpty();
+    }
+
+    @Test
     void theCgroupV2RootIsFoundInMountinfoOnHybridHosts() {
         List<String> mountinfo = List.of(
                 "25 30 0:22 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:9 - tmpfs tmpfs ro,mode=755",

@@ -41,6 +41,7 @@ import org.junit.jupiter.api.Test;
 class SudoHelperTest {
 
     static final String USER = "apptap-ci";
+    static final String HELPER_PROPERTY = "apptap.redirector.helper";
 
     private Path shared;
     private HttpServer origin;
@@ -98,6 +99,14 @@ class SudoHelperTest {
             assertThat(value(lines, "CURL")).as("%s", lines)
                     .isEqualTo("exit=0 process=curl status=200 body=origin for the sudo test");
             assertThat(hits.get()).isEqualTo(1);
+            assertThat(value(lines, "DESCRIBE")).contains("intercepting 'curl' among pid " + probePid);
+            // This JVM's curl is no descendant of the probe's: out of its scope, it connects directly.
+            assertThat(directCurl(url)).isEqualTo("origin for the sudo test\n");
+            assertThat(hits.get()).isEqualTo(2);
+            probe.getOutputStream().write("machine\n".getBytes(StandardCharsets.UTF_8));
+            probe.getOutputStream().flush();
+            readUntilReady(probe, lines);
+            assertThat(value(lines, "MACHINE")).contains("intercepting 'curl' machine-wide");
             ProcessHandle helper = ProcessHandle.of(helperPid).orElseThrow();
             assertThat(helper.info().user()).contains("root");
             String loaded = bpftool();
@@ -116,12 +125,17 @@ class SudoHelperTest {
         await().atMost(Duration.ofSeconds(15)).until(() -> ProcessHandle.of(helperToWatch)
                 .map(ProcessHandle::isAlive).orElse(false) == false);
         assertThat(bpftool()).doesNotContain("(" + helperPid + ")");
-        // curl is still in the dead helper's spec: had its links survived, curl would be sent to a closed port.
+        // curl is still in the dead helper's machine-wide spec: had its links survived, curl would be sent to a closed
+        // port.
+        assertThat(directCurl(url)).isEqualTo("origin for the sudo test\n");
+        assertThat(hits.get()).isEqualTo(3);
+    }
+
+    private static String directCurl(String url) throws Exception {
         Process direct = new ProcessBuilder("curl", "-sS", "--max-time", "20", url).redirectErrorStream(true).start();
         String out = new String(direct.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(direct.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(out).isEqualTo("origin for the sudo test\n");
-        assertThat(hits.get()).isEqualTo(2);
+        return out;
     }
 
     @Test
@@ -142,7 +156,8 @@ class SudoHelperTest {
     private Process startAs(String user, List<String> args, Path stderr) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(List.of("runuser", "-u", user, "--", "env", "HOME=" + shared.resolve("work"),
-                java, "-cp", readableClassPath(), SudoProbeMain.class.getName()));
+                java, "-D" + HELPER_PROPERTY + "=" + SudoHelper.helperPath(), "-cp", readableClassPath(),
+                SudoProbeMain.class.getName()));
         command.addAll(args);
         return new ProcessBuilder(command).redirectError(stderr.toFile()).start();
     }

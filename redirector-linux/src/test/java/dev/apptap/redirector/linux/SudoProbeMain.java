@@ -1,9 +1,13 @@
 package dev.apptap.redirector.linux;
 
 import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.proxy.redirect.InterceptScope;
 import dev.apptap.proxy.redirect.InterceptSpec;
 import dev.apptap.proxy.redirect.Redirector;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -12,12 +16,13 @@ import java.util.Set;
 /**
  * Runs as an unprivileged user for {@link SudoHelperTest}: {@code reason} prints what the provider says about this
  * machine; {@code <work dir> <url>} starts a real engine and the provider (which, without root, goes through the
- * sudo helper), intercepts curl, fetches the url with curl, reports, prints READY and waits to be killed.
+ * sudo helper), intercepts curl among its own descendants, fetches the url with curl, reports, prints READY and waits
+ * to be killed. A line {@code machine} on stdin widens the scope to the machine (it answers MACHINE and READY again);
+ * the end of stdin (the test JVM is gone) ends it.
  */
 public final class SudoProbeMain {
 
     public static void main(String[] args) throws Exception {
-        ExitWithParent.watchStdin();
         LinuxRedirectorProvider provider = new LinuxRedirectorProvider();
         System.out.println("PID " + ProcessHandle.current().pid());
         System.out.println("UID " + LinuxRedirectorProvider.effectiveUid());
@@ -29,7 +34,7 @@ public final class SudoProbeMain {
         Harness h = new Harness(Path.of(args[0]));
         Redirector redirector = provider.start(h.target());
         System.out.println("HELPER " + ((SudoHelper) redirector).helperPid());
-        redirector.intercept(InterceptSpec.parse("curl"));
+        redirector.intercept(InterceptSpec.parse("curl"), InterceptScope.thisJvm());
         Harness.Run curl = h.run(List.of("curl", "-sS", "--max-time", "20", args[1]));
         HttpFlow flow = h.engine.flows().view().fromPids(Set.of(curl.pid())).awaitFirst(HttpFlow.class,
                 f -> f.request().path().equals(URI.create(args[1]).getPath()) && f.isComplete(), Duration.ofSeconds(15));
@@ -38,6 +43,15 @@ public final class SudoProbeMain {
         System.out.println("DESCRIBE " + redirector.describe());
         System.out.println("READY");
         System.out.flush();
-        Thread.sleep(Long.MAX_VALUE);
+        BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        for (String line; (line = commands.readLine()) != null; ) {
+            if (line.equals("machine")) {
+                redirector.intercept(InterceptSpec.parse("curl"), InterceptScope.MACHINE);
+                System.out.println("MACHINE " + redirector.describe());
+                System.out.println("READY");
+                System.out.flush();
+            }
+        }
+        Runtime.getRuntime().halt(4);
     }
 }
