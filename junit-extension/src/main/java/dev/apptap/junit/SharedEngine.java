@@ -33,6 +33,7 @@ final class SharedEngine implements ExtensionContext.Store.CloseableResource, Au
     private final OfflineVotes offline;
     private Redirector redirector;
     private RunningSpecs runningSpecs;
+    private boolean closed;
 
     private SharedEngine(InterceptionSession session) {
         this.session = session;
@@ -98,6 +99,9 @@ final class SharedEngine implements ExtensionContext.Store.CloseableResource, Au
 
     /** The redirector, started on first use. */
     synchronized Redirector redirector(RedirectorChoice osProxy) {
+        if (closed) {
+            throw new IllegalStateException("apptap's engine was already closed; the test run is over.");
+        }
         if (redirector == null) {
             if (!session.transparent()) {
                 throw new IllegalStateException(osProxy.reason());
@@ -120,6 +124,7 @@ final class SharedEngine implements ExtensionContext.Store.CloseableResource, Au
 
     @Override
     public synchronized void close() {
+        closed = true;
         try {
             session.close();
         } finally {

@@ -58,9 +58,6 @@ public record SessionOptions(CertificateAuthority ca, FlowStore flows, RuleSet r
         Objects.requireNonNull(redirector, "redirector");
         Objects.requireNonNull(lookupAdvice, "lookupAdvice");
         Objects.requireNonNull(tuning, "tuning");
-        if (bodyLimit < 0) {
-            throw new IllegalArgumentException("The body limit must be zero or more bytes, but was " + bodyLimit + ".");
-        }
         upstreamTrust = List.copyOf(upstreamTrust);
         upstreamTrustFiles = List.copyOf(upstreamTrustFiles);
         passthrough = List.copyOf(passthrough);
@@ -124,6 +121,7 @@ public record SessionOptions(CertificateAuthority ca, FlowStore flows, RuleSet r
             return this;
         }
 
+        /** Bytes of each body to keep (default 1 MiB); the engine refuses a negative limit when the session starts. */
         public Builder bodyLimit(int bytes) {
             this.bodyLimit = bytes;
             return this;

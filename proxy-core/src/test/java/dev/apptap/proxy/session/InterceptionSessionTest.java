@@ -113,7 +113,8 @@ class InterceptionSessionTest {
 
     @Test
     void badBodyLimitIsRefusedWithASentence() {
-        assertThatThrownBy(() -> SessionOptions.builder().bodyLimit(-1).build())
+        SessionOptions options = SessionOptions.builder().bodyLimit(-1).build();
+        assertThatThrownBy(() -> InterceptionSession.start(options))
                 .hasMessage("The body limit must be zero or more bytes, but was -1.");
     }
 
