@@ -1,6 +1,7 @@
 package dev.apptap.cli;
 
 import dev.apptap.proxy.har.HarWriter;
+import dev.apptap.proxy.session.InterceptionSession;
 import java.io.IOException;
 import java.time.Duration;
 
@@ -12,12 +13,12 @@ final class Ending {
     /** A command's last response may be recorded a moment after the command exits. */
     private static final Duration SETTLE = Duration.ofSeconds(2);
 
-    private final Session session;
+    private final InterceptionSession session;
     private final FlowPrinter printer;
     private final Terminal terminal;
     private final EngineOptions options;
 
-    Ending(Session session, FlowPrinter printer, Terminal terminal, EngineOptions options) {
+    Ending(InterceptionSession session, FlowPrinter printer, Terminal terminal, EngineOptions options) {
         this.session = session;
         this.printer = printer;
         this.terminal = terminal;

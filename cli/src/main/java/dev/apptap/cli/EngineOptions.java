@@ -1,11 +1,13 @@
 package dev.apptap.cli;
 
+import dev.apptap.proxy.redirect.RedirectorProvider;
 import dev.apptap.proxy.rules.RuleSet;
+import dev.apptap.proxy.session.InterceptionSession;
+import dev.apptap.proxy.session.SessionOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /** What the engine does with the traffic and how the flows are shown: shared by {@code run} and {@code watch}. */
@@ -48,6 +50,35 @@ final class EngineOptions {
     @Option(names = "--ca-dir", paramLabel = "DIR", description = "The CA to use (created if missing); default ~/.apptap.")
     Path caDir;
 
+    /**
+     * Starts the session these options describe; with {@code osProxy}, its redirector too, so that a run that cannot
+     * intercept fails before any app starts.
+     */
+    InterceptionSession start(Optional<RedirectorProvider> osProxy) {
+        SessionOptions.Builder session = SessionOptions.builder()
+                .certificateAuthority(CaDirOption.load(caDir))
+                .rules(rules())
+                .bodyLimit(bodyLimit)
+                .upstreamInsecure(upstreamInsecure)
+                .systemLookups(!offline, "apptap is offline (--offline), so add a --stub or --route for it");
+        if (upstreamTrust != null) {
+            session.upstreamTrust(upstreamTrust);
+        }
+        osProxy.ifPresent(session::redirector);
+        InterceptionSession started = InterceptionSession.start(session.build());
+        if (osProxy.isPresent()) {
+            try {
+                started.redirector();
+            } catch (RuntimeException e) {
+                started.close();
+                throw new CliFailure("apptap could not start the " + osProxy.get().name() + " redirector: "
+                        + Sentences.clause(e.getMessage()) + "; run with --mode launch to go without it",
+                        Apptap.FAILED);
+            }
+        }
+        return started;
+    }
+
     RuleSet rules() {
         RuleSet rules = new RuleSet();
         // routes first: a stub for one URL of a routed host then still wins, because the newest rule wins
@@ -55,14 +86,5 @@ final class EngineOptions {
         stubs.forEach(stub -> stub.addTo(rules));
         rules.offline(offline);
         return rules;
-    }
-
-    /** Hosts a stub or route names: DNS answers them locally, so apps reach apptap even when no DNS server knows them. */
-    Set<String> ruleHosts() {
-        Set<String> hosts = new LinkedHashSet<>();
-        stubs.forEach(stub -> hosts.add(stub.host()));
-        routes.forEach(route -> hosts.add(route.host().toLowerCase(java.util.Locale.ROOT)));
-        hosts.remove("");
-        return hosts;
     }
 }

@@ -1,9 +1,8 @@
 package dev.apptap.cli;
 
 import dev.apptap.proxy.redirect.RedirectorProvider;
-import java.util.ArrayList;
+import dev.apptap.proxy.session.RedirectorChoice;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -26,17 +25,11 @@ record ModeChoice(Optional<RedirectorProvider> provider, String why) {
         if (mode == Mode.LAUNCH) {
             return new ModeChoice(Optional.empty(), "--mode launch was asked for");
         }
-        List<String> reasons = new ArrayList<>();
-        for (RedirectorProvider provider : installed) {
-            Optional<String> why = provider.unavailableReason();
-            if (why.isEmpty()) {
-                return new ModeChoice(Optional.of(provider), "");
-            }
-            reasons.add(provider.name() + ": " + Sentences.clause(why.get()));
+        RedirectorChoice usable = RedirectorChoice.firstUsable(installed);
+        if (usable.available()) {
+            return new ModeChoice(usable.provider(), "");
         }
-        String why = "OSPROXY is unavailable: " + (reasons.isEmpty()
-                ? "no redirector for this platform is in apptap's jar (" + platformArtifact() + ")"
-                : String.join("; ", reasons));
+        String why = Sentences.clause(usable.reason());
         if (mode == Mode.OSPROXY) {
             throw new CliFailure(why + "; run without --mode osproxy to fall back to LAUNCH mode", Apptap.USAGE);
         }
@@ -47,11 +40,5 @@ record ModeChoice(Optional<RedirectorProvider> provider, String why) {
     static String unavailable(List<RedirectorProvider> installed) {
         ModeChoice choice = decide(Mode.AUTO, installed);
         return choice.why();
-    }
-
-    private static String platformArtifact() {
-        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
-        return os.contains("mac") ? "apptap-redirector-macos is not built yet"
-                : os.contains("linux") ? "apptap-redirector-linux is missing" : "only Linux has one so far";
     }
 }

@@ -3,6 +3,7 @@ package dev.apptap.cli;
 import dev.apptap.proxy.launch.LaunchEnvironment;
 import dev.apptap.proxy.redirect.InterceptSpec;
 import dev.apptap.proxy.redirect.RedirectorProvider;
+import dev.apptap.proxy.session.InterceptionSession;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -49,7 +50,7 @@ final class RunCommand implements Callable<Integer> {
         Child.checkExists(command.get(0), base);
         ModeChoice choice = ModeChoice.decide(mode, mode == ModeChoice.Mode.LAUNCH ? List.of() : RedirectorProvider.installed());
         Terminal terminal = new Terminal(spec.commandLine().getOut(), spec.commandLine().getErr());
-        try (Session session = Session.start(options, choice.provider())) {
+        try (InterceptionSession session = options.start(choice.provider())) {
             FlowPrinter printer = new FlowPrinter(terminal, options);
             Process process;
             try (var registration = session.flows().addListener(printer)) {
@@ -72,8 +73,8 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private Process launch(Session session, ModeChoice choice, InterceptSpec userSpec, Terminal terminal,
-                           Map<String, String> base) {
+    private Process launch(InterceptionSession session, ModeChoice choice, InterceptSpec userSpec,
+                           Terminal terminal, Map<String, String> base) {
         String name = java.nio.file.Path.of(command.get(0)).getFileName().toString();
         if (!choice.osProxy()) {
             terminal.info("apptap: LAUNCH mode (" + name + " gets HTTP(S)_PROXY and CA trust variables); "
@@ -83,20 +84,20 @@ final class RunCommand implements Callable<Integer> {
                         + " variables.");
             }
             Map<String, String> env = LaunchEnvironment.merge(base,
-                    LaunchEnvironment.proxy(session.engine().explicitAddress(), session.trust()));
+                    LaunchEnvironment.proxy(session.explicitProxy(), session.trust()));
             return Child.start(command, env);
         }
         String via = "OSPROXY via " + choice.provider().get().name();
         Map<String, String> env = LaunchEnvironment.merge(base, LaunchEnvironment.trust(session.trust()));
         if (userSpec != null) {
-            session.intercept(userSpec);
+            session.redirector().intercept(userSpec);
             terminal.info("apptap: intercepting '" + userSpec + "' transparently (" + via + "); " + name
                     + " gets the CA trust variables.");
             return Child.start(command, env);
         }
         terminal.info("apptap: intercepting " + name + " and its children transparently (" + via + ").");
         Child.Gated gated = Child.startGated(command, env);
-        session.intercept(InterceptSpec.parse(Long.toString(gated.pid())));
+        session.redirector().intercept(InterceptSpec.parse(Long.toString(gated.pid())));
         gated.open();
         return gated.process();
     }

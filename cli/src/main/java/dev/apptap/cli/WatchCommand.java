@@ -2,6 +2,7 @@ package dev.apptap.cli;
 
 import dev.apptap.proxy.redirect.InterceptSpec;
 import dev.apptap.proxy.redirect.RedirectorProvider;
+import dev.apptap.proxy.session.InterceptionSession;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -45,7 +46,7 @@ final class WatchCommand implements Callable<Integer> {
                     + "; use apptap run -- <command> to intercept a command in LAUNCH mode", Apptap.USAGE);
         }
         Terminal terminal = new Terminal(spec.commandLine().getOut(), spec.commandLine().getErr());
-        Session session = Session.start(options, choice.provider());
+        InterceptionSession session = options.start(choice.provider());
         FlowPrinter printer = new FlowPrinter(terminal, options);
         session.flows().addListener(printer);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -58,7 +59,7 @@ final class WatchCommand implements Callable<Integer> {
                 stopped.countDown();
             }
         }, "apptap-watch-stop"));
-        session.intercept(parsed);
+        session.redirector().intercept(parsed);
         terminal.info("apptap: watching '" + parsed + "' transparently (OSPROXY via " + choice.provider().get().name()
                 + ") until Ctrl-C. Apps must trust apptap's CA: run apptap ca install, or start them with SSL_CERT_FILE="
                 + session.trust().caBundle() + ".");

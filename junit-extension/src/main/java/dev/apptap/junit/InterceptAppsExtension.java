@@ -5,6 +5,8 @@ import dev.apptap.proxy.flow.FlowError;
 import dev.apptap.proxy.flow.FlowTimeoutException;
 import dev.apptap.proxy.flow.Flows;
 import dev.apptap.proxy.har.HarWriter;
+import dev.apptap.proxy.redirect.RedirectorProvider;
+import dev.apptap.proxy.session.RedirectorChoice;
 import java.io.IOException;
 import java.lang.reflect.AnnotatedElement;
 import java.lang.reflect.Field;
@@ -133,7 +135,7 @@ public class InterceptAppsExtension implements ExecutionCondition, BeforeEachCal
         Config config = new Config(context);
         Options options = declared != null ? declared : annotationOptions(context);
         InterceptMode mode = options.mode() != InterceptMode.DEFAULT ? options.mode() : config.mode();
-        OsProxyAvailability osProxy = osProxyAvailability();
+        RedirectorChoice osProxy = osProxyAvailability();
         if (mode == InterceptMode.OSPROXY && !osProxy.available() && !config.requireOsProxy()) {
             return ConditionEvaluationResult.disabled(osProxy.reason() + " This test asks for OSPROXY mode, so it is"
                     + " skipped; set " + Config.REQUIRE + "=osproxy to make such tests fail instead.");
@@ -147,7 +149,7 @@ public class InterceptAppsExtension implements ExecutionCondition, BeforeEachCal
             return;
         }
         Settings settings = settings(context);
-        OsProxyAvailability osProxy = osProxyAvailability();
+        RedirectorChoice osProxy = osProxyAvailability();
         ModeChoice mode = ModeChoice.of(settings, osProxy);
         SharedEngine shared = sharedEngine(context, settings.engineKey(), osProxy);
         String test = context.getTestMethod().map(m -> m.getDeclaringClass().getSimpleName() + "." + m.getName())
@@ -253,8 +255,13 @@ public class InterceptAppsExtension implements ExecutionCondition, BeforeEachCal
     // ---- internals ----
 
     /** Package-private so that tests can pretend a redirector exists or not. */
-    OsProxyAvailability osProxyAvailability() {
-        return OsProxyAvailability.get();
+    RedirectorChoice osProxyAvailability() {
+        return ProbedOnce.CHOICE;
+    }
+
+    /** Probing may run {@code sudo -n}, so it happens once per JVM, when first needed. */
+    private static final class ProbedOnce {
+        static final RedirectorChoice CHOICE = RedirectorChoice.firstUsable(RedirectorProvider.installed());
     }
 
     private Settings settings(ExtensionContext context) {
@@ -276,7 +283,7 @@ public class InterceptAppsExtension implements ExecutionCondition, BeforeEachCal
     }
 
     @SuppressWarnings("deprecation") // getOrComputeIfAbsent: computeIfAbsent arrived in 5.13, and 5.12 is supported
-    private static SharedEngine sharedEngine(ExtensionContext context, EngineKey key, OsProxyAvailability osProxy) {
+    private static SharedEngine sharedEngine(ExtensionContext context, EngineKey key, RedirectorChoice osProxy) {
         // The root store computes each key once even when tests start in parallel.
         return context.getRoot().getStore(NAMESPACE)
                 .getOrComputeIfAbsent(key, k -> SharedEngine.start(k, osProxy), SharedEngine.class);

@@ -1,5 +1,6 @@
 package dev.apptap.junit;
 
+import dev.apptap.proxy.session.RedirectorChoice;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 
 /**
@@ -13,7 +14,7 @@ record ModeChoice(InterceptMode mode, String reason) {
      * @throws ExtensionConfigurationException when OSPROXY is required ({@code apptap.require=osproxy}) or asked for
      *                                         and unavailable; the condition skips the latter before it gets here
      */
-    static ModeChoice of(Settings settings, OsProxyAvailability osProxy) {
+    static ModeChoice of(Settings settings, RedirectorChoice osProxy) {
         String redirector = osProxy.provider().map(p -> "the " + p.name() + " redirector").orElse("");
         if (settings.requireOsProxy() && !osProxy.available() && settings.mode() != InterceptMode.LAUNCH) {
             throw new ExtensionConfigurationException(Config.REQUIRE + "=osproxy is set, so this test fails instead"

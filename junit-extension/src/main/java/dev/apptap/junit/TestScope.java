@@ -4,6 +4,7 @@ import dev.apptap.proxy.flow.Flow;
 import dev.apptap.proxy.flow.FlowStore;
 import dev.apptap.proxy.flow.Flows;
 import dev.apptap.proxy.redirect.Redirector;
+import dev.apptap.proxy.session.RedirectorChoice;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -63,7 +64,7 @@ final class TestScope implements ExtensionContext.Store.CloseableResource, AutoC
     }
 
     static TestScope open(String test, Settings settings, ModeChoice mode, SharedEngine shared,
-                          OsProxyAvailability osProxy) {
+                          RedirectorChoice osProxy) {
         Flows since = shared.flows().since(shared.flows().mark());
         // Next, since a spec that cannot join the running tests' fails here, before anything needs undoing.
         Optional<Redirector> redirector = Optional.empty();
@@ -83,12 +84,12 @@ final class TestScope implements ExtensionContext.Store.CloseableResource, AutoC
             }
         });
         Map<String, String> environment = ChildEnvironment.build(System.getenv(), mode.mode(),
-                shared.engine().explicitAddress(), shared.trust());
+                shared.explicitProxy(), shared.trust());
         Apps apps = new Apps(environment, settings.timeout(), tracker, temporaryDirectory());
         InterceptRuntime runtime = new InterceptRuntime(mode.mode(), mode.reason(), shared.trust().caCertificate(),
                 shared.trust().caBundle(), shared.trust().trustStore(), environment,
-                shared.engine().explicitAddress(), redirector.map(Redirector::describe), settings.timeout());
-        Stubs stubs = new Stubs(shared.engine().rules(), shared.offline());
+                shared.explicitProxy(), redirector.map(Redirector::describe), settings.timeout());
+        Stubs stubs = new Stubs(shared.rules(), shared.offline());
         if (settings.offline()) {
             // Before the test's first app starts, so that not even its first request can leave the machine.
             stubs.offline();

@@ -1,27 +1,23 @@
 package dev.apptap.bench;
 
-import dev.apptap.proxy.ca.CertificateAuthority;
-import dev.apptap.proxy.engine.HostResolver;
-import dev.apptap.proxy.engine.ProxyEngine;
 import dev.apptap.proxy.flow.FlowStore;
 import dev.apptap.proxy.redirect.InterceptSpec;
-import dev.apptap.proxy.redirect.RedirectTarget;
 import dev.apptap.proxy.redirect.Redirector;
 import dev.apptap.proxy.redirect.RedirectorProvider;
+import dev.apptap.proxy.session.InterceptionSession;
+import dev.apptap.proxy.session.RedirectorChoice;
+import dev.apptap.proxy.session.SessionOptions;
 
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -78,87 +74,57 @@ public final class BenchProxy {
         };
 
         FlowStore flows = new FlowStore(maxFlows);
-        InetAddress loopback = InetAddress.getByName("127.0.0.1");
-        // Every *.bench.test name (the new-host-per-connection scenario) and localhost lives on this machine.
-        HostResolver resolver = host -> host.endsWith(".bench.test") || host.equals("localhost")
-                ? new InetAddress[]{loopback} : HostResolver.SYSTEM.resolve(host);
-        ProxyEngine.Builder builder = ProxyEngine.builder()
-                .certificateAuthority(CertificateAuthority.ephemeral())
+        SessionOptions.Builder options = SessionOptions.builder()
                 .flows(flows)
                 .bodyLimit(bodyLimit)
-                .hostResolver(resolver)
-                .upstreamInsecure(insecure);
+                .upstreamInsecure(insecure)
+                .passthrough(passthrough)
+                .workerThreads(threads);
         if (trust != null) {
-            builder.upstreamTrust(trust);
-        }
-        builder.passthrough(passthrough.toArray(String[]::new));
-        if (threads > 0) {
-            builder.workerThreads(threads);
+            options.upstreamTrust(trust);
         }
         if (osproxy) {
-            builder.transparentListener(new InetSocketAddress(loopback, 0));
-            builder.transparentListener(new InetSocketAddress(InetAddress.getByName("::1"), 0));
+            RedirectorChoice choice = RedirectorChoice.firstUsable(RedirectorProvider.installed());
+            options.redirector(choice.provider().orElseThrow(() -> new IllegalStateException(choice.reason())));
         }
         Sampler sampler = new Sampler();
         sampler.start();
-        try (ProxyEngine engine = builder.start()) {
-            Redirector redirector = null;
-            try {
-                if (osproxy) {
-                    redirector = startRedirector(engine);
-                    redirector.intercept(InterceptSpec.parse(intercept));
+        try (InterceptionSession session = InterceptionSession.start(options.build())) {
+            Redirector redirector = osproxy ? session.redirector() : null;
+            if (redirector != null) {
+                redirector.intercept(InterceptSpec.parse(intercept));
+            }
+            List<String> transparent = new ArrayList<>();
+            session.transparentAddresses().forEach(a -> transparent.add(hostPort(a)));
+            System.out.println("READY explicit=" + hostPort(session.explicitProxy())
+                    + " transparent=" + String.join(",", transparent)
+                    + (redirector != null ? " redirector=\"" + redirector.describe() + "\"" : ""));
+            System.out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            String line;
+            while ((line = in.readLine()) != null) {
+                line = line.trim();
+                if (line.equals("stats")) {
+                    long used = heapUsed();
+                    long afterGc = heapAfterGc();
+                    System.out.println("STATS flows=" + flows.size() + " evicted=" + flows.evicted()
+                            + " heapUsed=" + used + " heapAfterGc=" + afterGc + " peakHeap=" + sampler.peakHeap.get()
+                            + " peakDirect=" + sampler.peakDirect.get() + " rssPeak=" + rssPeak());
+                } else if (line.equals("reset")) {
+                    flows.clear();
+                    long afterGc = heapAfterGc();
+                    sampler.reset();
+                    System.out.println("RESET heapAfterGc=" + afterGc);
+                } else if (line.startsWith("intercept") && redirector != null) {
+                    redirector.intercept(InterceptSpec.parse(line.substring("intercept".length()).trim()));
+                    System.out.println("OK");
+                } else if (!line.isEmpty()) {
+                    System.out.println("ERROR unknown command: " + line);
                 }
-                List<String> transparent = new ArrayList<>();
-                engine.transparentAddresses().forEach(a -> transparent.add(hostPort(a)));
-                System.out.println("READY explicit=" + hostPort(engine.explicitAddress())
-                        + " transparent=" + String.join(",", transparent)
-                        + (redirector != null ? " redirector=\"" + redirector.describe() + "\"" : ""));
                 System.out.flush();
-                BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-                String line;
-                while ((line = in.readLine()) != null) {
-                    line = line.trim();
-                    if (line.equals("stats")) {
-                        long used = heapUsed();
-                        long afterGc = heapAfterGc();
-                        System.out.println("STATS flows=" + flows.size() + " evicted=" + flows.evicted()
-                                + " heapUsed=" + used + " heapAfterGc=" + afterGc + " peakHeap=" + sampler.peakHeap.get()
-                                + " peakDirect=" + sampler.peakDirect.get() + " rssPeak=" + rssPeak());
-                    } else if (line.equals("reset")) {
-                        flows.clear();
-                        long afterGc = heapAfterGc();
-                        sampler.reset();
-                        System.out.println("RESET heapAfterGc=" + afterGc);
-                    } else if (line.startsWith("intercept") && redirector != null) {
-                        redirector.intercept(InterceptSpec.parse(line.substring("intercept".length()).trim()));
-                        System.out.println("OK");
-                    } else if (!line.isEmpty()) {
-                        System.out.println("ERROR unknown command: " + line);
-                    }
-                    System.out.flush();
-                }
-            } finally {
-                if (redirector != null) {
-                    redirector.close();
-                }
             }
         }
         System.exit(0);
-    }
-
-    private static Redirector startRedirector(ProxyEngine engine) throws IOException {
-        List<String> why = new ArrayList<>();
-        for (RedirectorProvider provider : RedirectorProvider.installed()) {
-            Optional<String> unavailable = provider.unavailableReason();
-            if (unavailable.isPresent()) {
-                why.add(provider.name() + ": " + unavailable.get());
-                continue;
-            }
-            InetSocketAddress v4 = engine.transparentAddresses().get(0);
-            InetSocketAddress v6 = engine.transparentAddresses().get(1);
-            return provider.start(new RedirectTarget(v4, v6, Optional.empty(), Set.of(ProcessHandle.current().pid())));
-        }
-        throw new IllegalStateException("No redirector can run here: " + (why.isEmpty() ? "none is installed" : why));
     }
 
     private static String hostPort(InetSocketAddress address) {

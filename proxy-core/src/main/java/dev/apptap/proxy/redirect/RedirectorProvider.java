@@ -10,15 +10,16 @@ import java.util.ServiceLoader;
  * A way to send chosen processes' connections to apptap's engine (OSPROXY mode), found at run time with
  * {@link ServiceLoader}: {@code redirector-linux} provides one for Linux, {@code redirector-macos} for macOS.
  *
+ * Front ends do not start one themselves: the session package chooses the first usable provider and gives it the
+ * engine's listeners and DNS responder, so a new redirector (macOS, containers) needs nothing but this interface.
+ *
  * <pre>{@code
- * for (RedirectorProvider provider : RedirectorProvider.installed()) {
- *     Optional<String> why = provider.unavailableReason();
- *     if (why.isEmpty()) {
- *         try (Redirector redirector = provider.start(target)) {
- *             redirector.intercept(InterceptSpec.parse("curl"));
- *             ...
- *         }
- *     }
+ * RedirectorChoice choice = RedirectorChoice.firstUsable(RedirectorProvider.installed());
+ * SessionOptions.Builder options = SessionOptions.builder();
+ * choice.provider().ifPresent(options::redirector);
+ * try (InterceptionSession session = InterceptionSession.start(options.build())) {
+ *     session.redirector().intercept(InterceptSpec.parse("curl"));
+ *     ...
  * }
  * }</pre>
  */

@@ -1,4 +1,4 @@
-package dev.apptap.cli;
+package dev.apptap.proxy.session;
 
 import dev.apptap.proxy.engine.HostResolver;
 import java.net.InetAddress;
@@ -7,17 +7,19 @@ import java.util.Locale;
 
 /**
  * Answers {@code localhost}, {@code *.localhost} and the reserved {@code *.test} names with 127.0.0.1 without asking
- * any DNS server, so stubbed test hosts never leak to the network; other names go to the system's resolver unless
- * apptap is offline.
+ * any DNS server, so test hosts never leak to the network; other names go to the system's resolver only when system
+ * lookups are allowed.
  */
 final class LocalNames implements HostResolver {
 
     private static final byte[] LOOPBACK = {127, 0, 0, 1};
 
-    private final boolean offline;
+    private final boolean systemLookups;
+    private final String lookupAdvice;
 
-    LocalNames(boolean offline) {
-        this.offline = offline;
+    LocalNames(boolean systemLookups, String lookupAdvice) {
+        this.systemLookups = systemLookups;
+        this.lookupAdvice = lookupAdvice;
     }
 
     static boolean isLocal(String host) {
@@ -28,23 +30,15 @@ final class LocalNames implements HostResolver {
         return name.equals("localhost") || name.endsWith(".localhost") || name.endsWith(".test");
     }
 
-    static InetAddress loopback() {
-        try {
-            return InetAddress.getByAddress("localhost", LOOPBACK);
-        } catch (UnknownHostException e) {
-            throw new AssertionError("four bytes are always an address", e);
-        }
-    }
-
     @Override
     public InetAddress[] resolve(String host) throws UnknownHostException {
         if (isLocal(host)) {
             return new InetAddress[]{InetAddress.getByAddress(host, LOOPBACK)};
         }
-        if (offline) {
-            throw new UnknownHostException("apptap is offline (--offline), so it does not look up " + host
-                    + "; add a --stub or --route for it");
+        if (systemLookups) {
+            return HostResolver.SYSTEM.resolve(host);
         }
-        return HostResolver.SYSTEM.resolve(host);
+        throw new UnknownHostException("apptap resolves only localhost, *.localhost and *.test names here, not " + host
+                + "; " + lookupAdvice);
     }
 }
