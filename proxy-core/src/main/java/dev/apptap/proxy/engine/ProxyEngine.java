@@ -32,7 +32,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -332,7 +333,10 @@ public final class ProxyEngine implements AutoCloseable {
                 throw new IllegalStateException(Transport.epollUnavailableReason());
             }
             EngineSettings settings = settings();
-            ExecutorService blocking = Executors.newCachedThreadPool(new DefaultThreadFactory("apptap-blocking", true));
+            // Unbounded like a cached pool (a task may wait on another: a TLS task on a leaf being minted), but idle
+            // threads end after 10 s instead of 60: a burst of connections must not leave its threads in the user's JVM.
+            ExecutorService blocking = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 10, TimeUnit.SECONDS,
+                    new SynchronousQueue<>(), new DefaultThreadFactory("apptap-blocking", true));
             EventLoopGroup workers = transport.newGroup(workerThreads, new DefaultThreadFactory("apptap-relay", true));
             EventLoopGroup bosses = transport.newGroup(1, new DefaultThreadFactory("apptap-accept", true));
             MitmServerContexts contexts = new MitmServerContexts(new LeafCertificates(authority, blocking));
