@@ -22,4 +22,14 @@ public interface ProcessResolver {
      * @return the process, or {@link ProcessInfo#UNKNOWN} when it cannot be found (it exited, or is remote)
      */
     ProcessInfo resolve(InetSocketAddress app, InetSocketAddress peer);
+
+    /**
+     * Describes a process a redirector named by pid ({@link OriginalDestinationResolver#connectingProcess}), with
+     * no socket lookup. May block, like {@link #resolve}.
+     *
+     * @return the process, or {@link ProcessInfo#UNKNOWN} when it is gone or this resolver cannot describe one
+     */
+    default ProcessInfo describe(long pid) {
+        return ProcessInfo.UNKNOWN;
+    }
 }

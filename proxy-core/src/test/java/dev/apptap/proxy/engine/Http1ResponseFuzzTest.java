@@ -33,8 +33,8 @@ class Http1ResponseFuzzTest {
         EmbeddedChannel upstream = alloc.channel();
         upstream.pipeline().addLast(new HeldInbound());
         ConnectionContext connection = EngineFuzzing.connection(RUNTIME);
-        connection.connectingInAdvance(upstream.eventLoop().<Channel>newSucceededFuture(upstream));
         EmbeddedChannel app = EngineFuzzing.appConnection(alloc);
+        connection.connectingInAdvance(app, upstream.eventLoop().<Channel>newSucceededFuture(upstream));
         app.pipeline().addLast(Pipelines.HTTP_CODEC, Pipelines.newServerCodec(RUNTIME.settings()));
         app.pipeline().addLast(Pipelines.HTTP_RELAY, new Http1Relay(connection));
 
