@@ -11,7 +11,10 @@ import java.net.InetSocketAddress;
 @FunctionalInterface
 public interface ProcessResolver {
 
-    /** Resolves nothing: every connection's process is {@link ProcessInfo#UNKNOWN}. */
+    /**
+     * Looks nothing up: a connection's process is {@link ProcessInfo#UNKNOWN}, unless the redirector recorded it
+     * (then the engine keeps the redirector's pid and short name).
+     */
     ProcessResolver NONE = (app, peer) -> ProcessInfo.UNKNOWN;
 
     /**
