@@ -13,7 +13,8 @@
  *   getpeername4/6  a redirected socket names its original peer, not apptap's listener or responder.
  *   sockops      TCP_CONNECT_CB: the client's local port is known now; copy cookie -> original into
  *                port -> original, which is what the engine's accepted socket can name (its peer port).
- *   getsockopt   SOL_IP/SO_ORIGINAL_DST and SOL_IPV6/IP6T_SO_ORIGINAL_DST on the engine's accepted sockets.
+ *   getsockopt   SOL_IP/SO_ORIGINAL_DST and SOL_IPV6/IP6T_SO_ORIGINAL_DST on the engine's accepted sockets;
+ *                SOL_IP/APPTAP_SO_CONNECTOR (apptap's own option) on the same sockets: the process that connected.
  *   raw_tp       sched_process_fork: a child of an intercepted process is intercepted, and a child of a process
  *                in scope is in scope (in the kernel, before the child runs, so it has no window);
  *                sched_process_exec: evaluate the new executable's file name; sched_process_exit: forget the process.
@@ -55,6 +56,14 @@
 /* "aptp": the SO_MARK of a TCP socket some apptap engine redirected. Loopback routing ignores marks. */
 #define APPTAP_MARK 0x61707470
 #define PATH_LEN 256
+#define COMM_LEN 16
+/*
+ * apptap's private getsockopt option (level SOL_IP; "aptc", far above every IP, multicast-routing and netfilter option
+ * number the kernel knows, so the kernel itself answers ENOPROTOOPT). On the engine's accepted sockets this program
+ * answers it with a struct connector: the process that connected, as recorded at connect() time, so the engine can
+ * name a process that exited before it could look the socket's owner up. Java: SoOriginalDst.APPTAP_SO_CONNECTOR.
+ */
+#define APPTAP_SO_CONNECTOR 0x61707463
 
 /* Only the fields we read; libbpf relocates them against the running kernel's BTF (CO-RE). */
 struct task_struct {
@@ -98,6 +107,14 @@ struct orig {
 	__u32 addr[4];  /* network order */
 	__u32 port;     /* network order, low 16 bits */
 	__u32 via_ip6;  /* 1 when sent to [::1]:P, 0 when sent to 127.0.0.1:P (also from v4-mapped sockets) */
+	__u32 tgid;     /* the process that connected (its thread group id) */
+	char comm[COMM_LEN]; /* and the kernel's short name of the connecting thread, for when the process is gone */
+};
+
+/* The answer to getsockopt(SOL_IP, APPTAP_SO_CONNECTOR); 20 bytes, tgid in host order. */
+struct connector {
+	__u32 tgid;
+	char comm[COMM_LEN];
 };
 
 struct port_key {
@@ -235,6 +252,8 @@ static __always_inline int remember(void *ctx, __u32 family, __u32 a0, __u32 a1,
 	o.addr[3] = a3;
 	o.port = port;
 	o.via_ip6 = via_ip6;
+	o.tgid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(o.comm, sizeof(o.comm));
 	__u64 cookie = bpf_get_socket_cookie(ctx);
 	bpf_map_update_elem(&by_cookie, &cookie, &o, BPF_ANY);
 	return 1;
@@ -487,12 +506,19 @@ int apptap_sockops(struct bpf_sock_ops *skops)
 	return 1; /* the cookie entry stays for getpeername; the LRU map forgets it eventually */
 }
 
-/* ---------------------------------------------------------------- getsockopt(SO_ORIGINAL_DST) */
+/* ---------------------------------------------------------------- getsockopt(SO_ORIGINAL_DST, APPTAP_SO_CONNECTOR) */
 
+/*
+ * The kernel runs this after its own getsockopt, with that call's error in ctx->retval (ENOENT without conntrack,
+ * ENOPROTOOPT for APPTAP_SO_CONNECTOR); setting retval to 0 overrides it, and ctx->optlen says how much of optval
+ * goes back to the caller. A socket this program does not know keeps the kernel's answer, so an nft redirect's
+ * SO_ORIGINAL_DST still works, and APPTAP_SO_CONNECTOR fails with ENOPROTOOPT there.
+ */
 SEC("cgroup/getsockopt")
 int apptap_getsockopt(struct bpf_sockopt *ctx)
 {
-	if (ctx->optname != SO_ORIGINAL_DST || (ctx->level != SOL_IP && ctx->level != SOL_IPV6))
+	int connector = ctx->optname == APPTAP_SO_CONNECTOR && ctx->level == SOL_IP;
+	if (!connector && (ctx->optname != SO_ORIGINAL_DST || (ctx->level != SOL_IP && ctx->level != SOL_IPV6)))
 		return 1;
 	struct bpf_sock *sk = ctx->sk;
 	if (!sk)
@@ -512,7 +538,14 @@ int apptap_getsockopt(struct bpf_sockopt *ctx)
 	void *optval = ctx->optval;
 	void *end = ctx->optval_end;
 	int len;
-	if (ctx->level == SOL_IP) {
+	if (connector) {
+		if (optval + sizeof(struct connector) > end)
+			return 1;
+		struct connector *p = optval;
+		p->tgid = o->tgid;
+		__builtin_memcpy(p->comm, o->comm, COMM_LEN);
+		len = sizeof(struct connector);
+	} else if (ctx->level == SOL_IP) {
 		if (o->family != AF_INET)
 			return 1;
 		if (optval + 16 > end)

@@ -8,6 +8,7 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -16,6 +17,10 @@ import java.util.concurrent.CompletableFuture;
  * {@code /proc}), then installs the handlers for the listener's kind and stays in front of them. An app that
  * sends everything and hangs up at once must still get its flow, so bytes and the hang-up that arrive
  * meanwhile are held back and replayed to those handlers.
+ *
+ * <p>When the redirector recorded the connecting process (apptap's eBPF redirector does, at {@code connect()}), its
+ * pid is taken as is and only described from {@code /proc}; a process that exited meanwhile keeps that pid and the
+ * kernel's short name. Otherwise the socket's owner is looked up, which finds only processes still running.
  */
 final class ConnectionOrigin extends ChannelDuplexHandler {
 
@@ -40,9 +45,12 @@ final class ConnectionOrigin extends ChannelDuplexHandler {
         InetSocketAddress listener = (InetSocketAddress) channel.localAddress();
         ConnectionContext.Entry kind = entry;
         InetSocketAddress original = null;
+        Optional<ProcessInfo> connector = Optional.empty();
         if (entry == ConnectionContext.Entry.TRANSPARENT) {
             try {
                 original = originalDestination(channel, listener, app);
+                // Read now, on the event loop: the fd is only this socket's while the channel is open.
+                connector = runtime.settings().originalDestinations().connectingProcess(fd(channel));
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.WARNING, e.getMessage());
                 ctx.close();
@@ -59,9 +67,10 @@ final class ConnectionOrigin extends ChannelDuplexHandler {
         if (original != null) {
             connection.destination(original);
         }
-        CompletableFuture.supplyAsync(() -> {
-                    return runtime.settings().processes().resolve(app, listener);
-                }, runtime.blocking())
+        Optional<ProcessInfo> recorded = connector;
+        CompletableFuture.supplyAsync(() -> recorded
+                        .map(kernel -> described(kernel, runtime.settings().processes().describe(kernel.pid())))
+                        .orElseGet(() -> runtime.settings().processes().resolve(app, listener)), runtime.blocking())
                 .exceptionally(failure -> ProcessInfo.UNKNOWN)
                 .thenAccept(process -> ctx.executor().execute(() -> {
                     connection.process = process;
@@ -70,12 +79,21 @@ final class ConnectionOrigin extends ChannelDuplexHandler {
         ctx.fireChannelActive();
     }
 
+    /** The live description of the recorded process, or the record itself once the process is gone. */
+    private static ProcessInfo described(ProcessInfo recorded, ProcessInfo live) {
+        return live.isKnown() && live.pid() == recorded.pid() ? live : recorded;
+    }
+
     private InetSocketAddress originalDestination(Channel channel, InetSocketAddress listener, InetSocketAddress app)
             throws IOException {
+        return runtime.settings().originalDestinations().originalDestination(fd(channel), listener, app);
+    }
+
+    private static int fd(Channel channel) throws IOException {
         if (!(channel instanceof EpollSocketChannel epoll)) {
             throw new IOException(Transport.epollUnavailableReason());
         }
-        return runtime.settings().originalDestinations().originalDestination(epoll.fd().intValue(), listener, app);
+        return epoll.fd().intValue();
     }
 
     private void proceed(ChannelHandlerContext ctx, ConnectionContext connection) {

@@ -1,7 +1,9 @@
 package dev.apptap.proxy.origin;
 
+import dev.apptap.proxy.flow.ProcessInfo;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 
 /**
  * Finds where a transparently redirected connection was meant to go. The default reads
@@ -21,4 +23,16 @@ public interface OriginalDestinationResolver {
      * @throws IOException with a sentence naming the connection when the kernel knows no original destination
      */
     InetSocketAddress originalDestination(int fd, InetSocketAddress local, InetSocketAddress remote) throws IOException;
+
+    /**
+     * The process that connected, as the redirector recorded it at {@code connect()} time: its pid and the kernel's
+     * short name ({@code comm}), with no executable or command line. It names a process that exited before its
+     * socket's owner could be looked up; the engine prefers {@code /proc/<pid>} while the process lives.
+     *
+     * @param fd the accepted socket's file descriptor
+     * @return the connecting process, or empty when the redirector does not record it (nft redirect, the default)
+     */
+    default Optional<ProcessInfo> connectingProcess(int fd) {
+        return Optional.empty();
+    }
 }

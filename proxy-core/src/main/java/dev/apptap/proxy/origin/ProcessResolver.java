@@ -11,7 +11,10 @@ import java.net.InetSocketAddress;
 @FunctionalInterface
 public interface ProcessResolver {
 
-    /** Resolves nothing: every connection's process is {@link ProcessInfo#UNKNOWN}. */
+    /**
+     * Looks nothing up: a connection's process is {@link ProcessInfo#UNKNOWN}, unless the redirector recorded it
+     * (then the engine keeps the redirector's pid and short name).
+     */
     ProcessResolver NONE = (app, peer) -> ProcessInfo.UNKNOWN;
 
     /**
@@ -22,4 +25,14 @@ public interface ProcessResolver {
      * @return the process, or {@link ProcessInfo#UNKNOWN} when it cannot be found (it exited, or is remote)
      */
     ProcessInfo resolve(InetSocketAddress app, InetSocketAddress peer);
+
+    /**
+     * Describes a process a redirector named by pid ({@link OriginalDestinationResolver#connectingProcess}), with
+     * no socket lookup. May block, like {@link #resolve}.
+     *
+     * @return the process, or {@link ProcessInfo#UNKNOWN} when it is gone or this resolver cannot describe one
+     */
+    default ProcessInfo describe(long pid) {
+        return ProcessInfo.UNKNOWN;
+    }
 }

@@ -139,7 +139,8 @@ public final class ProcfsProcessResolver implements ProcessResolver {
     }
 
     /** {@link #ofPid}, remembered while the process stays the same. */
-    ProcessInfo describe(long pid) {
+    @Override
+    public ProcessInfo describe(long pid) {
         Path dir = proc.resolve(Long.toString(pid));
         String startTime = startTime(dir);
         String executable;

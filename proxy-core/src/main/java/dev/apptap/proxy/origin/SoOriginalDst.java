@@ -2,6 +2,7 @@ package dev.apptap.proxy.origin;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;
+import dev.apptap.proxy.flow.ProcessInfo;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -10,8 +11,11 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Reads the destination a transparently redirected connection was meant for, with one Linux
@@ -26,7 +30,8 @@ import java.util.Map;
  *         ((EpollSocketChannel) ch).fd().intValue(), ch.localAddress(), ch.remoteAddress());
  * }</pre>
  *
- * Thread-safe and stateless; each call is one or two system calls.
+ * The eBPF redirector also answers {@link #connectingProcess} (apptap's private option), recorded when the app
+ * connected. Thread-safe and stateless; each call is one or two system calls.
  */
 public final class SoOriginalDst implements OriginalDestinationResolver {
 
@@ -34,6 +39,14 @@ public final class SoOriginalDst implements OriginalDestinationResolver {
     static final int SOL_IPV6 = 41;
     /** {@code SO_ORIGINAL_DST} and {@code IP6T_SO_ORIGINAL_DST} share the number. */
     static final int SO_ORIGINAL_DST = 80;
+    /**
+     * apptap's private option at {@code SOL_IP} ("aptc"), a number no kernel option uses, so the kernel itself
+     * answers {@code ENOPROTOOPT}; apptap's eBPF redirector answers it on the engine's accepted sockets with the
+     * process that connected: {@code struct connector { u32 tgid; char comm[16]; }} (see redirect.bpf.c).
+     */
+    static final int APPTAP_SO_CONNECTOR = 0x61707463;
+    static final int CONNECTOR_SIZE = 20;
+    private static final int COMM_LEN = 16;
 
     static final int AF_INET = 2;
     static final int AF_INET6 = 10;
@@ -79,6 +92,39 @@ public final class SoOriginalDst implements OriginalDestinationResolver {
                     "the kernel names the listener itself, so the app connected to it directly", null);
         }
         return found;
+    }
+
+    /**
+     * One more {@code getsockopt}, {@link #APPTAP_SO_CONNECTOR}: only apptap's eBPF redirector answers it, so any
+     * error (an nft redirect, an older redirector) means "not recorded" and the engine looks the socket's owner up.
+     */
+    @Override
+    public Optional<ProcessInfo> connectingProcess(int fd) {
+        byte[] buffer = new byte[CONNECTOR_SIZE];
+        int[] length = {CONNECTOR_SIZE};
+        try {
+            LibC.getsockopt(fd, SOL_IP, APPTAP_SO_CONNECTOR, buffer, length);
+        } catch (LastErrorException | UnsatisfiedLinkError | NoClassDefFoundError notRecorded) {
+            return Optional.empty();
+        }
+        return decodeConnector(buffer, length[0]);
+    }
+
+    /** Decodes a {@code struct connector}: the tgid in host order, then the NUL-padded {@code comm}. */
+    static Optional<ProcessInfo> decodeConnector(byte[] connector, int length) {
+        if (length != CONNECTOR_SIZE) {
+            return Optional.empty();
+        }
+        long tgid = ByteBuffer.wrap(connector).order(ByteOrder.nativeOrder()).getInt(0) & 0xffffffffL;
+        if (tgid == 0) {
+            return Optional.empty();
+        }
+        int end = 4;
+        while (end < 4 + COMM_LEN && connector[end] != 0) {
+            end++;
+        }
+        String comm = new String(connector, 4, end - 4, StandardCharsets.UTF_8);
+        return Optional.of(new ProcessInfo(tgid, comm.isEmpty() ? "unknown" : comm, "", List.of()));
     }
 
     private static InetSocketAddress query(int fd, int level, int size) throws IOException {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.apptap.proxy.flow.ProcessInfo;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollSocketChannel;
 import java.io.IOException;
@@ -11,6 +12,9 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class SoOriginalDstTest {
@@ -96,6 +100,43 @@ class SoOriginalDstTest {
                             + "127.0.0.1:" + client.getLocalPort() + " to 127.0.0.1:" + listener.port() + " (")
                     .hasMessageEndingWith("); was it redirected to apptap's transparent listener by nft, iptables "
                             + "or apptap's redirector?");
+        }
+    }
+
+    @Test
+    void decodesTheConnectingProcessTheRedirectorRecorded() {
+        byte[] connector = ByteBuffer.allocate(SoOriginalDst.CONNECTOR_SIZE).order(ByteOrder.nativeOrder())
+                .putInt(4242)
+                .put("python3".getBytes(StandardCharsets.US_ASCII))
+                .array();
+
+        assertThat(SoOriginalDst.decodeConnector(connector, SoOriginalDst.CONNECTOR_SIZE))
+                .contains(new ProcessInfo(4242, "python3", "", List.of()));
+    }
+
+    @Test
+    void aFullLengthCommHasNoTerminatorAndAnAnswerOfTheWrongSizeIsNoAnswer() {
+        byte[] connector = ByteBuffer.allocate(SoOriginalDst.CONNECTOR_SIZE).order(ByteOrder.nativeOrder())
+                .putInt(7)
+                .put("0123456789abcdef".getBytes(StandardCharsets.US_ASCII))
+                .array();
+
+        assertThat(SoOriginalDst.decodeConnector(connector, SoOriginalDst.CONNECTOR_SIZE).orElseThrow().name())
+                .isEqualTo("0123456789abcdef");
+        assertThat(SoOriginalDst.decodeConnector(connector, 16)).isEmpty();
+        assertThat(SoOriginalDst.decodeConnector(new byte[SoOriginalDst.CONNECTOR_SIZE], SoOriginalDst.CONNECTOR_SIZE))
+                .as("pid 0").isEmpty();
+    }
+
+    @Test
+    void aSocketNoRedirectorRecordedHasNoConnectingProcess() throws Exception {
+        assumeTrue(Epoll.isAvailable(), "Netty's epoll transport is unavailable here, so no test socket has an fd.");
+        try (LoopbackListener listener = new LoopbackListener();
+                Socket client = new Socket("127.0.0.1", listener.port())) {
+            EpollSocketChannel accepted = listener.take();
+
+            // The kernel answers apptap's private option with ENOPROTOOPT: the engine falls back to a socket lookup.
+            assertThat(new SoOriginalDst().connectingProcess(LoopbackListener.fd(accepted))).isEqualTo(Optional.empty());
         }
     }
 }

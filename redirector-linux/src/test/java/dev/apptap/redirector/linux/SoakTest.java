@@ -131,14 +131,15 @@ class SoakTest {
                 while (recordedHttp(completed, launcher) < tally.made() && System.nanoTime() < deadline) {
                     Thread.sleep(200);
                 }
-                Thread.sleep(5_000); // let the engine close what the clients closed before counting its fds again
-                // A burst leaves idle threads in the engine's blocking pool until its keep-alive (10 s) ends them.
-                long idleDeadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-                while (ManagementFactory.getThreadMXBean().getThreadCount() > idleBefore.threads + 8
-                        && System.nanoTime() < idleDeadline) {
-                    Thread.sleep(500);
-                }
-                Sample idleAfter = Sample.take(-1, launcher.count(), completed, launcher);
+                // Let the engine close what the clients closed, and its blocking pool (grown by the burst) retire the
+                // threads idle for its 10 s, before counting fds and threads again: bounded growth settles, a leak not.
+                Sample idleAfter;
+                long settled = System.nanoTime() + Duration.ofSeconds(45).toNanos();
+                do {
+                    Thread.sleep(5_000);
+                    idleAfter = Sample.take(-1, launcher.count(), completed, launcher);
+                } while ((idleAfter.threads > idleBefore.threads + 8 || idleAfter.fds > idleBefore.fds + 32)
+                        && System.nanoTime() < settled);
 
                 String report = report(duration, idleBefore, samples, idleAfter, tally, completed, launcher);
                 System.out.println(report);
@@ -148,9 +149,10 @@ class SoakTest {
                         report).isZero();
                 assertThat(misattributed(completed, launcher)).as("flows given to processes the soak did not start\n%s",
                         report).isEmpty();
-                assertThat((long) unnamed(completed).size()).as("flows whose process exited before the engine could name it"
-                        + " (only apps that exit mid-request may)\n%s", report)
-                        .isLessThanOrEqualTo(tally.byKind().getOrDefault("exit-mid-request", new long[2])[0]);
+                // The redirector records who connected at connect(), so even an app gone before the engine looks keeps
+                // its pid and name: no flow may be without its process.
+                assertThat(unnamed(completed)).as("flows without a process (an app that exits mid-request included)\n%s",
+                        report).isEmpty();
                 assertThat(recordedHttp(completed, launcher) + recordedTcp(completed, launcher) + unnamed(completed).size())
                         .as("flows recorded == requests made: none lost, none twice\n%s", report).isEqualTo(tally.made());
                 // Every client speaks HTTP, however late its first bytes reach the sniffer (a 1,000-connection burst on a
