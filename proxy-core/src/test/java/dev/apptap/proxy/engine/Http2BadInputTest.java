@@ -75,13 +75,19 @@ class Http2BadInputTest {
     @Test
     void refusesAnOversizedHeaderBlockWithoutFallingOver() throws Exception {
         try (RawH2Client client = client()) {
-            client.headers(1, request("GET", "/hello?bomb").add("x-bomb", "b".repeat(200_000)), true);
-            client.stream(1).done.await(10, TimeUnit.SECONDS);
+            boolean closedWhileSending = false;
+            try {
+                client.headers(1, request("GET", "/hello?bomb").add("x-bomb", "b".repeat(200_000)), true);
+            } catch (IOException closedOnUs) {
+                // the engine may end the connection before the last CONTINUATION frame is written
+                closedWhileSending = true;
+            }
+            client.stream(1).done.await(closedWhileSending ? 0 : 10, TimeUnit.SECONDS);
 
             // Netty may answer 431, reset the stream, or end the connection (GOAWAY, which a reset of the
             // still-uploading socket can overtake): each is a clear refusal, none a hang.
-            boolean refused = client.stream(1).status.equals("431") || client.stream(1).resetCode >= 0
-                    || client.goAwayError() >= 0 || client.awaitClosed(5);
+            boolean refused = closedWhileSending || client.stream(1).status.equals("431")
+                    || client.stream(1).resetCode >= 0 || client.goAwayError() >= 0 || client.awaitClosed(5);
             assertThat(refused).as("the stream got 431, a reset, a GOAWAY or the connection closed").isTrue();
         }
         try (RawH2Client again = client()) {
