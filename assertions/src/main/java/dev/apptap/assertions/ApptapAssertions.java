@@ -1,8 +1,8 @@
 package dev.apptap.assertions;
 
-import dev.apptap.proxy.flow.Flow;
-import dev.apptap.proxy.flow.Flows;
-import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.flow.Flow;
+import dev.apptap.flow.Flows;
+import dev.apptap.flow.HttpFlow;
 import dev.apptap.proxy.rules.RequestMatcher;
 import java.util.List;
 

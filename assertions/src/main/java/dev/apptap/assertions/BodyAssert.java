@@ -1,8 +1,8 @@
 package dev.apptap.assertions;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.apptap.proxy.flow.Body;
-import dev.apptap.proxy.flow.Flow;
+import dev.apptap.flow.Body;
+import dev.apptap.flow.Flow;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;

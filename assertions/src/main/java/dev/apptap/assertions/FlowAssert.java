@@ -1,10 +1,10 @@
 package dev.apptap.assertions;
 
-import dev.apptap.proxy.flow.Flow;
-import dev.apptap.proxy.flow.FlowError;
-import dev.apptap.proxy.flow.HttpFlow;
-import dev.apptap.proxy.flow.HttpResponse;
-import dev.apptap.proxy.flow.TlsInfo;
+import dev.apptap.flow.Flow;
+import dev.apptap.flow.FlowError;
+import dev.apptap.flow.HttpFlow;
+import dev.apptap.flow.HttpResponse;
+import dev.apptap.flow.TlsInfo;
 import dev.apptap.proxy.rules.Comparison;
 import java.time.Duration;
 import java.util.List;

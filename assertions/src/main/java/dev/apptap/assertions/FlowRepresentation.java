@@ -1,6 +1,6 @@
 package dev.apptap.assertions;
 
-import dev.apptap.proxy.flow.Flow;
+import dev.apptap.flow.Flow;
 import org.assertj.core.presentation.StandardRepresentation;
 
 /**

@@ -1,6 +1,6 @@
 package dev.apptap.assertions;
 
-import dev.apptap.proxy.flow.Flow;
+import dev.apptap.flow.Flow;
 import dev.apptap.proxy.rules.Comparison;
 import java.time.Duration;
 import java.util.List;

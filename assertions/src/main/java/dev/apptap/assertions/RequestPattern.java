@@ -1,7 +1,7 @@
 package dev.apptap.assertions;
 
-import dev.apptap.proxy.flow.Flow;
-import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.flow.Flow;
+import dev.apptap.flow.HttpFlow;
 import dev.apptap.proxy.rules.RequestCriteria;
 import dev.apptap.proxy.rules.RequestMatcher;
 import java.util.Objects;

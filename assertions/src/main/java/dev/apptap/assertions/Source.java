@@ -1,7 +1,7 @@
 package dev.apptap.assertions;
 
-import dev.apptap.proxy.flow.Flow;
-import dev.apptap.proxy.flow.Flows;
+import dev.apptap.flow.Flow;
+import dev.apptap.flow.Flows;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Predicate;

@@ -1,8 +1,8 @@
 package dev.apptap.assertions;
 
-import dev.apptap.proxy.flow.Flow;
-import dev.apptap.proxy.flow.FlowError;
-import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.flow.Flow;
+import dev.apptap.flow.FlowError;
+import dev.apptap.flow.HttpFlow;
 import java.util.Locale;
 import java.util.Optional;
 

@@ -1,8 +1,8 @@
 package dev.apptap.assertions;
 
-import dev.apptap.proxy.flow.Flow;
-import dev.apptap.proxy.flow.FlowStore;
-import dev.apptap.proxy.flow.Flows;
+import dev.apptap.flow.Flow;
+import dev.apptap.flow.FlowStore;
+import dev.apptap.flow.Flows;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

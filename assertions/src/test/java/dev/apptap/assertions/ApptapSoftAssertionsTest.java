@@ -6,8 +6,8 @@ import static dev.apptap.assertions.Fixtures.expectAssertionError;
 import static dev.apptap.assertions.Fixtures.http;
 import static org.assertj.core.api.BDDAssertions.then;
 
-import dev.apptap.proxy.flow.FlowStore;
-import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.flow.FlowStore;
+import dev.apptap.flow.HttpFlow;
 import org.junit.jupiter.api.Test;
 
 class ApptapSoftAssertionsTest {

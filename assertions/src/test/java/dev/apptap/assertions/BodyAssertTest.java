@@ -5,7 +5,7 @@ import static dev.apptap.assertions.Fixtures.expectAssertionError;
 import static dev.apptap.assertions.Fixtures.http;
 import static org.assertj.core.api.BDDAssertions.then;
 
-import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.flow.HttpFlow;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -1,15 +1,15 @@
 package dev.apptap.assertions;
 
-import dev.apptap.proxy.flow.Body;
-import dev.apptap.proxy.flow.Endpoint;
-import dev.apptap.proxy.flow.FlowError;
-import dev.apptap.proxy.flow.Headers;
-import dev.apptap.proxy.flow.HttpFlow;
-import dev.apptap.proxy.flow.HttpRequest;
-import dev.apptap.proxy.flow.HttpResponse;
-import dev.apptap.proxy.flow.ProcessInfo;
-import dev.apptap.proxy.flow.TcpFlow;
-import dev.apptap.proxy.flow.TlsInfo;
+import dev.apptap.flow.Body;
+import dev.apptap.flow.Endpoint;
+import dev.apptap.flow.FlowError;
+import dev.apptap.flow.Headers;
+import dev.apptap.flow.HttpFlow;
+import dev.apptap.flow.HttpRequest;
+import dev.apptap.flow.HttpResponse;
+import dev.apptap.flow.ProcessInfo;
+import dev.apptap.flow.TcpFlow;
+import dev.apptap.flow.TlsInfo;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

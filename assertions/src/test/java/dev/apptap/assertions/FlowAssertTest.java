@@ -7,9 +7,9 @@ import static dev.apptap.assertions.Fixtures.http;
 import static dev.apptap.assertions.Fixtures.tcp;
 import static org.assertj.core.api.BDDAssertions.then;
 
-import dev.apptap.proxy.flow.Flow;
-import dev.apptap.proxy.flow.FlowError;
-import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.flow.Flow;
+import dev.apptap.flow.FlowError;
+import dev.apptap.flow.HttpFlow;
 import org.junit.jupiter.api.Test;
 import org.opentest4j.AssertionFailedError;
 

@@ -16,10 +16,10 @@ import static dev.apptap.assertions.Fixtures.http;
 import static dev.apptap.assertions.Fixtures.tcp;
 import static org.assertj.core.api.BDDAssertions.then;
 
-import dev.apptap.proxy.flow.Flow;
-import dev.apptap.proxy.flow.FlowStore;
-import dev.apptap.proxy.flow.Flows;
-import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.flow.Flow;
+import dev.apptap.flow.FlowStore;
+import dev.apptap.flow.Flows;
+import dev.apptap.flow.HttpFlow;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

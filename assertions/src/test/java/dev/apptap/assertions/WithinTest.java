@@ -7,9 +7,9 @@ import static dev.apptap.assertions.Fixtures.expectAssertionError;
 import static dev.apptap.assertions.Fixtures.http;
 import static org.assertj.core.api.BDDAssertions.then;
 
-import dev.apptap.proxy.flow.FlowStore;
-import dev.apptap.proxy.flow.Flows;
-import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.flow.FlowStore;
+import dev.apptap.flow.Flows;
+import dev.apptap.flow.HttpFlow;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;

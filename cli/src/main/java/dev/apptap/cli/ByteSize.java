@@ -33,6 +33,6 @@ final class ByteSize implements ITypeConverter<Integer> {
 
     /** As flow summaries print sizes, so the CLI's lines and the summaries agree. */
     static String describe(long bytes) {
-        return dev.apptap.proxy.flow.Sizes.describe(bytes);
+        return dev.apptap.flow.Sizes.describe(bytes);
     }
 }

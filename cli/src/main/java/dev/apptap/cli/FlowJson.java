@@ -5,11 +5,11 @@ import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.apptap.proxy.flow.DnsFlow;
-import dev.apptap.proxy.flow.Flow;
-import dev.apptap.proxy.flow.HttpFlow;
-import dev.apptap.proxy.flow.ProcessInfo;
-import dev.apptap.proxy.flow.TcpFlow;
+import dev.apptap.flow.DnsFlow;
+import dev.apptap.flow.Flow;
+import dev.apptap.flow.HttpFlow;
+import dev.apptap.flow.ProcessInfo;
+import dev.apptap.flow.TcpFlow;
 import java.util.Locale;
 
 /**

@@ -1,10 +1,10 @@
 package dev.apptap.cli;
 
-import dev.apptap.proxy.flow.DnsFlow;
-import dev.apptap.proxy.flow.Flow;
-import dev.apptap.proxy.flow.HttpFlow;
-import dev.apptap.proxy.flow.ProcessInfo;
-import dev.apptap.proxy.flow.TcpFlow;
+import dev.apptap.flow.DnsFlow;
+import dev.apptap.flow.Flow;
+import dev.apptap.flow.HttpFlow;
+import dev.apptap.flow.ProcessInfo;
+import dev.apptap.flow.TcpFlow;
 import java.time.Duration;
 import java.util.Optional;
 

@@ -1,8 +1,8 @@
 package dev.apptap.cli;
 
-import dev.apptap.proxy.flow.DnsFlow;
-import dev.apptap.proxy.flow.Flow;
-import dev.apptap.proxy.flow.FlowListener;
+import dev.apptap.flow.DnsFlow;
+import dev.apptap.flow.Flow;
+import dev.apptap.flow.FlowListener;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package dev.apptap.cli;
 
-import dev.apptap.proxy.flow.Flow;
-import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.flow.Flow;
+import dev.apptap.flow.HttpFlow;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;

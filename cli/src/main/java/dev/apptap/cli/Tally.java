@@ -1,7 +1,7 @@
 package dev.apptap.cli;
 
-import dev.apptap.proxy.flow.DnsFlow;
-import dev.apptap.proxy.flow.Flow;
+import dev.apptap.flow.DnsFlow;
+import dev.apptap.flow.Flow;
 
 /** The counts behind the summary line: {@code 3 flows: 2 OK, 1 failed; 12.3 KiB in, 1.1 KiB out}. */
 final class Tally {

@@ -1,9 +1,9 @@
 package dev.apptap.junit;
 
 import dev.apptap.proxy.ca.TrustExports;
-import dev.apptap.proxy.flow.Flow;
-import dev.apptap.proxy.flow.FlowError;
-import dev.apptap.proxy.flow.ProcessInfo;
+import dev.apptap.flow.Flow;
+import dev.apptap.flow.FlowError;
+import dev.apptap.flow.ProcessInfo;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;

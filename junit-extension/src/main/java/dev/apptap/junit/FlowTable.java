@@ -1,6 +1,6 @@
 package dev.apptap.junit;
 
-import dev.apptap.proxy.flow.Flow;
+import dev.apptap.flow.Flow;
 import dev.apptap.proxy.rules.Rule;
 import java.util.List;
 

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Intercepts the HTTP(S) traffic of native apps around each test, records it, and injects what the test needs:
- * {@link dev.apptap.proxy.flow.Flows} (the flows that began during the test), {@link Apps} (a launcher whose
+ * {@link dev.apptap.flow.Flows} (the flows that began during the test), {@link Apps} (a launcher whose
  * processes trust apptap's CA and, in LAUNCH mode, use its proxy), {@link Stubs} (answers and routes, removed when
  * the test ends) and {@link InterceptRuntime}.
  *

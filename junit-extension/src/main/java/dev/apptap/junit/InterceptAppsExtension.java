@@ -1,9 +1,9 @@
 package dev.apptap.junit;
 
-import dev.apptap.proxy.flow.Flow;
-import dev.apptap.proxy.flow.FlowError;
-import dev.apptap.proxy.flow.FlowTimeoutException;
-import dev.apptap.proxy.flow.Flows;
+import dev.apptap.flow.Flow;
+import dev.apptap.flow.FlowError;
+import dev.apptap.flow.FlowTimeoutException;
+import dev.apptap.flow.Flows;
 import dev.apptap.proxy.har.HarWriter;
 import dev.apptap.proxy.redirect.RedirectorProvider;
 import dev.apptap.proxy.session.RedirectorChoice;

@@ -2,7 +2,7 @@ package dev.apptap.junit;
 
 import dev.apptap.assertions.ApptapAssertions;
 import dev.apptap.assertions.FlowsAssert;
-import dev.apptap.proxy.flow.Flows;
+import dev.apptap.flow.Flows;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -2,7 +2,7 @@ package dev.apptap.junit;
 
 import dev.apptap.proxy.ca.CertificateAuthority;
 import dev.apptap.proxy.ca.TrustExports;
-import dev.apptap.proxy.flow.FlowStore;
+import dev.apptap.flow.FlowStore;
 import dev.apptap.proxy.redirect.InterceptSpec;
 import dev.apptap.proxy.redirect.Redirector;
 import dev.apptap.proxy.rules.RuleSet;

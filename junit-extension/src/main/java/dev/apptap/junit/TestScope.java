@@ -1,8 +1,8 @@
 package dev.apptap.junit;
 
-import dev.apptap.proxy.flow.Flow;
-import dev.apptap.proxy.flow.FlowStore;
-import dev.apptap.proxy.flow.Flows;
+import dev.apptap.flow.Flow;
+import dev.apptap.flow.FlowStore;
+import dev.apptap.flow.Flows;
 import dev.apptap.proxy.redirect.Redirector;
 import dev.apptap.proxy.session.RedirectorChoice;
 import java.io.IOException;

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.apptap.proxy.flow.FlowStore;
-import dev.apptap.proxy.flow.Flows;
+import dev.apptap.flow.FlowStore;
+import dev.apptap.flow.Flows;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -94,10 +94,10 @@ class DiagnosticsTest {
         EngineExecutionResults results = new Kit().run(WantsFlowStore.class, WantsFlowsInConstructor.class);
 
         assertThat(Kit.failures(results))
-                .contains("Can only resolve @InterceptApps parameters of type dev.apptap.proxy.flow.Flows,"
+                .contains("Can only resolve @InterceptApps parameters of type dev.apptap.flow.Flows,"
                         + " dev.apptap.junit.Apps, dev.apptap.junit.Stubs or dev.apptap.junit.InterceptRuntime but was:"
-                        + " dev.apptap.proxy.flow.FlowStore. Inject Flows to read the test's flows.")
-                .contains("Can only resolve @InterceptApps parameter of type dev.apptap.proxy.flow.Flows in test"
+                        + " dev.apptap.flow.FlowStore. Inject Flows to read the test's flows.")
+                .contains("Can only resolve @InterceptApps parameter of type dev.apptap.flow.Flows in test"
                         + " methods and @BeforeEach or @AfterEach methods, but was: ");
     }
 

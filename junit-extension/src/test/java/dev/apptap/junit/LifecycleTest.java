@@ -2,7 +2,7 @@ package dev.apptap.junit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.apptap.proxy.flow.Flows;
+import dev.apptap.flow.Flows;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;

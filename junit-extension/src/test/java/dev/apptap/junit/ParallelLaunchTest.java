@@ -2,7 +2,7 @@ package dev.apptap.junit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.apptap.proxy.flow.Flows;
+import dev.apptap.flow.Flows;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;

@@ -3,9 +3,9 @@ package dev.apptap.junit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.apptap.assertions.ApptapAssertions;
-import dev.apptap.proxy.flow.FlowError;
-import dev.apptap.proxy.flow.Flows;
-import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.flow.FlowError;
+import dev.apptap.flow.Flows;
+import dev.apptap.flow.HttpFlow;
 import java.nio.file.Files;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;

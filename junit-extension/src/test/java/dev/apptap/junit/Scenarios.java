@@ -1,7 +1,7 @@
 package dev.apptap.junit;
 
-import dev.apptap.proxy.flow.Flows;
-import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.flow.Flows;
+import dev.apptap.flow.HttpFlow;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;

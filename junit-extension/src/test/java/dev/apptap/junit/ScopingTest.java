@@ -2,8 +2,8 @@ package dev.apptap.junit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.apptap.proxy.flow.Flows;
-import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.flow.Flows;
+import dev.apptap.flow.HttpFlow;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.MethodOrderer;

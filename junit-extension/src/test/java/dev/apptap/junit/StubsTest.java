@@ -7,9 +7,9 @@ import static dev.apptap.junit.Stubs.respondJson;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import dev.apptap.proxy.flow.FlowError;
-import dev.apptap.proxy.flow.Flows;
-import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.flow.FlowError;
+import dev.apptap.flow.Flows;
+import dev.apptap.flow.HttpFlow;
 import dev.apptap.proxy.rules.Rule;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;

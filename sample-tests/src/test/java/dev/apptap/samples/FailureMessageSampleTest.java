@@ -8,7 +8,7 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
 import dev.apptap.junit.Apps;
 import dev.apptap.junit.InterceptApps;
 import dev.apptap.junit.InterceptMode;
-import dev.apptap.proxy.flow.Flows;
+import dev.apptap.flow.Flows;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -9,7 +9,7 @@ import dev.apptap.junit.Apps;
 import dev.apptap.junit.InterceptApps;
 import dev.apptap.junit.InterceptMode;
 import dev.apptap.junit.InterceptRuntime;
-import dev.apptap.proxy.flow.Flows;
+import dev.apptap.flow.Flows;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -11,7 +11,7 @@ import dev.apptap.junit.AppResult;
 import dev.apptap.junit.Apps;
 import dev.apptap.junit.InterceptApps;
 import dev.apptap.junit.Stubs;
-import dev.apptap.proxy.flow.Flows;
+import dev.apptap.flow.Flows;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -9,7 +9,7 @@ import dev.apptap.junit.AppResult;
 import dev.apptap.junit.Apps;
 import dev.apptap.junit.InterceptApps;
 import dev.apptap.junit.InterceptMode;
-import dev.apptap.proxy.flow.Flows;
+import dev.apptap.flow.Flows;
 import java.time.Duration;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;

@@ -10,7 +10,7 @@ import dev.apptap.junit.Apps;
 import dev.apptap.junit.InterceptApps;
 import dev.apptap.junit.InterceptMode;
 import dev.apptap.junit.InterceptRuntime;
-import dev.apptap.proxy.flow.Flows;
+import dev.apptap.flow.Flows;
 import java.time.Duration;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;

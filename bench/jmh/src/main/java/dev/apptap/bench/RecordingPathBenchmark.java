@@ -1,14 +1,14 @@
 package dev.apptap.bench;
 
-import dev.apptap.proxy.flow.BodyCapture;
-import dev.apptap.proxy.flow.Endpoint;
-import dev.apptap.proxy.flow.FlowStore;
-import dev.apptap.proxy.flow.Headers;
-import dev.apptap.proxy.flow.HttpFlow;
-import dev.apptap.proxy.flow.HttpRequest;
-import dev.apptap.proxy.flow.HttpResponse;
-import dev.apptap.proxy.flow.ProcessInfo;
-import dev.apptap.proxy.flow.TlsInfo;
+import dev.apptap.flow.BodyCapture;
+import dev.apptap.flow.Endpoint;
+import dev.apptap.flow.FlowStore;
+import dev.apptap.flow.Headers;
+import dev.apptap.flow.HttpFlow;
+import dev.apptap.flow.HttpRequest;
+import dev.apptap.flow.HttpResponse;
+import dev.apptap.flow.ProcessInfo;
+import dev.apptap.flow.TlsInfo;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

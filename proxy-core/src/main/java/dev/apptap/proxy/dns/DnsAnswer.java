@@ -1,6 +1,6 @@
 package dev.apptap.proxy.dns;
 
-import dev.apptap.proxy.flow.DnsFlow;
+import dev.apptap.flow.DnsFlow;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Objects;

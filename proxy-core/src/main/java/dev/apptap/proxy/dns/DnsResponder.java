@@ -1,7 +1,7 @@
 package dev.apptap.proxy.dns;
 
-import dev.apptap.proxy.flow.DnsFlow;
-import dev.apptap.proxy.flow.FlowStore;
+import dev.apptap.flow.DnsFlow;
+import dev.apptap.flow.FlowStore;
 import dev.apptap.proxy.origin.ProcessResolver;
 import dev.apptap.proxy.origin.ProcfsProcessResolver;
 import io.netty.bootstrap.Bootstrap;

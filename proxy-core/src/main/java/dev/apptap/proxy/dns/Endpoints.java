@@ -1,6 +1,6 @@
 package dev.apptap.proxy.dns;
 
-import dev.apptap.proxy.flow.Endpoint;
+import dev.apptap.flow.Endpoint;
 import java.net.InetSocketAddress;
 
 final class Endpoints {

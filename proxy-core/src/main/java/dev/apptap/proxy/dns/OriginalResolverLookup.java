@@ -1,6 +1,6 @@
 package dev.apptap.proxy.dns;
 
-import dev.apptap.proxy.flow.DnsFlow;
+import dev.apptap.flow.DnsFlow;
 import java.net.InetSocketAddress;
 import java.util.Optional;
 

@@ -1,6 +1,6 @@
 package dev.apptap.proxy.dns;
 
-import dev.apptap.proxy.flow.ProcessInfo;
+import dev.apptap.flow.ProcessInfo;
 import dev.apptap.proxy.origin.ProcessResolver;
 import dev.apptap.proxy.origin.ProcfsProcessResolver;
 import dev.apptap.proxy.origin.SocketOwners;

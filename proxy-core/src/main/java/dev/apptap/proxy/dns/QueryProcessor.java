@@ -1,10 +1,10 @@
 package dev.apptap.proxy.dns;
 
-import dev.apptap.proxy.flow.DnsFlow;
-import dev.apptap.proxy.flow.Endpoint;
-import dev.apptap.proxy.flow.FlowError;
-import dev.apptap.proxy.flow.FlowStore;
-import dev.apptap.proxy.flow.ProcessInfo;
+import dev.apptap.flow.DnsFlow;
+import dev.apptap.flow.Endpoint;
+import dev.apptap.flow.FlowError;
+import dev.apptap.flow.FlowStore;
+import dev.apptap.flow.ProcessInfo;
 import dev.apptap.proxy.origin.ProcessResolver;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;

@@ -1,6 +1,6 @@
 package dev.apptap.proxy.dns;
 
-import dev.apptap.proxy.flow.DnsFlow;
+import dev.apptap.flow.DnsFlow;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;

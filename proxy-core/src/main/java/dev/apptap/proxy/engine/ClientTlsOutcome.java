@@ -1,7 +1,7 @@
 package dev.apptap.proxy.engine;
 
-import dev.apptap.proxy.flow.FlowError;
-import dev.apptap.proxy.flow.TlsInfo;
+import dev.apptap.flow.FlowError;
+import dev.apptap.flow.TlsInfo;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;

@@ -1,8 +1,8 @@
 package dev.apptap.proxy.engine;
 
-import dev.apptap.proxy.flow.Endpoint;
-import dev.apptap.proxy.flow.ProcessInfo;
-import dev.apptap.proxy.flow.TlsInfo;
+import dev.apptap.flow.Endpoint;
+import dev.apptap.flow.ProcessInfo;
+import dev.apptap.flow.TlsInfo;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;

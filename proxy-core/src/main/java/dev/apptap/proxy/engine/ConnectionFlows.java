@@ -1,8 +1,8 @@
 package dev.apptap.proxy.engine;
 
-import dev.apptap.proxy.flow.Body;
-import dev.apptap.proxy.flow.FlowError;
-import dev.apptap.proxy.flow.TcpFlow;
+import dev.apptap.flow.Body;
+import dev.apptap.flow.FlowError;
+import dev.apptap.flow.TcpFlow;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;

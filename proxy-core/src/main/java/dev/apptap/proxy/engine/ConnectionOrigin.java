@@ -1,6 +1,6 @@
 package dev.apptap.proxy.engine;
 
-import dev.apptap.proxy.flow.ProcessInfo;
+import dev.apptap.flow.ProcessInfo;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelDuplexHandler;

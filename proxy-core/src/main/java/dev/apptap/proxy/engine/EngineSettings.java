@@ -1,6 +1,6 @@
 package dev.apptap.proxy.engine;
 
-import dev.apptap.proxy.flow.FlowStore;
+import dev.apptap.flow.FlowStore;
 import dev.apptap.proxy.origin.OriginalDestinationResolver;
 import dev.apptap.proxy.origin.ProcessResolver;
 import java.nio.file.Path;

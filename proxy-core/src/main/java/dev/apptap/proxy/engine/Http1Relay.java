@@ -1,7 +1,7 @@
 package dev.apptap.proxy.engine;
 
-import dev.apptap.proxy.flow.FlowError;
-import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.flow.FlowError;
+import dev.apptap.flow.HttpFlow;
 import dev.apptap.proxy.rules.Decision;
 import dev.apptap.proxy.rules.RequestFacts;
 import dev.apptap.proxy.rules.Respond;
@@ -511,9 +511,9 @@ final class Http1Relay extends ChannelInboundHandlerAdapter {
         HttpExchange upgradedExchange = exchange;
         if (upgradedExchange != null && upgradedExchange.isWebSocket()) {
             int limit = connection.runtime.settings().bodyLimit();
-            fromAppObserver = new WebSocketObserver(dev.apptap.proxy.flow.WebSocketMessage.Direction.FROM_APP, limit,
+            fromAppObserver = new WebSocketObserver(dev.apptap.flow.WebSocketMessage.Direction.FROM_APP, limit,
                     upgradedExchange::webSocketMessage);
-            fromServerObserver = new WebSocketObserver(dev.apptap.proxy.flow.WebSocketMessage.Direction.FROM_SERVER,
+            fromServerObserver = new WebSocketObserver(dev.apptap.flow.WebSocketMessage.Direction.FROM_SERVER,
                     limit, upgradedExchange::webSocketMessage);
             String extensions = upgradedExchange.agreedWebSocketExtensions();
             if (extensions.contains("permessage-deflate")) {

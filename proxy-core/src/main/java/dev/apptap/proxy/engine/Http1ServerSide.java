@@ -1,6 +1,6 @@
 package dev.apptap.proxy.engine;
 
-import dev.apptap.proxy.flow.FlowError;
+import dev.apptap.flow.FlowError;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;

@@ -1,7 +1,7 @@
 package dev.apptap.proxy.engine;
 
-import dev.apptap.proxy.flow.FlowError;
-import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.flow.FlowError;
+import dev.apptap.flow.HttpFlow;
 import dev.apptap.proxy.rules.Decision;
 import dev.apptap.proxy.rules.RequestFacts;
 import dev.apptap.proxy.rules.Respond;

@@ -1,11 +1,11 @@
 package dev.apptap.proxy.engine;
 
-import dev.apptap.proxy.flow.BodyCapture;
-import dev.apptap.proxy.flow.FlowError;
-import dev.apptap.proxy.flow.Headers;
-import dev.apptap.proxy.flow.HttpFlow;
-import dev.apptap.proxy.flow.HttpRequest;
-import dev.apptap.proxy.flow.HttpResponse;
+import dev.apptap.flow.BodyCapture;
+import dev.apptap.flow.FlowError;
+import dev.apptap.flow.Headers;
+import dev.apptap.flow.HttpFlow;
+import dev.apptap.flow.HttpRequest;
+import dev.apptap.flow.HttpResponse;
 import io.netty.buffer.ByteBuf;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,7 +51,7 @@ final class HttpExchange {
     private final io.netty.util.concurrent.EventExecutor loop;
     private boolean catchUpScheduled;
     private boolean upgraded;
-    private final List<dev.apptap.proxy.flow.WebSocketMessage> webSocket = new ArrayList<>();
+    private final List<dev.apptap.flow.WebSocketMessage> webSocket = new ArrayList<>();
 
     HttpExchange(ConnectionContext connection) {
         this(connection, null);
@@ -188,7 +188,7 @@ final class HttpExchange {
     }
 
     void webSocketMessage(WebSocketObserver.Partial message) {
-        webSocket.add(new dev.apptap.proxy.flow.WebSocketMessage(message.direction(), message.type(), message.payload(),
+        webSocket.add(new dev.apptap.flow.WebSocketMessage(message.direction(), message.type(), message.payload(),
                 message.size(), message.closeCode(), elapsed()));
         publish();
     }

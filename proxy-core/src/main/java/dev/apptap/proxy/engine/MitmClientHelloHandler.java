@@ -1,7 +1,7 @@
 package dev.apptap.proxy.engine;
 
-import dev.apptap.proxy.flow.FlowError;
-import dev.apptap.proxy.flow.TlsInfo;
+import dev.apptap.flow.FlowError;
+import dev.apptap.flow.TlsInfo;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;

@@ -2,8 +2,8 @@ package dev.apptap.proxy.engine;
 
 import dev.apptap.proxy.ca.CertificateAuthority;
 import dev.apptap.proxy.ca.LeafCertificates;
-import dev.apptap.proxy.flow.FlowStore;
-import dev.apptap.proxy.flow.ProcessInfo;
+import dev.apptap.flow.FlowStore;
+import dev.apptap.flow.ProcessInfo;
 import dev.apptap.proxy.origin.OriginalDestinationResolver;
 import dev.apptap.proxy.origin.ProcessResolver;
 import dev.apptap.proxy.origin.ProcfsProcessResolver;

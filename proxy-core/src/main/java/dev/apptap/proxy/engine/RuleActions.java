@@ -1,6 +1,6 @@
 package dev.apptap.proxy.engine;
 
-import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.flow.HttpFlow;
 import dev.apptap.proxy.rules.Forward;
 import dev.apptap.proxy.rules.RequestFacts;
 import dev.apptap.proxy.rules.Respond;

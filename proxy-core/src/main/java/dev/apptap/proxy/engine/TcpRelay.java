@@ -1,8 +1,8 @@
 package dev.apptap.proxy.engine;
 
-import dev.apptap.proxy.flow.BodyCapture;
-import dev.apptap.proxy.flow.FlowError;
-import dev.apptap.proxy.flow.TcpFlow;
+import dev.apptap.flow.BodyCapture;
+import dev.apptap.flow.FlowError;
+import dev.apptap.flow.TcpFlow;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;

@@ -1,6 +1,6 @@
 package dev.apptap.proxy.engine;
 
-import dev.apptap.proxy.flow.FlowError;
+import dev.apptap.flow.FlowError;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.ssl.NotSslRecordException;
 import java.net.ConnectException;

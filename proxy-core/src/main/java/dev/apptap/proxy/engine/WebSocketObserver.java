@@ -1,7 +1,7 @@
 package dev.apptap.proxy.engine;
 
-import dev.apptap.proxy.flow.Body;
-import dev.apptap.proxy.flow.WebSocketMessage;
+import dev.apptap.flow.Body;
+import dev.apptap.flow.WebSocketMessage;
 import io.netty.buffer.ByteBuf;
 import java.io.ByteArrayOutputStream;
 import java.util.function.Consumer;

@@ -1,6 +1,6 @@
 package dev.apptap.proxy.origin;
 
-import dev.apptap.proxy.flow.ProcessInfo;
+import dev.apptap.flow.ProcessInfo;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Optional;

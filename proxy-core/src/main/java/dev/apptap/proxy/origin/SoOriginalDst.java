@@ -2,7 +2,7 @@ package dev.apptap.proxy.origin;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;
-import dev.apptap.proxy.flow.ProcessInfo;
+import dev.apptap.flow.ProcessInfo;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.Inet6Address;

@@ -1,6 +1,6 @@
 package dev.apptap.proxy.redirect;
 
-import dev.apptap.proxy.flow.ProcessInfo;
+import dev.apptap.flow.ProcessInfo;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

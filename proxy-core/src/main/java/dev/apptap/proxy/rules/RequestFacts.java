@@ -10,8 +10,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
-import dev.apptap.proxy.flow.Body;
-import dev.apptap.proxy.flow.HttpRequest;
+import dev.apptap.flow.Body;
+import dev.apptap.flow.HttpRequest;
 
 /**
  * What a {@link RuleSet} needs to know about one request, handed over by the engine without any Netty types.

@@ -7,7 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
-import dev.apptap.proxy.flow.HttpRequest;
+import dev.apptap.flow.HttpRequest;
 import dev.apptap.proxy.rules.Criterion.HostIs;
 import dev.apptap.proxy.rules.Criterion.MethodIs;
 import dev.apptap.proxy.rules.Criterion.PathIs;

@@ -8,7 +8,7 @@ import dev.apptap.proxy.dns.DnsResponder;
 import dev.apptap.proxy.dns.LoopbackAddressPool;
 import dev.apptap.proxy.dns.RuleSetDnsPolicy;
 import dev.apptap.proxy.engine.ProxyEngine;
-import dev.apptap.proxy.flow.FlowStore;
+import dev.apptap.flow.FlowStore;
 import dev.apptap.proxy.redirect.RedirectTarget;
 import dev.apptap.proxy.redirect.Redirector;
 import dev.apptap.proxy.redirect.RedirectorProvider;

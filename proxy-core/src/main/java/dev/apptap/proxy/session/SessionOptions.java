@@ -2,7 +2,7 @@ package dev.apptap.proxy.session;
 
 import dev.apptap.proxy.ca.CertificateAuthority;
 import dev.apptap.proxy.engine.ProxyEngine;
-import dev.apptap.proxy.flow.FlowStore;
+import dev.apptap.flow.FlowStore;
 import dev.apptap.proxy.redirect.RedirectorProvider;
 import dev.apptap.proxy.rules.RuleSet;
 import java.nio.file.Path;

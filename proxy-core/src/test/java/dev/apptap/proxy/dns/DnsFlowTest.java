@@ -2,10 +2,10 @@ package dev.apptap.proxy.dns;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.apptap.proxy.flow.DnsFlow;
-import dev.apptap.proxy.flow.Endpoint;
-import dev.apptap.proxy.flow.FlowError;
-import dev.apptap.proxy.flow.ProcessInfo;
+import dev.apptap.flow.DnsFlow;
+import dev.apptap.flow.Endpoint;
+import dev.apptap.flow.FlowError;
+import dev.apptap.flow.ProcessInfo;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

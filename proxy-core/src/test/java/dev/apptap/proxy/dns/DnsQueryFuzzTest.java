@@ -3,7 +3,7 @@ package dev.apptap.proxy.dns;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.apptap.proxy.flow.FlowStore;
+import dev.apptap.flow.FlowStore;
 import dev.apptap.proxy.origin.ProcessResolver;
 import dev.apptap.proxy.testing.CountingAllocator;
 import dev.apptap.proxy.testing.FuzzInput;

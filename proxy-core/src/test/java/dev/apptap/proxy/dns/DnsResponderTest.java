@@ -3,9 +3,9 @@ package dev.apptap.proxy.dns;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.apptap.proxy.flow.DnsFlow;
-import dev.apptap.proxy.flow.FlowError;
-import dev.apptap.proxy.flow.FlowStore;
+import dev.apptap.flow.DnsFlow;
+import dev.apptap.flow.FlowError;
+import dev.apptap.flow.FlowStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.DatagramPacket;
@@ -73,7 +73,7 @@ class DnsResponderTest {
         assertThat(flow.rcode()).isEqualTo("NOERROR");
         assertThat(flow.resolution()).isEqualTo(DnsFlow.Resolution.STUBBED);
         assertThat(flow.error()).isEmpty();
-        assertThat(flow.server()).isEqualTo(new dev.apptap.proxy.flow.Endpoint("127.0.0.1", dns.port(), "127.0.0.1"));
+        assertThat(flow.server()).isEqualTo(new dev.apptap.flow.Endpoint("127.0.0.1", dns.port(), "127.0.0.1"));
         assertThat(flow.summary()).endsWith("DNS A api.example.test → 127.0.0.2 (stubbed)");
     }
 

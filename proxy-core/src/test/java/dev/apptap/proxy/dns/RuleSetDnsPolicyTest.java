@@ -4,7 +4,7 @@ import static dev.apptap.proxy.rules.Actions.respond;
 import static dev.apptap.proxy.rules.RequestMatcher.get;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.apptap.proxy.flow.DnsFlow;
+import dev.apptap.flow.DnsFlow;
 import dev.apptap.proxy.rules.Rule;
 import dev.apptap.proxy.rules.RuleSet;
 import java.util.Optional;

@@ -2,9 +2,9 @@ package dev.apptap.proxy.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.apptap.proxy.flow.FlowError;
-import dev.apptap.proxy.flow.HttpFlow;
-import dev.apptap.proxy.flow.TcpFlow;
+import dev.apptap.flow.FlowError;
+import dev.apptap.flow.HttpFlow;
+import dev.apptap.flow.TcpFlow;
 import dev.apptap.proxy.testing.BytePattern;
 import dev.apptap.proxy.testing.ClientResult;
 import dev.apptap.proxy.testing.Clients;

@@ -1,8 +1,8 @@
 package dev.apptap.proxy.engine;
 
 import dev.apptap.proxy.ca.LeafCertificates;
-import dev.apptap.proxy.flow.FlowStore;
-import dev.apptap.proxy.flow.ProcessInfo;
+import dev.apptap.flow.FlowStore;
+import dev.apptap.flow.ProcessInfo;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.AbstractExecutorService;

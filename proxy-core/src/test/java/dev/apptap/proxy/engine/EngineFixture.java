@@ -2,10 +2,10 @@ package dev.apptap.proxy.engine;
 
 import dev.apptap.proxy.ca.CertificateAuthority;
 import dev.apptap.proxy.ca.TrustExports;
-import dev.apptap.proxy.flow.Flow;
-import dev.apptap.proxy.flow.FlowStore;
-import dev.apptap.proxy.flow.HttpFlow;
-import dev.apptap.proxy.flow.TcpFlow;
+import dev.apptap.flow.Flow;
+import dev.apptap.flow.FlowStore;
+import dev.apptap.flow.HttpFlow;
+import dev.apptap.flow.TcpFlow;
 import dev.apptap.proxy.launch.LaunchEnvironment;
 import dev.apptap.proxy.testing.TestPki;
 import java.net.InetAddress;

@@ -4,7 +4,7 @@ import static dev.apptap.proxy.rules.Actions.respond;
 import static dev.apptap.proxy.rules.RequestMatcher.anyRequestTo;
 import static dev.apptap.proxy.rules.RequestMatcher.post;
 
-import dev.apptap.proxy.flow.FlowStore;
+import dev.apptap.flow.FlowStore;
 import dev.apptap.proxy.origin.ProcessResolver;
 import dev.apptap.proxy.rules.RuleSet;
 import dev.apptap.proxy.testing.CountingAllocator;

@@ -2,9 +2,9 @@ package dev.apptap.proxy.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.apptap.proxy.flow.FlowError;
-import dev.apptap.proxy.flow.FlowStore;
-import dev.apptap.proxy.flow.TcpFlow;
+import dev.apptap.flow.FlowError;
+import dev.apptap.flow.FlowStore;
+import dev.apptap.flow.TcpFlow;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;

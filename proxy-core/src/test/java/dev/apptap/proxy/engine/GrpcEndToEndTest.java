@@ -2,7 +2,7 @@ package dev.apptap.proxy.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.flow.HttpFlow;
 import dev.apptap.proxy.testing.TestPki;
 import io.grpc.CallOptions;
 import io.grpc.Grpc;

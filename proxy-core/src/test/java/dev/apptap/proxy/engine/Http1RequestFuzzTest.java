@@ -3,10 +3,10 @@ package dev.apptap.proxy.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.apptap.proxy.flow.Flow;
-import dev.apptap.proxy.flow.FlowStore;
-import dev.apptap.proxy.flow.HttpFlow;
-import dev.apptap.proxy.flow.HttpRequest;
+import dev.apptap.flow.Flow;
+import dev.apptap.flow.FlowStore;
+import dev.apptap.flow.HttpFlow;
+import dev.apptap.flow.HttpRequest;
 import dev.apptap.proxy.testing.CountingAllocator;
 import dev.apptap.proxy.testing.FuzzInput;
 import io.netty.channel.embedded.EmbeddedChannel;

@@ -1,7 +1,7 @@
 package dev.apptap.proxy.engine;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.apptap.proxy.flow.FlowStore;
+import dev.apptap.flow.FlowStore;
 import dev.apptap.proxy.rules.RuleSet;
 import dev.apptap.proxy.testing.CountingAllocator;
 import dev.apptap.proxy.testing.FuzzInput;

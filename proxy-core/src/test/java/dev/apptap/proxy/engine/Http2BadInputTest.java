@@ -2,8 +2,8 @@ package dev.apptap.proxy.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.apptap.proxy.flow.FlowError;
-import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.flow.FlowError;
+import dev.apptap.flow.HttpFlow;
 import dev.apptap.proxy.testing.Nghttpd;
 import dev.apptap.proxy.testing.RawH2Client;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;

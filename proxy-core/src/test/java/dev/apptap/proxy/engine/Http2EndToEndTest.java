@@ -3,7 +3,7 @@ package dev.apptap.proxy.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.flow.HttpFlow;
 import dev.apptap.proxy.testing.ClientResult;
 import dev.apptap.proxy.testing.Clients;
 import dev.apptap.proxy.testing.Nghttpd;

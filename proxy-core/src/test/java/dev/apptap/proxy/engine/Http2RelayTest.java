@@ -2,7 +2,7 @@ package dev.apptap.proxy.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.apptap.proxy.flow.FlowStore;
+import dev.apptap.flow.FlowStore;
 import dev.apptap.proxy.rules.RuleSet;
 import dev.apptap.proxy.testing.CountingAllocator;
 import io.netty.buffer.ByteBuf;

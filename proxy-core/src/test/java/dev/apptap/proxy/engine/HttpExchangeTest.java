@@ -2,9 +2,9 @@ package dev.apptap.proxy.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.apptap.proxy.flow.FlowError;
-import dev.apptap.proxy.flow.FlowStore;
-import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.flow.FlowError;
+import dev.apptap.flow.FlowStore;
+import dev.apptap.flow.HttpFlow;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
@@ -49,7 +49,7 @@ class HttpExchangeTest {
 
     @Test
     void publishesAResponseWhoseHeadAndBodyArriveTogetherAsOneSnapshot() {
-        java.util.List<dev.apptap.proxy.flow.Flow> snapshots = new java.util.ArrayList<>();
+        java.util.List<dev.apptap.flow.Flow> snapshots = new java.util.ArrayList<>();
         flows.addListener(snapshots::add);
         HttpExchange exchange = new HttpExchange(connection);
         exchange.requestHead("GET", "http://x.test/", "HTTP/1.1", new DefaultHttpHeaders());

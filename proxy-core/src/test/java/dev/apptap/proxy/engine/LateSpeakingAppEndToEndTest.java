@@ -3,9 +3,9 @@ package dev.apptap.proxy.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.apptap.proxy.flow.FlowError;
-import dev.apptap.proxy.flow.HttpFlow;
-import dev.apptap.proxy.flow.TcpFlow;
+import dev.apptap.flow.FlowError;
+import dev.apptap.flow.HttpFlow;
+import dev.apptap.flow.TcpFlow;
 import dev.apptap.proxy.testing.Nghttpd;
 import dev.apptap.proxy.testing.OriginServer;
 import dev.apptap.proxy.testing.RawH2Client;

@@ -2,11 +2,11 @@ package dev.apptap.proxy.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.apptap.proxy.flow.Flow;
-import dev.apptap.proxy.flow.FlowError;
-import dev.apptap.proxy.flow.FlowStore;
-import dev.apptap.proxy.flow.HttpFlow;
-import dev.apptap.proxy.flow.TcpFlow;
+import dev.apptap.flow.Flow;
+import dev.apptap.flow.FlowError;
+import dev.apptap.flow.FlowStore;
+import dev.apptap.flow.HttpFlow;
+import dev.apptap.flow.TcpFlow;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.apptap.proxy.engine.ProtocolSniffer.Protocol;
-import dev.apptap.proxy.flow.FlowStore;
+import dev.apptap.flow.FlowStore;
 import dev.apptap.proxy.rules.RuleSet;
 import dev.apptap.proxy.testing.CountingAllocator;
 import dev.apptap.proxy.testing.FuzzInput;

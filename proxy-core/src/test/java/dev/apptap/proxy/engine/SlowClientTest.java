@@ -2,8 +2,8 @@ package dev.apptap.proxy.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.apptap.proxy.flow.FlowError;
-import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.flow.FlowError;
+import dev.apptap.flow.HttpFlow;
 import dev.apptap.proxy.testing.ClientResult;
 import dev.apptap.proxy.testing.Clients;
 import dev.apptap.proxy.testing.OriginServer;

@@ -3,8 +3,8 @@ package dev.apptap.proxy.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.apptap.proxy.flow.HttpFlow;
-import dev.apptap.proxy.flow.TcpFlow;
+import dev.apptap.flow.HttpFlow;
+import dev.apptap.flow.TcpFlow;
 import dev.apptap.proxy.testing.OriginServer;
 import dev.apptap.proxy.testing.RawTcpServer;
 import dev.apptap.proxy.testing.nft.CgroupRedirect;

@@ -2,8 +2,8 @@ package dev.apptap.proxy.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.apptap.proxy.flow.HttpFlow;
-import dev.apptap.proxy.flow.WebSocketMessage;
+import dev.apptap.flow.HttpFlow;
+import dev.apptap.flow.WebSocketMessage;
 import dev.apptap.proxy.testing.nft.CgroupRedirect;
 import dev.apptap.proxy.testing.Clients;
 import java.net.InetAddress;

@@ -3,7 +3,7 @@ package dev.apptap.proxy.redirect;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
-import dev.apptap.proxy.flow.ProcessInfo;
+import dev.apptap.flow.ProcessInfo;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -4,9 +4,9 @@ import static dev.apptap.proxy.rules.RequestMatcher.get;
 import static dev.apptap.proxy.rules.RequestMatcher.post;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.apptap.proxy.flow.Body;
-import dev.apptap.proxy.flow.Headers;
-import dev.apptap.proxy.flow.HttpRequest;
+import dev.apptap.flow.Body;
+import dev.apptap.flow.Headers;
+import dev.apptap.flow.HttpRequest;
 
 import org.junit.jupiter.api.Test;
 

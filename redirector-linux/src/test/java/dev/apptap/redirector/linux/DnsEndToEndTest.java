@@ -6,10 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.apptap.proxy.dns.DnsResponder;
 import dev.apptap.proxy.dns.RuleSetDnsPolicy;
-import dev.apptap.proxy.flow.DnsFlow;
-import dev.apptap.proxy.flow.FlowError;
-import dev.apptap.proxy.flow.FlowStore;
-import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.flow.DnsFlow;
+import dev.apptap.flow.FlowError;
+import dev.apptap.flow.FlowStore;
+import dev.apptap.flow.HttpFlow;
 import dev.apptap.proxy.redirect.InterceptSpec;
 import dev.apptap.proxy.redirect.RedirectTarget;
 import dev.apptap.proxy.redirect.Redirector;

@@ -2,9 +2,9 @@ package dev.apptap.redirector.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.apptap.proxy.flow.FlowStore;
-import dev.apptap.proxy.flow.Flows;
-import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.flow.FlowStore;
+import dev.apptap.flow.Flows;
+import dev.apptap.flow.HttpFlow;
 import dev.apptap.proxy.redirect.InterceptSpec;
 import dev.apptap.proxy.redirect.Redirector;
 import java.nio.file.Files;

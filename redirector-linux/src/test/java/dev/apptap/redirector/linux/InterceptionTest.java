@@ -2,11 +2,11 @@ package dev.apptap.redirector.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.apptap.proxy.flow.Flow;
-import dev.apptap.proxy.flow.FlowStore;
-import dev.apptap.proxy.flow.FlowTimeoutException;
-import dev.apptap.proxy.flow.HttpFlow;
-import dev.apptap.proxy.flow.TcpFlow;
+import dev.apptap.flow.Flow;
+import dev.apptap.flow.FlowStore;
+import dev.apptap.flow.FlowTimeoutException;
+import dev.apptap.flow.HttpFlow;
+import dev.apptap.flow.TcpFlow;
 import dev.apptap.proxy.redirect.InterceptSpec;
 import dev.apptap.proxy.redirect.Redirector;
 import dev.apptap.proxy.redirect.RedirectorProvider;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.apptap.proxy.flow.FlowStore;
-import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.flow.FlowStore;
+import dev.apptap.flow.HttpFlow;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;

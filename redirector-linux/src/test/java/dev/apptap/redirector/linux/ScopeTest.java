@@ -2,8 +2,8 @@ package dev.apptap.redirector.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.apptap.proxy.flow.Flow;
-import dev.apptap.proxy.flow.FlowStore;
+import dev.apptap.flow.Flow;
+import dev.apptap.flow.FlowStore;
 import dev.apptap.proxy.redirect.InterceptScope;
 import dev.apptap.proxy.redirect.InterceptSpec;
 import dev.apptap.proxy.redirect.Redirector;

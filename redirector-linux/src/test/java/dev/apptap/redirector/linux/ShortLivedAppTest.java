@@ -2,9 +2,9 @@ package dev.apptap.redirector.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.apptap.proxy.flow.FlowStore;
-import dev.apptap.proxy.flow.HttpFlow;
-import dev.apptap.proxy.flow.ProcessInfo;
+import dev.apptap.flow.FlowStore;
+import dev.apptap.flow.HttpFlow;
+import dev.apptap.flow.ProcessInfo;
 import dev.apptap.proxy.origin.ProcessResolver;
 import dev.apptap.proxy.origin.ProcfsProcessResolver;
 import dev.apptap.proxy.redirect.InterceptSpec;

@@ -3,11 +3,11 @@ package dev.apptap.redirector.linux;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.apptap.proxy.flow.Flow;
-import dev.apptap.proxy.flow.FlowListener;
-import dev.apptap.proxy.flow.FlowStore;
-import dev.apptap.proxy.flow.HttpFlow;
-import dev.apptap.proxy.flow.TcpFlow;
+import dev.apptap.flow.Flow;
+import dev.apptap.flow.FlowListener;
+import dev.apptap.flow.FlowStore;
+import dev.apptap.flow.HttpFlow;
+import dev.apptap.flow.TcpFlow;
 import dev.apptap.proxy.redirect.InterceptSpec;
 import dev.apptap.proxy.redirect.Redirector;
 import java.io.BufferedReader;

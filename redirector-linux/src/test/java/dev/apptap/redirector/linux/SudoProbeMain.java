@@ -1,6 +1,6 @@
 package dev.apptap.redirector.linux;
 
-import dev.apptap.proxy.flow.HttpFlow;
+import dev.apptap.flow.HttpFlow;
 import dev.apptap.proxy.redirect.InterceptScope;
 import dev.apptap.proxy.redirect.InterceptSpec;
 import dev.apptap.proxy.redirect.Redirector;

@@ -2,7 +2,7 @@ package dev.apptap.it;
 
 import dev.apptap.junit.Apps;
 import dev.apptap.junit.InterceptApps;
-import dev.apptap.proxy.flow.Flows;
+import dev.apptap.flow.Flows;
 import org.junit.jupiter.api.Test;
 
 @InterceptApps("curl")

@@ -1,4 +1,4 @@
-package dev.apptap.proxy.flow;
+package dev.apptap.flow;
 
 /**
  * Collects the first bytes of a body as it streams past, for engines and redirectors that record flows.

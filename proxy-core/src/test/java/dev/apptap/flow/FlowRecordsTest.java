@@ -1,9 +1,9 @@
-package dev.apptap.proxy.flow;
+package dev.apptap.flow;
 
-import static dev.apptap.proxy.flow.TestFlows.CURL;
-import static dev.apptap.proxy.flow.TestFlows.answered;
-import static dev.apptap.proxy.flow.TestFlows.get;
-import static dev.apptap.proxy.flow.TestFlows.tcp;
+import static dev.apptap.flow.TestFlows.CURL;
+import static dev.apptap.flow.TestFlows.answered;
+import static dev.apptap.flow.TestFlows.get;
+import static dev.apptap.flow.TestFlows.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;

@@ -1,11 +1,11 @@
-package dev.apptap.proxy.flow;
+package dev.apptap.flow;
 
-import static dev.apptap.proxy.flow.TestFlows.CURL;
-import static dev.apptap.proxy.flow.TestFlows.WGET;
-import static dev.apptap.proxy.flow.TestFlows.answered;
-import static dev.apptap.proxy.flow.TestFlows.get;
-import static dev.apptap.proxy.flow.TestFlows.request;
-import static dev.apptap.proxy.flow.TestFlows.tcp;
+import static dev.apptap.flow.TestFlows.CURL;
+import static dev.apptap.flow.TestFlows.WGET;
+import static dev.apptap.flow.TestFlows.answered;
+import static dev.apptap.flow.TestFlows.get;
+import static dev.apptap.flow.TestFlows.request;
+import static dev.apptap.flow.TestFlows.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,4 +1,4 @@
-package dev.apptap.proxy.flow;
+package dev.apptap.flow;
 
 /**
  * Receives each snapshot a {@link FlowStore} publishes, as it is published.

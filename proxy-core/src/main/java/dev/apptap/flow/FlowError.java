@@ -1,4 +1,4 @@
-package dev.apptap.proxy.flow;
+package dev.apptap.flow;
 
 import java.util.Objects;
 

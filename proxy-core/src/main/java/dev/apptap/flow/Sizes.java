@@ -1,4 +1,4 @@
-package dev.apptap.proxy.flow;
+package dev.apptap.flow;
 
 /** Byte counts for people: {@code 512 B}, {@code 1.5 KiB}, {@code 3.0 MiB}, as flow summaries print them. */
 public final class Sizes {

@@ -1,4 +1,4 @@
-package dev.apptap.proxy.flow;
+package dev.apptap.flow;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
