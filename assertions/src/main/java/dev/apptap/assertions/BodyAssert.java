@@ -1,6 +1,7 @@
 package dev.apptap.assertions;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.apptap.flow.UrlEncoded;
 import dev.apptap.flow.Body;
 import dev.apptap.flow.Flow;
 import java.util.List;
@@ -132,7 +133,7 @@ public class BodyAssert extends AbstractAssert<BodyAssert, Body> {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(value, "value");
         isNotNull();
-        List<Map.Entry<String, String>> fields = Params.parse(actual.text().strip());
+        List<Map.Entry<String, String>> fields = UrlEncoded.parse(actual.text().strip());
         List<String> values = fields.stream().filter(e -> e.getKey().equals(name)).map(Map.Entry::getValue).toList();
         if (!values.contains(value)) {
             throw failure("%nExpecting %s%nto have form field %s with value:%n  %s%nbut %s%nForm fields: %s",

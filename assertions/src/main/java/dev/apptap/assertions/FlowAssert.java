@@ -1,5 +1,6 @@
 package dev.apptap.assertions;
 
+import dev.apptap.flow.UrlEncoded;
 import dev.apptap.flow.Flow;
 import dev.apptap.flow.FlowError;
 import dev.apptap.flow.HttpFlow;
@@ -107,7 +108,7 @@ public class FlowAssert extends AbstractObjectAssert<FlowAssert, Flow> {
             s.isNotNull();
             if (!TrustHint.rejected(s.actual)) {
                 throw s.failure("%nExpecting %s to have rejected apptap's certificate for %s in flow:%n  %s%n"
-                                + "but %s", s.actual.process().describe(), TrustHint.host(s.actual),
+                                + "but %s", s.actual.process().describe(), s.actual.host(),
                                 Lines.line(s.actual), s.actual.error()
                                         .map(e -> "the flow failed with " + e.kind() + " instead: " + e.message())
                                         .orElse(s.actual.tls().isPresent()
@@ -189,7 +190,7 @@ public class FlowAssert extends AbstractObjectAssert<FlowAssert, Flow> {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(value, "value");
         return check(s -> s.expectAmong("query parameter", name, value,
-                                        Params.values(s.http().request().query(), name)));
+                                        UrlEncoded.values(s.http().request().query(), name)));
     }
 
     /** The request has a header {@code name} (any case) with exactly {@code value} among its values. */

@@ -98,7 +98,7 @@ public class FlowsAssert extends AbstractListAssert<FlowsAssert, List<Flow>, Flo
     /** The flows to {@code host} (the URL's host for HTTP flows, else the destination), in any case. */
     public FlowsAssert toHost(String host) {
         Objects.requireNonNull(host, "host");
-        return narrow("to host " + Lines.quote(host), f -> host(f).equalsIgnoreCase(host));
+        return narrow("to host " + Lines.quote(host), f -> f.host().equalsIgnoreCase(host));
     }
 
     /** The HTTP flows only, leaving out TCP connections and other kinds of flow. */
@@ -260,10 +260,6 @@ public class FlowsAssert extends AbstractListAssert<FlowsAssert, List<Flow>, Flo
     private FlowsAssert narrow(String text, Predicate<? super Flow> condition) {
         isNotNull();
         return copy(actual.stream().filter(condition).toList(), source.narrow(text, condition), patience);
-    }
-
-    private static String host(Flow flow) {
-        return flow instanceof HttpFlow http ? http.request().host() : flow.server().host();
     }
 
     private List<HttpFlow> matching(RequestPattern pattern) {

@@ -265,12 +265,12 @@ class FlowAssertTest {
                 to have no error, but it failed with CLIENT_REJECTED_CERTIFICATE:
                   curl rejected the certificate for api.example.test.
                 curl (pid 4242) rejected apptap's certificate for api.example.test: it does not trust apptap's CA. \
-                Start it through apptap's launcher, or set CURL_CA_BUNDLE to apptap's CA bundle.""");
+                Start it through apptap's launcher, or set CURL_CA_BUNDLE=<apptap's CA bundle>.""");
         then(expectAssertionError(() -> assertThat(REJECTED).hasStatus(200)))
                 .hasMessageEndingWith("to have a response status, but no response arrived.\n"
                                       + "curl (pid 4242) rejected apptap's certificate for api.example.test: it does "
                                       + "not trust apptap's CA. Start it through apptap's launcher, or set "
-                                      + "CURL_CA_BUNDLE to apptap's CA bundle.");
+                                      + "CURL_CA_BUNDLE=<apptap's CA bundle>.");
     }
 
     @Test

@@ -30,9 +30,4 @@ final class ByteSize implements ITypeConverter<Integer> {
                     + " (at most 2047m)");
         }
     }
-
-    /** As flow summaries print sizes, so the CLI's lines and the summaries agree. */
-    static String describe(long bytes) {
-        return dev.apptap.flow.Sizes.describe(bytes);
-    }
 }

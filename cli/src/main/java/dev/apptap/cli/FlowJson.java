@@ -36,7 +36,7 @@ final class FlowJson {
     static ObjectNode tree(Flow flow) {
         ObjectNode node = JSON.createObjectNode();
         node.put("id", flow.id());
-        node.put("kind", FlowFacts.kind(flow));
+        node.put("kind", flow instanceof HttpFlow ? "http" : flow instanceof TcpFlow ? "tcp" : "dns");
         node.set("process", process(flow.process()));
         node.putNull("method");
         node.putNull("url");
@@ -47,17 +47,17 @@ final class FlowJson {
             if (http.status() >= 0) {
                 node.put("status", http.status());
             }
-        } else if (flow instanceof TcpFlow tcp) {
-            node.put("url", (tcp.tls().isPresent() ? "tls://" : "tcp://") + tcp.server().authority());
+        } else if (flow instanceof TcpFlow) {
+            node.put("url", flow.target());
         } else if (flow instanceof DnsFlow dns) {
             node.put("method", dns.type());
             node.put("url", "dns:" + dns.name());
             ArrayNode answers = node.putArray("answers");
             dns.answers().forEach(answers::add);
         }
-        node.put("requestBytes", FlowFacts.bytesOut(flow));
-        node.put("responseBytes", FlowFacts.bytesIn(flow));
-        FlowFacts.duration(flow).ifPresentOrElse(d -> node.put("durationMs", d.toMillis()), () -> node.putNull("durationMs"));
+        node.put("requestBytes", flow.bytesSent());
+        node.put("responseBytes", flow.bytesReceived());
+        flow.duration().ifPresentOrElse(d -> node.put("durationMs", d.toMillis()), () -> node.putNull("durationMs"));
         flow.error().ifPresentOrElse(e -> {
             ObjectNode error = node.putObject("error");
             error.put("kind", e.kind().name());

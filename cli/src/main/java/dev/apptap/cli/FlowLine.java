@@ -4,8 +4,9 @@ import dev.apptap.flow.DnsFlow;
 import dev.apptap.flow.Flow;
 import dev.apptap.flow.HttpFlow;
 import dev.apptap.flow.ProcessInfo;
-import dev.apptap.flow.TcpFlow;
+import dev.apptap.flow.Sizes;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -18,14 +19,7 @@ final class FlowLine {
     }
 
     static String of(Flow flow) {
-        StringBuilder line = new StringBuilder(process(flow.process())).append(' ');
-        if (flow instanceof HttpFlow http) {
-            line.append(http.request().method()).append(' ').append(http.request().url());
-        } else if (flow instanceof TcpFlow tcp) {
-            line.append(tcp.tls().isPresent() ? "tls://" : "tcp://").append(tcp.server().authority());
-        } else if (flow instanceof DnsFlow dns) {
-            line.append("DNS ").append(dns.type()).append(' ').append(dns.name());
-        }
+        StringBuilder line = new StringBuilder(process(flow.process())).append(' ').append(flow.target());
         if (flow.error().isPresent()) {
             return line.append(" failed: ").append(flow.error().get().message()).toString();
         }
@@ -36,9 +30,9 @@ final class FlowLine {
             return line.append(dns.answers().isEmpty() ? dns.rcode() : String.join(" ", dns.answers()))
                     .append(" (").append(dns.resolution()).append(')').toString();
         }
-        line.append(ByteSize.describe(FlowFacts.bytesIn(flow))).append(" in, ")
-                .append(ByteSize.describe(FlowFacts.bytesOut(flow))).append(" out");
-        FlowFacts.duration(flow).ifPresent(d -> line.append(", ").append(millis(d)));
+        line.append(Sizes.describe(flow.bytesReceived())).append(" in, ")
+                .append(Sizes.describe(flow.bytesSent())).append(" out");
+        flow.duration().ifPresent(d -> line.append(", ").append(millis(d)));
         handling(flow).ifPresent(h -> line.append(" (").append(h).append(')'));
         return line.toString();
     }
@@ -53,7 +47,7 @@ final class FlowLine {
 
     private static Optional<String> handling(Flow flow) {
         if (flow instanceof HttpFlow http && http.handling().kind() != HttpFlow.Handling.Kind.UPSTREAM) {
-            return Optional.of(http.handling().kind().name().toLowerCase(java.util.Locale.ROOT));
+            return Optional.of(http.handling().kind().name().toLowerCase(Locale.ROOT));
         }
         return Optional.empty();
     }

@@ -1,7 +1,7 @@
 package dev.apptap.cli;
 
 import dev.apptap.flow.Flow;
-import dev.apptap.flow.HttpFlow;
+import dev.apptap.flow.Sizes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -57,18 +57,13 @@ final class ProgressLine implements AutoCloseable {
                 .filter(flow -> Duration.between(flow.startedAt(), now).compareTo(SHOW_AFTER) > 0)
                 .filter(flow -> transferred(flow) > 0)
                 .max(Comparator.comparingLong(ProgressLine::transferred))
-                .map(flow -> fit(FlowLine.process(flow.process()) + " " + target(flow) + ": "
-                        + ByteSize.describe(transferred(flow)) + " so far ("
+                .map(flow -> fit(FlowLine.process(flow.process()) + " " + flow.target() + ": "
+                        + Sizes.describe(transferred(flow)) + " so far ("
                         + Duration.between(flow.startedAt(), now).toSeconds() + " s)"));
     }
 
     private static long transferred(Flow flow) {
-        return Math.max(FlowFacts.bytesIn(flow), FlowFacts.bytesOut(flow));
-    }
-
-    private static String target(Flow flow) {
-        return flow instanceof HttpFlow http ? http.request().method() + " " + http.request().url()
-                : flow.server().authority();
+        return Math.max(flow.bytesReceived(), flow.bytesSent());
     }
 
     /** Longer than the terminal, the line would wrap and {@code \r} would no longer rewrite it. */

@@ -2,6 +2,7 @@ package dev.apptap.cli;
 
 import dev.apptap.flow.DnsFlow;
 import dev.apptap.flow.Flow;
+import dev.apptap.flow.Sizes;
 
 /** The counts behind the summary line: {@code 3 flows: 2 OK, 1 failed; 12.3 KiB in, 1.1 KiB out}. */
 final class Tally {
@@ -22,8 +23,8 @@ final class Tally {
         } else {
             ok++;
         }
-        bytesIn += FlowFacts.bytesIn(flow);
-        bytesOut += FlowFacts.bytesOut(flow);
+        bytesIn += flow.bytesReceived();
+        bytesOut += flow.bytesSent();
     }
 
     synchronized int flows() {
@@ -39,8 +40,8 @@ final class Tally {
         if (unfinished > 0) {
             line.append(", ").append(unfinished).append(" unfinished");
         }
-        line.append("; ").append(ByteSize.describe(bytesIn)).append(" in, ")
-                .append(ByteSize.describe(bytesOut)).append(" out");
+        line.append("; ").append(Sizes.describe(bytesIn)).append(" in, ")
+                .append(Sizes.describe(bytesOut)).append(" out");
         if (dns > 0) {
             line.append("; ").append(dns).append(dns == 1 ? " DNS query" : " DNS queries");
         }

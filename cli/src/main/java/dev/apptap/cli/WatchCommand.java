@@ -3,6 +3,7 @@ package dev.apptap.cli;
 import dev.apptap.proxy.redirect.InterceptSpec;
 import dev.apptap.proxy.redirect.RedirectorProvider;
 import dev.apptap.proxy.session.InterceptionSession;
+import dev.apptap.proxy.launch.TrustAdvice;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -61,8 +62,8 @@ final class WatchCommand implements Callable<Integer> {
         }, "apptap-watch-stop"));
         session.redirector().intercept(parsed);
         terminal.info("apptap: watching '" + parsed + "' transparently (OSPROXY via " + choice.provider().get().name()
-                + ") until Ctrl-C. Apps must trust apptap's CA: run apptap ca install, or start them with SSL_CERT_FILE="
-                + session.trust().caBundle() + ".");
+                + ") until Ctrl-C. Apps must trust apptap's CA: run apptap ca install, or start them with "
+                + TrustAdvice.settingFor("openssl", session.trust()) + ".");
         try (ProgressLine progress = ProgressLine.startIfTerminal(printer, terminal)) {
             stopped.await();
         }

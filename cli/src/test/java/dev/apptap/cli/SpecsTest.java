@@ -1,5 +1,6 @@
 package dev.apptap.cli;
 
+import dev.apptap.flow.Sizes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -96,6 +97,6 @@ class SpecsTest {
         assertThat(sizes.convert("1m")).isEqualTo(1 << 20);
         assertThat(sizes.convert("2MiB")).isEqualTo(2 << 20);
         assertThatThrownBy(() -> sizes.convert("3g")).isInstanceOf(TypeConversionException.class);
-        assertThat(ByteSize.describe(12_595)).isEqualTo("12.3 KiB");
+        assertThat(Sizes.describe(12_595)).isEqualTo("12.3 KiB");
     }
 }

@@ -1,6 +1,7 @@
 package dev.apptap.junit;
 
 import dev.apptap.proxy.ca.TrustExports;
+import dev.apptap.proxy.launch.TrustAdvice;
 import dev.apptap.flow.Flow;
 import dev.apptap.flow.FlowError;
 import dev.apptap.flow.ProcessInfo;
@@ -29,8 +30,7 @@ final class CertificateRejections {
                 continue;
             }
             ProcessInfo app = flow.process();
-            String host = flow.tls().map(t -> t.sni()).filter(s -> !s.isEmpty()).orElse(flow.server().host());
-            lines.add(app.describe() + " rejected apptap's certificate for " + host
+            lines.add(app.describe() + " rejected apptap's certificate for " + flow.host()
                     + ", so it does not trust apptap's CA. Fix: " + fix(app, tracker.owns(app.pid()), trust));
         }
         if (lines.isEmpty()) {
@@ -49,21 +49,6 @@ final class CertificateRejections {
             return "it was started through Apps, which points SSL_CERT_FILE and friends at apptap's bundle, so "
                     + override + " overrides them; point that at " + bundle + ".";
         }
-        String variable;
-        if (name.equals("curl")) {
-            variable = "CURL_CA_BUNDLE=" + bundle;
-        } else if (name.startsWith("python")) {
-            variable = "SSL_CERT_FILE=" + bundle + " REQUESTS_CA_BUNDLE=" + bundle;
-        } else if (name.equals("node") || name.equals("deno") || name.equals("bun")) {
-            variable = "NODE_EXTRA_CA_CERTS=" + trust.caCertificate();
-        } else if (name.equals("java")) {
-            variable = "JAVA_TOOL_OPTIONS=-Djavax.net.ssl.trustStore=" + trust.trustStore()
-                    + " -Djavax.net.ssl.trustStorePassword=" + trust.trustStorePassword();
-        } else if (name.startsWith("git")) {
-            variable = "GIT_SSL_CAINFO=" + bundle;
-        } else {
-            variable = "SSL_CERT_FILE=" + bundle;
-        }
-        return "run it through Apps, or set " + variable + " in its environment.";
+        return "run it through Apps, or set " + TrustAdvice.settingFor(app.name(), trust) + " in its environment.";
     }
 }

@@ -1,12 +1,9 @@
 package dev.apptap.junit;
 
+import dev.apptap.proxy.ca.Pem;
 import dev.apptap.proxy.redirect.InterceptSpec;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,22 +48,10 @@ record Settings(InterceptSpec spec, InterceptMode mode, ProcessScope scope, bool
     }
 
     private static List<X509Certificate> readPem(Path file, String source) {
-        try (InputStream in = Files.newInputStream(file)) {
-            List<X509Certificate> certificates = new ArrayList<>();
-            for (var certificate : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                certificates.add((X509Certificate) certificate);
-            }
-            if (certificates.isEmpty()) {
-                throw new ExtensionConfigurationException("The upstream trust file " + file.toAbsolutePath()
-                        + " (from " + source + ") holds no certificates; give a PEM file with one or more.");
-            }
-            return certificates;
-        } catch (IOException e) {
-            throw new ExtensionConfigurationException("apptap could not read the upstream trust file "
-                    + file.toAbsolutePath() + " (from " + source + "): " + e.getMessage() + ".", e);
-        } catch (CertificateException e) {
-            throw new ExtensionConfigurationException("The upstream trust file " + file.toAbsolutePath()
-                    + " (from " + source + ") is not a PEM certificate file: " + e.getMessage() + ".", e);
+        try {
+            return Pem.readCertificates(file, "the upstream trust file " + file.toAbsolutePath() + " (from " + source + ")");
+        } catch (UncheckedIOException | IllegalArgumentException e) {
+            throw new ExtensionConfigurationException(e.getMessage(), e);
         }
     }
 }

@@ -117,6 +117,23 @@ public record DnsFlow(long id, Instant startedAt, ProcessInfo process, Endpoint 
         return complete;
     }
 
+    @Override
+    public String target() {
+        return "DNS" + (type.isEmpty() ? "" : " " + type) + " " + (name.isEmpty() ? "(malformed query)" : name);
+    }
+
+    /** Not recorded for DNS: 0. */
+    @Override
+    public long bytesSent() {
+        return 0;
+    }
+
+    /** Not recorded for DNS: 0. */
+    @Override
+    public long bytesReceived() {
+        return 0;
+    }
+
     /**
      * {@code curl DNS A api.example.test → 127.0.0.2 (stubbed)}, {@code curl DNS A example.com → 93.184.215.14
      * (forwarded, 12 ms)}, {@code curl DNS A example.com ✗ <error>}.
@@ -124,9 +141,7 @@ public record DnsFlow(long id, Instant startedAt, ProcessInfo process, Endpoint 
     @Override
     public String summary() {
         StringBuilder line = new StringBuilder()
-                .append(process.isKnown() ? process.name() : "?").append(" DNS")
-                .append(type.isEmpty() ? "" : " " + type)
-                .append(' ').append(name.isEmpty() ? "(malformed query)" : name);
+                .append(process.isKnown() ? process.name() : "?").append(' ').append(target());
         if (error.isPresent()) {
             return line.append(" ✗ ").append(error.get().message()).toString();
         }

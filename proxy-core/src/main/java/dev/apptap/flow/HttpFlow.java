@@ -158,11 +158,38 @@ public record HttpFlow(long id, Instant startedAt, ProcessInfo process, Endpoint
         return complete;
     }
 
+    /** The request's host, else what {@link Flow#host()} says. */
+    @Override
+    public String host() {
+        String host = request.host();
+        return host.isEmpty() ? Flow.super.host() : host;
+    }
+
+    @Override
+    public String target() {
+        return request.method() + " " + request.url();
+    }
+
+    @Override
+    public long bytesSent() {
+        return request.body().size();
+    }
+
+    @Override
+    public long bytesReceived() {
+        return response.map(r -> r.body().size()).orElse(0L);
+    }
+
+    /** {@link Timings#total()}. */
+    @Override
+    public Optional<Duration> duration() {
+        return timings.total();
+    }
+
     @Override
     public String summary() {
         StringBuilder line = new StringBuilder()
-                .append(process.isKnown() ? process.name() : "?").append(' ')
-                .append(request.method()).append(' ').append(request.url());
+                .append(process.isKnown() ? process.name() : "?").append(' ').append(target());
         if (error.isPresent()) {
             line.append(" ✗ ").append(error.get().message());
         } else if (response.isPresent()) {

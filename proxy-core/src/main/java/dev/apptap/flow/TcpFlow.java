@@ -80,10 +80,24 @@ public record TcpFlow(long id, Instant startedAt, ProcessInfo process, Endpoint 
     }
 
     @Override
+    public String target() {
+        return (tls.isPresent() ? "tls://" : "tcp://") + server.authority();
+    }
+
+    @Override
+    public long bytesSent() {
+        return fromClient.size();
+    }
+
+    @Override
+    public long bytesReceived() {
+        return fromServer.size();
+    }
+
+    @Override
     public String summary() {
         StringBuilder line = new StringBuilder()
-                .append(process.isKnown() ? process.name() : "?").append(' ')
-                .append(tls.isPresent() ? "tls://" : "tcp://").append(server.authority());
+                .append(process.isKnown() ? process.name() : "?").append(' ').append(target());
         if (error.isPresent()) {
             line.append(" ✗ ").append(error.get().message());
         } else {

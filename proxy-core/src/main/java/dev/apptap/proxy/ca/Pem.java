@@ -1,13 +1,19 @@
 package dev.apptap.proxy.ca;
 
 import java.io.IOException;
+import java.io.Reader;
 import java.io.StringReader;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
@@ -15,12 +21,21 @@ import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.X509TrustedCertificateBlock;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.util.io.pem.PemObject;
 import org.bouncycastle.util.io.pem.PemWriter;
 
-/** PEM text in and out, through Bouncy Castle; parse failures come back as empty, the caller words the error. */
-final class Pem {
+/**
+ * PEM text in and out, through Bouncy Castle. Inside the package, parse failures come back as empty and the caller
+ * words the error; {@link #readCertificates} is for everyone who reads a PEM file of certificates (upstream roots,
+ * the operating system's bundle) and words its errors itself:
+ *
+ * <pre>{@code
+ * List<X509Certificate> roots = Pem.readCertificates(Path.of("corp-root.pem"), "the upstream trust file corp-root.pem");
+ * }</pre>
+ */
+public final class Pem {
 
     private Pem() {
     }
@@ -49,6 +64,45 @@ final class Pem {
         } catch (IOException | CertificateException | RuntimeException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * Every certificate in the PEM file {@code file}, in file order; text between the blocks (comments, other
+     * objects) is skipped, as in the operating system's bundles.
+     *
+     * @param described the file as the error messages should name it: {@code the upstream trust file /etc/corp.pem
+     *                  (from @InterceptApps(upstreamTrust))}
+     * @throws UncheckedIOException     when the file cannot be read
+     * @throws IllegalArgumentException when it holds no certificate, or a block that does not decode
+     */
+    public static List<X509Certificate> readCertificates(Path file, String described) {
+        List<X509Certificate> certificates = new ArrayList<>();
+        try (Reader text = Files.newBufferedReader(file, StandardCharsets.US_ASCII);
+             PEMParser parser = new PEMParser(text)) {
+            JcaX509CertificateConverter converter = new JcaX509CertificateConverter();
+            for (Object object = parser.readObject(); object != null; object = parser.readObject()) {
+                if (object instanceof X509TrustedCertificateBlock trusted) {
+                    object = trusted.getCertificateHolder();
+                }
+                if (object instanceof X509CertificateHolder holder) {
+                    certificates.add(converter.getCertificate(holder));
+                }
+            }
+        } catch (IOException e) {
+            if (Files.isReadable(file)) {
+                throw new IllegalArgumentException("apptap could not read " + described + " as PEM certificates ("
+                        + e.getMessage() + "); give a file in PEM format.", e);
+            }
+            throw new UncheckedIOException("apptap could not read " + described + ": " + e + ".", e);
+        } catch (CertificateException | RuntimeException e) {
+            throw new IllegalArgumentException("apptap could not read " + described + " as PEM certificates ("
+                    + e.getMessage() + "); give a file in PEM format.", e);
+        }
+        if (certificates.isEmpty()) {
+            throw new IllegalArgumentException("apptap found no certificate in " + described
+                    + "; give a PEM file with one or more.");
+        }
+        return certificates;
     }
 
     /** An unencrypted PKCS#8 or traditional OpenSSL key, or empty. */

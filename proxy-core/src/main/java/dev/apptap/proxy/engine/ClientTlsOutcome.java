@@ -2,6 +2,7 @@ package dev.apptap.proxy.engine;
 
 import dev.apptap.flow.FlowError;
 import dev.apptap.flow.TlsInfo;
+import dev.apptap.proxy.launch.TrustAdvice;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
@@ -104,7 +105,7 @@ final class ClientTlsOutcome extends ChannelInboundHandlerAdapter {
         String how = alert != null ? "TLS alert " + alert
                 : isClosedDuringHandshake(cause) ? "it closed the connection during the handshake" : detail;
         return new FlowError(FlowError.Kind.CLIENT_REJECTED_CERTIFICATE, app + " rejected apptap's certificate for "
-                + host + " (" + how + "), so it does not trust apptap's CA. " + trustAdvice());
+                + host + " (" + how + "), so it does not trust apptap's CA. " + trustAdvice(connection.process.name()));
     }
 
     /** Failures of the negotiation itself, before any certificate was shown: garbage, no shared protocol. */
@@ -123,14 +124,11 @@ final class ClientTlsOutcome extends ChannelInboundHandlerAdapter {
         return false;
     }
 
-    private String trustAdvice() {
-        EngineSettings settings = connection.runtime.settings();
-        if (settings.caBundleFile().isPresent()) {
-            return "Start it with apptap's launch environment (for curl, python3 and OpenSSL-based apps: SSL_CERT_FILE="
-                    + settings.caBundleFile().get() + "), or install the CA with 'apptap ca install'.";
-        }
-        return "Start it with apptap's launch environment, which points SSL_CERT_FILE, NODE_EXTRA_CA_CERTS and"
-                + " JAVA_TOOL_OPTIONS at apptap's CA, or install the CA with 'apptap ca install'.";
+    private String trustAdvice(String app) {
+        String setting = connection.runtime.settings().trustFiles().map(files -> TrustAdvice.settingFor(app, files))
+                .orElseGet(() -> TrustAdvice.settingFor(app));
+        return "Start it with apptap's launch environment, or set " + setting
+                + ", or install the CA with 'apptap ca install'.";
     }
 
     private static String rejectionAlert(Throwable cause) {

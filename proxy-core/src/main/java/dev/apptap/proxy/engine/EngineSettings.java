@@ -1,9 +1,9 @@
 package dev.apptap.proxy.engine;
 
 import dev.apptap.flow.FlowStore;
+import dev.apptap.proxy.ca.TrustExports;
 import dev.apptap.proxy.origin.OriginalDestinationResolver;
 import dev.apptap.proxy.origin.ProcessResolver;
-import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
@@ -28,8 +28,7 @@ record EngineSettings(
         Optional<dev.apptap.proxy.dns.LoopbackAddressPool> dnsAddresses,
         Duration responseTimeout,
         Duration requestHeadTimeout,
-        Optional<Path> caCertificateFile,
-        Optional<Path> caBundleFile) {
+        Optional<TrustExports> trustFiles) {
 
     boolean isPassthrough(String host) {
         if (host == null || host.isEmpty()) {

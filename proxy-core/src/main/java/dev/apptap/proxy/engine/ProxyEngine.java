@@ -2,6 +2,8 @@ package dev.apptap.proxy.engine;
 
 import dev.apptap.proxy.ca.CertificateAuthority;
 import dev.apptap.proxy.ca.LeafCertificates;
+import dev.apptap.proxy.ca.Pem;
+import dev.apptap.proxy.ca.TrustExports;
 import dev.apptap.flow.FlowStore;
 import dev.apptap.flow.ProcessInfo;
 import dev.apptap.proxy.origin.OriginalDestinationResolver;
@@ -14,15 +16,10 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -169,8 +166,7 @@ public final class ProxyEngine implements AutoCloseable {
         private InetSocketAddress explicitListener = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
         private final List<InetSocketAddress> transparentListeners = new ArrayList<>();
         private int workerThreads = Runtime.getRuntime().availableProcessors();
-        private Path caCertificateFile;
-        private Path caBundleFile;
+        private TrustExports trustFiles;
 
         private Builder() {
         }
@@ -219,17 +215,7 @@ public final class ProxyEngine implements AutoCloseable {
 
         /** Extra roots for upstream servers, from a PEM file with one or more certificates. */
         public Builder upstreamTrust(Path pemFile) {
-            try (InputStream in = Files.newInputStream(pemFile)) {
-                for (var cert : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                    upstreamTrust.add((X509Certificate) cert);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("apptap could not read the upstream trust file " + pemFile + ": "
-                        + e.getMessage(), e);
-            } catch (CertificateException e) {
-                throw new IllegalArgumentException("The upstream trust file " + pemFile
-                        + " does not hold PEM certificates (" + e.getMessage() + "); give a file in PEM format.", e);
-            }
+            upstreamTrust.addAll(Pem.readCertificates(pemFile, "the upstream trust file " + pemFile));
             return this;
         }
 
@@ -319,9 +305,8 @@ public final class ProxyEngine implements AutoCloseable {
         }
 
         /** The CA files to name in error messages that tell users how to trust apptap's CA. */
-        public Builder caFilesForMessages(Path caCertificate, Path caBundle) {
-            this.caCertificateFile = caCertificate;
-            this.caBundleFile = caBundle;
+        public Builder caFilesForMessages(TrustExports trustFiles) {
+            this.trustFiles = trustFiles;
             return this;
         }
 
@@ -373,7 +358,7 @@ public final class ProxyEngine implements AutoCloseable {
                     originalDestinations != null ? originalDestinations : new SoOriginalDst(),
                     processes != null ? processes : defaultProcessResolver(), hostResolver,
                     Optional.ofNullable(dnsAddresses), responseTimeout, requestHeadTimeout,
-                    Optional.ofNullable(caCertificateFile), Optional.ofNullable(caBundleFile));
+                    Optional.ofNullable(trustFiles));
         }
 
         private static ProcessResolver defaultProcessResolver() {

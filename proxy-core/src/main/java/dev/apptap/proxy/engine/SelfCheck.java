@@ -71,7 +71,7 @@ public final class SelfCheck {
                     .certificateAuthority(ca)
                     .upstreamTrust(upstreamCa.certificate())
                     .hostResolver(SelfCheck::loopbackOnly)
-                    .caFilesForMessages(exports.caCertificate(), exports.caBundle())
+                    .caFilesForMessages(exports)
                     .start()) {
                 Map<String, String> env = cleanEnvironment(LaunchEnvironment.proxy(engine.explicitAddress(), exports));
                 String https = "https://localhost:" + tls.getAddress().getPort();

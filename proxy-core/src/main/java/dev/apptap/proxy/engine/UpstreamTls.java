@@ -1,5 +1,7 @@
 package dev.apptap.proxy.engine;
 
+import dev.apptap.proxy.ca.Pem;
+import dev.apptap.proxy.ca.SystemTrustAnchors;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.SslContext;
@@ -7,16 +9,12 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import dev.apptap.proxy.ca.SystemTrustAnchors;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLEngine;
@@ -98,7 +96,7 @@ final class UpstreamTls {
         for (X509Certificate root : SystemTrustAnchors.jdk()) {
             anchors.setCertificateEntry("jdk-" + n++, root);
         }
-        for (Certificate root : SystemTrustAnchors.osBundle().map(UpstreamTls::readPem).orElse(List.of())) {
+        for (Certificate root : SystemTrustAnchors.osBundle().map(UpstreamTls::readBundle).orElse(List.of())) {
             anchors.setCertificateEntry("os-" + n++, root);
         }
         for (X509Certificate extra : settings.extraUpstreamTrust()) {
@@ -113,12 +111,12 @@ final class UpstreamTls {
         return factory;
     }
 
-    private static List<? extends Certificate> readPem(Path bundle) {
-        try (InputStream in = Files.newInputStream(bundle)) {
-            return new ArrayList<>(CertificateFactory.getInstance("X.509").generateCertificates(in));
-        } catch (IOException | GeneralSecurityException e) {
-            LOG.log(System.Logger.Level.WARNING, "apptap could not read the system CA bundle " + bundle
-                    + " and verifies upstream servers against the JDK's roots only: " + e.getMessage());
+    private static List<X509Certificate> readBundle(Path bundle) {
+        try {
+            return Pem.readCertificates(bundle, "the system CA bundle " + bundle);
+        } catch (UncheckedIOException | IllegalArgumentException e) {
+            LOG.log(System.Logger.Level.WARNING, e.getMessage() + " It verifies upstream servers against the JDK's"
+                    + " roots only.");
             return List.of();
         }
     }

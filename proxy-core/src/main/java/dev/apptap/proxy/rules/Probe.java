@@ -1,12 +1,11 @@
 package dev.apptap.proxy.rules;
 
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.apptap.flow.UrlEncoded;
 
 /**
  * One request seen by the criteria of every rule in one decision: decoding the body, parsing it as JSON and
@@ -33,14 +32,14 @@ final class Probe {
 
     String decodedPath() {
         if (decodedPath == null) {
-            decodedPath = facts.path().indexOf('%') < 0 ? facts.path() : percentDecode(facts.path(), false);
+            decodedPath = facts.path().indexOf('%') < 0 ? facts.path() : UrlEncoded.decode(facts.path(), false);
         }
         return decodedPath;
     }
 
     List<Map.Entry<String, String>> query() {
         if (query == null) {
-            query = parseQuery(facts.rawQuery());
+            query = UrlEncoded.parse(facts.rawQuery());
         }
         return query;
     }
@@ -69,35 +68,5 @@ final class Probe {
             jsonParsed = true;
         }
         return json;
-    }
-
-    static List<Map.Entry<String, String>> parseQuery(String rawQuery) {
-        List<Map.Entry<String, String>> params = new ArrayList<>();
-        if (rawQuery == null || rawQuery.isEmpty()) {
-            return params;
-        }
-        for (String pair : rawQuery.split("&")) {
-            if (pair.isEmpty()) {
-                continue;
-            }
-            int eq = pair.indexOf('=');
-            String name = eq < 0 ? pair : pair.substring(0, eq);
-            String value = eq < 0 ? "" : pair.substring(eq + 1);
-            params.add(Map.entry(percentDecode(name, true), percentDecode(value, true)));
-        }
-        return params;
-    }
-
-    /** Malformed escapes stay as they are: an app's odd query must not make matching throw. */
-    static String percentDecode(String text, boolean plusIsSpace) {
-        if (text.indexOf('%') < 0 && (!plusIsSpace || text.indexOf('+') < 0)) {
-            return text;
-        }
-        try {
-            String protectedPlus = plusIsSpace ? text : text.replace("+", "%2B");
-            return URLDecoder.decode(protectedPlus, StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return text;
-        }
     }
 }

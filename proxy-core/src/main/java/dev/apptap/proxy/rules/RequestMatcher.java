@@ -15,6 +15,7 @@ import dev.apptap.proxy.rules.Criterion.PortIs;
 import dev.apptap.proxy.rules.Criterion.QueryParam;
 import dev.apptap.proxy.rules.Criterion.SchemeIs;
 import dev.apptap.proxy.rules.Criterion.TextTest;
+import dev.apptap.flow.UrlEncoded;
 
 /**
  * Which requests a rule applies to, and the one place where apptap decides whether a request matches: the engine
@@ -348,7 +349,7 @@ public final class RequestMatcher extends RequestCriteria<RequestMatcher> {
             String path = question < 0 ? rest : rest.substring(0, question);
             criteria.add(PathIs.exactOrGlob(path.isEmpty() ? "/" : path));
             if (question >= 0) {
-                for (Map.Entry<String, String> param : Probe.parseQuery(rest.substring(question + 1))) {
+                for (Map.Entry<String, String> param : UrlEncoded.parse(rest.substring(question + 1))) {
                     criteria.add(new QueryParam(param.getKey(), TextTest.equalTo(param.getValue())));
                 }
             }

@@ -107,7 +107,7 @@ public final class InterceptionSession implements AutoCloseable {
                 .upstreamTrust(options.upstreamTrust().toArray(new X509Certificate[0]))
                 .passthrough(options.passthrough().toArray(new String[0]))
                 .hostResolver(new LocalNames(options.systemLookups(), options.lookupAdvice()))
-                .caFilesForMessages(trust.caCertificate(), trust.caBundle());
+                .caFilesForMessages(trust);
         for (Path file : options.upstreamTrustFiles()) {
             builder.upstreamTrust(file);
         }

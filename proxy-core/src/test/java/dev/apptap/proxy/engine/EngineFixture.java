@@ -47,7 +47,7 @@ final class EngineFixture implements AutoCloseable {
                 .flows(flows)
                 .upstreamTrust(TestPki.get().caCertificate())
                 .hostResolver(EngineFixture::loopbackOnly)
-                .caFilesForMessages(trust.caCertificate(), trust.caBundle());
+                .caFilesForMessages(trust);
         customize.accept(builder);
         return new EngineFixture(builder.start(), trust);
     }

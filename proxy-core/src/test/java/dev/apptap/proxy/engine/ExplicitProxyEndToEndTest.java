@@ -242,7 +242,7 @@ class ExplicitProxyEndToEndTest {
                 && f.process().name().equals("curl"));
         assertThat(flow.error().orElseThrow().message())
                 .startsWith("curl (pid " + flow.process().pid() + ") rejected apptap's certificate for localhost")
-                .contains("SSL_CERT_FILE=" + apptap.trust.caBundle());
+                .contains("CURL_CA_BUNDLE=" + apptap.trust.caBundle());
     }
 
 }

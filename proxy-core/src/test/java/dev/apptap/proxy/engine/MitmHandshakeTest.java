@@ -55,8 +55,7 @@ class MitmHandshakeTest {
         assertThat(alert.kind()).isEqualTo(FlowError.Kind.CLIENT_REJECTED_CERTIFICATE);
         assertThat(alert.message()).isEqualTo("curl (pid 4242) rejected apptap's certificate for shop.example.test"
                 + " (TLS alert unknown_ca), so it does not trust apptap's CA. Start it with apptap's launch environment,"
-                + " which points SSL_CERT_FILE, NODE_EXTRA_CA_CERTS and JAVA_TOOL_OPTIONS at apptap's CA, or install"
-                + " the CA with 'apptap ca install'.");
+                + " or set CURL_CA_BUNDLE=<apptap's CA bundle>, or install the CA with 'apptap ca install'.");
         assertThat(hangUp.message()).contains("(it closed the connection during the handshake)");
     }
 
