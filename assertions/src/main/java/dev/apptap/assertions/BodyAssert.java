@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.apptap.flow.UrlEncoded;
 import dev.apptap.flow.Body;
 import dev.apptap.flow.Flow;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -74,7 +75,7 @@ public class BodyAssert extends AbstractAssert<BodyAssert, Body> {
     public BodyAssert contains(String... values) {
         isNotNull();
         String text = actual.text();
-        List<String> missing = java.util.Arrays.stream(values).filter(v -> !text.contains(v)).toList();
+        List<String> missing = Arrays.stream(values).filter(v -> !text.contains(v)).toList();
         if (!missing.isEmpty()) {
             throw failure("%nExpecting %s%nto contain:%n  %s%nbut %s not found in:%n  %s", subject(),
                           missing.stream().map(Lines::quote).toList(), missing.size() == 1 ? "it was" : "they were",

@@ -20,7 +20,9 @@ import dev.apptap.flow.Flow;
 import dev.apptap.flow.FlowStore;
 import dev.apptap.flow.Flows;
 import dev.apptap.flow.HttpFlow;
+import java.time.Duration;
 import java.util.List;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 class FlowsAssertTest {
@@ -208,7 +210,7 @@ class FlowsAssertTest {
 
     @Test
     void should_reject_a_count_with_no_room() {
-        then(org.assertj.core.api.Assertions.catchThrowable(() -> between(3, 2)))
+        then(Assertions.catchThrowable(() -> between(3, 2)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("A count must lie between 0 and a maximum no smaller than its minimum, but got 3 to 2.");
     }
@@ -357,8 +359,8 @@ class FlowsAssertTest {
     @Test
     void should_refuse_to_wait_on_a_fixed_list() {
         // WHEN
-        Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(
-                () -> assertThat(List.of(HEALTH)).within(java.time.Duration.ofSeconds(1)));
+        Throwable thrown = Assertions.catchThrowable(
+                () -> assertThat(List.of(HEALTH)).within(Duration.ofSeconds(1)));
         // THEN
         then(thrown).isInstanceOf(IllegalStateException.class)
                     .hasMessage("within() waits for flows to arrive, so it needs a live Flows view: "
@@ -368,7 +370,7 @@ class FlowsAssertTest {
     @Test
     void should_reject_a_pattern_whose_url_is_not_http() {
         // WHEN
-        Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(() -> get("ftp://api.example.test/v1"));
+        Throwable thrown = Assertions.catchThrowable(() -> get("ftp://api.example.test/v1"));
         // THEN
         then(thrown).isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("\"ftp://api.example.test/v1\" has scheme ftp; apptap's rules match http and https "

@@ -4,6 +4,7 @@ import dev.apptap.proxy.launch.LaunchEnvironment;
 import dev.apptap.proxy.redirect.InterceptSpec;
 import dev.apptap.proxy.redirect.RedirectorProvider;
 import dev.apptap.proxy.session.InterceptionSession;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -75,7 +76,7 @@ final class RunCommand implements Callable<Integer> {
 
     private Process launch(InterceptionSession session, ModeChoice choice, InterceptSpec userSpec,
                            Terminal terminal, Map<String, String> base) {
-        String name = java.nio.file.Path.of(command.get(0)).getFileName().toString();
+        String name = Path.of(command.get(0)).getFileName().toString();
         if (!choice.osProxy()) {
             terminal.info("apptap: LAUNCH mode (" + name + " gets HTTP(S)_PROXY and CA trust variables); "
                     + Sentences.sentence(choice.why()));

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.MediaType;
 
 /** Where a test's HAR file goes, and attaching it to the test's report. */
 final class HarFiles {
@@ -30,7 +31,7 @@ final class HarFiles {
     static void attach(ExtensionContext context, Path file) {
         try {
             context.publishFile(file.getFileName().toString(),
-                    org.junit.jupiter.api.extension.MediaType.APPLICATION_JSON,
+                    MediaType.APPLICATION_JSON,
                     target -> Files.copy(file, target, StandardCopyOption.REPLACE_EXISTING));
         } catch (RuntimeException | LinkageError unsupported) {
             // The HAR file stays where the apptap.har report entry says.

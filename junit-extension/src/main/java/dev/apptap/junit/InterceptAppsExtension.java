@@ -22,6 +22,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
@@ -323,7 +324,7 @@ public class InterceptAppsExtension implements ExecutionCondition, BeforeEachCal
     }
 
     /** Flows arrive a moment after the app saw the outcome; a failure report should not miss them. */
-    private static void settle(TestScope scope, java.util.function.Predicate<Flow> condition, Duration upTo) {
+    private static void settle(TestScope scope, Predicate<Flow> condition, Duration upTo) {
         try {
             scope.flows().awaitFirst("the flow that explains the failure", condition, upTo);
         } catch (FlowTimeoutException none) {

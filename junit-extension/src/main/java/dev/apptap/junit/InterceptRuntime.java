@@ -6,6 +6,8 @@ import dev.apptap.flow.Flows;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -45,7 +47,7 @@ public record InterceptRuntime(InterceptMode mode, String modeReason, Path caCer
         Objects.requireNonNull(caCertificate, "caCertificate");
         Objects.requireNonNull(caBundle, "caBundle");
         Objects.requireNonNull(trustStore, "trustStore");
-        environment = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(environment));
+        environment = Collections.unmodifiableMap(new LinkedHashMap<>(environment));
         Objects.requireNonNull(proxyAddress, "proxyAddress");
         Objects.requireNonNull(redirector, "redirector");
         Objects.requireNonNull(timeout, "timeout");

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.testkit.engine.EngineExecutionResults;
 
 class DiagnosticsTest {
@@ -79,7 +80,7 @@ class DiagnosticsTest {
 
         results.testEvents().assertStatistics(s -> s.failed(1));
         Throwable failure = results.testEvents().failed().list().get(0)
-                .getPayload(org.junit.platform.engine.TestExecutionResult.class).orElseThrow().getThrowable().orElseThrow();
+                .getPayload(TestExecutionResult.class).orElseThrow().getThrowable().orElseThrow();
         assertThat(failure).isInstanceOf(CertificateRejectedError.class);
         assertThat(failure.getMessage())
                 .matches("(?s)curl \\(pid \\d+\\) rejected apptap's certificate for api\\.example\\.test, so it does not"

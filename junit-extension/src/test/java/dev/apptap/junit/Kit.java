@@ -6,9 +6,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import org.junit.platform.engine.DiscoverySelector;
 import org.junit.platform.engine.reporting.ReportEntry;
 import org.junit.platform.testkit.engine.EngineExecutionResults;
 import org.junit.platform.testkit.engine.EngineTestKit;
@@ -35,12 +37,12 @@ final class Kit {
     EngineExecutionResults run(Class<?>... classes) {
         return EngineTestKit.engine("junit-jupiter")
                 .configurationParameters(config)
-                .selectors(Arrays.stream(classes).map(c -> selectClass(c)).toArray(org.junit.platform.engine.DiscoverySelector[]::new))
+                .selectors(Arrays.stream(classes).map(c -> selectClass(c)).toArray(DiscoverySelector[]::new))
                 .execute();
     }
 
     /** Every report entry value published under {@code key}, in order. */
-    static java.util.List<String> entries(EngineExecutionResults results, String key) {
+    static List<String> entries(EngineExecutionResults results, String key) {
         return results.allEvents().reportingEntryPublished().stream()
                 .map(e -> e.getPayload(ReportEntry.class))
                 .flatMap(Optional::stream)

@@ -11,6 +11,7 @@ import dev.apptap.flow.FlowError;
 import dev.apptap.flow.Flows;
 import dev.apptap.flow.HttpFlow;
 import dev.apptap.proxy.rules.Rule;
+import java.time.Duration;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -95,7 +96,7 @@ class StubsTest {
             assertThat(unmatched.stdout()).as(unmatched.toString())
                     .contains("apptap is offline and no stub matched GET https://api.example.test/v1/nothing");
             HttpFlow flow = flows.awaitFirst(HttpFlow.class, f -> f.isComplete()
-                    && f.request().path().equals("/v1/nothing"), java.time.Duration.ofSeconds(10));
+                    && f.request().path().equals("/v1/nothing"), Duration.ofSeconds(10));
             assertThat(flow.status()).isEqualTo(502);
             assertThat(flow.handling().kind()).isEqualTo(HttpFlow.Handling.Kind.OFFLINE);
             assertThat(flow.error()).map(FlowError::kind).contains(FlowError.Kind.NO_STUB_MATCHED);

@@ -2,7 +2,9 @@ package dev.apptap.flow;
 
 import java.nio.charset.Charset;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A recorded message body: the first bytes as they travelled (still content-encoded), how many bytes
@@ -134,12 +136,12 @@ public final class Body {
      * decoding went through (a truncated recording is reported by {@link #isTruncated()}, not here, unless it
      * cut the encoded data short).
      */
-    public java.util.Optional<String> decodingProblem() {
+    public Optional<String> decodingProblem() {
         if (length == 0 || contentEncoding.isEmpty()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         String problem = BodyDecoding.decode(rawBytes(), contentEncoding, BodyDecoding.MAX_DECODED_BYTES).problem();
-        return problem.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(problem);
+        return problem.isEmpty() ? Optional.empty() : Optional.of(problem);
     }
 
     /**
@@ -147,7 +149,7 @@ public final class Body {
      * YAML, or any type with a charset parameter); decides, for example, between text and base64 in a HAR file.
      */
     public boolean isText() {
-        String type = contentType.toLowerCase(java.util.Locale.ROOT);
+        String type = contentType.toLowerCase(Locale.ROOT);
         int semi = type.indexOf(';');
         String media = (semi < 0 ? type : type.substring(0, semi)).trim();
         return media.startsWith("text/") || media.endsWith("json") || media.endsWith("+json")

@@ -1,5 +1,8 @@
 package dev.apptap.flow;
 
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
 /**
  * Collects the first bytes of a body as it streams past, for engines and redirectors that record flows.
  * Not thread-safe: one capture belongs to one connection's event loop.
@@ -52,7 +55,7 @@ public final class BodyCapture {
     }
 
     /** Counts the bytes {@code source} has left and keeps those that fit under the limit; consumes them all. */
-    public void append(java.nio.ByteBuffer source) {
+    public void append(ByteBuffer source) {
         int length = source.remaining();
         size += length;
         int keep = room(length);
@@ -68,7 +71,7 @@ public final class BodyCapture {
         int keep = Math.min(length, limit - recorded);
         if (keep > 0 && recorded + keep > buffer.length) {
             int grown = Math.max(recorded + keep, Math.min(limit, Math.max(256, buffer.length * 2)));
-            buffer = java.util.Arrays.copyOf(buffer, grown);
+            buffer = Arrays.copyOf(buffer, grown);
         }
         return keep;
     }
@@ -88,7 +91,7 @@ public final class BodyCapture {
         boolean filling = buffer.length == expected && recorded < expected;
         if (!filling && buffer.length - recorded > Math.max(64, recorded / 4)) {
             // A body that grew by doubling would hold up to twice its size for as long as the flow is kept.
-            buffer = java.util.Arrays.copyOf(buffer, recorded);
+            buffer = Arrays.copyOf(buffer, recorded);
         }
         return new Body(buffer, recorded, size, size > recorded, contentType, contentEncoding);
     }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.zip.CRC32;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 
@@ -224,7 +225,7 @@ final class BodyDecoding {
 
         /** Whether the bytes from {@code from} on match the CRC-32 and length in a gzip trailer at {@code at}. */
         boolean matchesGzipTrailer(int from, byte[] in, int at) {
-            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            CRC32 crc = new CRC32();
             crc.update(buffer, from, size - from);
             long expectedCrc = littleEndian(in, at);
             long expectedLength = littleEndian(in, at + 4);

@@ -1,9 +1,11 @@
 package dev.apptap.flow;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
@@ -50,7 +52,7 @@ public final class FlowStore {
     private final ConcurrentSkipListMap<Long, Slot> flows = new ConcurrentSkipListMap<>();
     // Guarded by lock: the flows still running, whose next snapshots replace the slot's entry without a walk of
     // the ordered map (most publishes are the second or third snapshot of a flow that began moments ago).
-    private final java.util.HashMap<Long, Slot> running = new java.util.HashMap<>();
+    private final HashMap<Long, Slot> running = new HashMap<>();
     private long greatestPublishedId = Long.MIN_VALUE;
     private final CopyOnWriteArrayList<Subscription> listeners = new CopyOnWriteArrayList<>();
 
@@ -365,7 +367,7 @@ public final class FlowStore {
         }
     }
 
-    static long toNanos(java.time.Duration timeout) {
+    static long toNanos(Duration timeout) {
         try {
             return Math.max(0, timeout.toNanos());
         } catch (ArithmeticException e) {

@@ -2,6 +2,7 @@ package dev.apptap.flow;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * A wait on a {@link Flows} ended without what it waited for. The message says what was awaited, in which
@@ -43,7 +44,7 @@ public final class FlowTimeoutException extends RuntimeException {
         if (millis % 1000 == 0) {
             return millis / 1000 + " s";
         }
-        return String.format(java.util.Locale.ROOT, "%.1f s", millis / 1000.0);
+        return String.format(Locale.ROOT, "%.1f s", millis / 1000.0);
     }
 
     /** One line per flow, capped at {@link #LISTED}, each indented: {@code   #7 curl GET https://… → 200 (…)}. */

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -217,7 +218,7 @@ public final class Flows {
     }
 
     private <T> T await(Duration timeout, Failures failures, Round<T> round,
-                        java.util.function.Supplier<String> headline) {
+                        Supplier<String> headline) {
         long budget = FlowStore.toNanos(timeout);
         long start = System.nanoTime();
         try {

@@ -1,6 +1,9 @@
 package dev.apptap.flow;
 
+import java.util.AbstractList;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -49,7 +52,7 @@ public final class Headers {
             "grpc-encoding", "grpc-accept-encoding");
 
     private static Map<String, String> wellKnownNames(String... names) {
-        Map<String, String> map = new java.util.HashMap<>();
+        Map<String, String> map = new HashMap<>();
         for (String name : names) {
             map.put(name, name);
             String lower = lower(name);
@@ -92,7 +95,7 @@ public final class Headers {
 
     /** Every field, in the order sent. */
     public List<Map.Entry<String, String>> asList() {
-        return new java.util.AbstractList<>() {
+        return new AbstractList<>() {
             @Override
             public Map.Entry<String, String> get(int index) {
                 Objects.checkIndex(index, size());
@@ -151,12 +154,12 @@ public final class Headers {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Headers other && java.util.Arrays.equals(namesAndValues, other.namesAndValues);
+        return o instanceof Headers other && Arrays.equals(namesAndValues, other.namesAndValues);
     }
 
     @Override
     public int hashCode() {
-        return java.util.Arrays.hashCode(namesAndValues);
+        return Arrays.hashCode(namesAndValues);
     }
 
     @Override

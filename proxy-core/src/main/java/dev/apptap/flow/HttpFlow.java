@@ -2,6 +2,7 @@ package dev.apptap.flow;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -41,14 +42,14 @@ import java.util.Optional;
 public record HttpFlow(long id, Instant startedAt, ProcessInfo process, Endpoint client, Endpoint server,
                        Optional<TlsInfo> tls, HttpRequest request, Optional<HttpResponse> response,
                        Timings timings, Optional<FlowError> error, boolean complete, Handling handling,
-                       java.util.List<WebSocketMessage> webSocket) implements Flow {
+                       List<WebSocketMessage> webSocket) implements Flow {
 
     /** A flow without WebSocket messages. */
     public HttpFlow(long id, Instant startedAt, ProcessInfo process, Endpoint client, Endpoint server,
                     Optional<TlsInfo> tls, HttpRequest request, Optional<HttpResponse> response,
                     Timings timings, Optional<FlowError> error, boolean complete, Handling handling) {
         this(id, startedAt, process, client, server, tls, request, response, timings, error, complete, handling,
-                java.util.List.of());
+                List.of());
     }
 
     /** A flow the upstream answered. */
@@ -69,7 +70,7 @@ public record HttpFlow(long id, Instant startedAt, ProcessInfo process, Endpoint
         Objects.requireNonNull(timings, "timings");
         Objects.requireNonNull(error, "error");
         Objects.requireNonNull(handling, "handling");
-        webSocket = java.util.List.copyOf(webSocket);
+        webSocket = List.copyOf(webSocket);
     }
 
     /** The first snapshot of an exchange: the request arrived, nothing else happened yet. */

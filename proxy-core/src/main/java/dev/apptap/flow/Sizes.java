@@ -1,5 +1,7 @@
 package dev.apptap.flow;
 
+import java.util.Locale;
+
 /** Byte counts for people: {@code 512 B}, {@code 1.5 KiB}, {@code 3.0 MiB}, as flow summaries print them. */
 public final class Sizes {
 
@@ -18,6 +20,6 @@ public final class Sizes {
             value /= 1024;
             unit++;
         }
-        return String.format(java.util.Locale.ROOT, "%.1f %s", value, units[unit]);
+        return String.format(Locale.ROOT, "%.1f %s", value, units[unit]);
     }
 }

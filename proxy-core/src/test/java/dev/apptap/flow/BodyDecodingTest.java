@@ -3,6 +3,7 @@ package dev.apptap.flow;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.github.luben.zstd.Zstd;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.Charset;
@@ -141,7 +142,7 @@ class BodyDecodingTest {
     void zstdBodyDecodes() {
         assumeTrue(BodyDecoding.Zstd.available(), "zstd-jni is not usable in this JVM.");
 
-        byte[] compressed = com.github.luben.zstd.Zstd.compress(utf8(JSON));
+        byte[] compressed = Zstd.compress(utf8(JSON));
 
         assertThat(encoded(compressed, "application/json", "zstd").text()).isEqualTo(JSON);
     }
@@ -150,7 +151,7 @@ class BodyDecodingTest {
     void truncatedZstdGivesAPrefixWithoutThrowing() {
         assumeTrue(BodyDecoding.Zstd.available(), "zstd-jni is not usable in this JVM.");
         byte[] original = randomText(1_000_000);
-        byte[] compressed = com.github.luben.zstd.Zstd.compress(original);
+        byte[] compressed = Zstd.compress(original);
 
         BodyDecoding.Decoded decoded = BodyDecoding.decode(Arrays.copyOf(compressed, compressed.length * 3 / 4),
                 "zstd", BodyDecoding.MAX_DECODED_BYTES);
@@ -184,7 +185,7 @@ class BodyDecodingTest {
     void chainedCodingsAreUndoneRightToLeft() throws Exception {
         assumeTrue(BodyDecoding.Zstd.available(), "zstd-jni is not usable in this JVM.");
         // "gzip, zstd": gzip was applied first, so zstd must come off first.
-        byte[] twice = com.github.luben.zstd.Zstd.compress(gzip(utf8(JSON)));
+        byte[] twice = Zstd.compress(gzip(utf8(JSON)));
 
         assertThat(encoded(twice, "application/json", "gzip, zstd").text()).isEqualTo(JSON);
     }

@@ -6,6 +6,7 @@ import static dev.apptap.flow.TestFlows.get;
 import static dev.apptap.flow.TestFlows.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 
@@ -110,7 +111,7 @@ class FlowRecordsTest {
         BodyCapture capture = new BodyCapture(1 << 20);
         capture.expect(2);
         byte[] chunk = BodyDecodingTest.utf8("abcdefgh");
-        capture.append(java.nio.ByteBuffer.wrap(chunk, 0, 5));
+        capture.append(ByteBuffer.wrap(chunk, 0, 5));
         capture.append(chunk, 5, 3);
 
         assertThat(capture.toBody("text/plain", "").text()).isEqualTo("abcdefgh");

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -289,7 +290,7 @@ class FlowStoreTest {
                 .isInstanceOf(FlowTimeoutException.class)
                 .hasMessageContaining("The condition threw java.util.NoSuchElementException: No value present for "
                         + "flow #1; a condition that throws counts as not matching")
-                .hasCauseInstanceOf(java.util.NoSuchElementException.class);
+                .hasCauseInstanceOf(NoSuchElementException.class);
     }
 
     @Test

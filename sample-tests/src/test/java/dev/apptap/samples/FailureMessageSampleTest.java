@@ -11,7 +11,9 @@ import dev.apptap.junit.InterceptMode;
 import dev.apptap.flow.Flows;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Objects;
 import org.junit.jupiter.api.Test;
+import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.engine.reporting.ReportEntry;
 import org.junit.platform.testkit.engine.EngineExecutionResults;
 import org.junit.platform.testkit.engine.EngineTestKit;
@@ -34,7 +36,7 @@ class FailureMessageSampleTest {
                 .execute();
 
         Event failed = results.testEvents().failed().stream().findFirst().orElseThrow();
-        Throwable failure = failed.getRequiredPayload(org.junit.platform.engine.TestExecutionResult.class)
+        Throwable failure = failed.getRequiredPayload(TestExecutionResult.class)
                 .getThrowable().orElseThrow();
         // Only the port and the timing change from run to run.
         String message = failure.getMessage().replace(":" + API.port() + "/", ":<port>/")
@@ -55,7 +57,7 @@ class FailureMessageSampleTest {
         assertThat(results.allEvents().reportingEntryPublished().stream()
                 .flatMap(e -> e.getPayload(ReportEntry.class).stream())
                 .map(r -> r.getKeyValuePairs().get("apptap.flows"))
-                .filter(java.util.Objects::nonNull))
+                .filter(Objects::nonNull))
                 .singleElement().asString()
                 .startsWith("apptap recorded 1 flow during this test (LAUNCH mode):\n  #1  pid ")
                 .contains("curl GET " + API.url("/v1/login?user=ann") + " → 401");

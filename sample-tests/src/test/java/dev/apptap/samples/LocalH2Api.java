@@ -2,6 +2,7 @@ package dev.apptap.samples;
 
 import dev.apptap.proxy.ca.LeafCertificate;
 import dev.apptap.proxy.ca.LeafCertificates;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -92,7 +93,7 @@ final class LocalH2Api {
     }
 
     private static boolean onPath(String program) {
-        for (String directory : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+        for (String directory : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
             if (Files.isExecutable(Path.of(directory, program))) {
                 return true;
             }

@@ -8,6 +8,7 @@ import dev.apptap.proxy.session.InterceptionSession;
 import dev.apptap.proxy.session.RedirectorChoice;
 import dev.apptap.proxy.session.SessionOptions;
 
+import io.netty.util.internal.PlatformDependent;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -162,7 +163,7 @@ public final class BenchProxy {
     /** Netty's own count of the direct memory it allocated; -1 when Netty does not track it. */
     static long nettyDirect() {
         try {
-            return io.netty.util.internal.PlatformDependent.usedDirectMemory();
+            return PlatformDependent.usedDirectMemory();
         } catch (Throwable t) {
             return -1;
         }

@@ -12,6 +12,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
 import java.util.List;
@@ -83,7 +84,7 @@ public final class NewHostClient {
 
     /** One connection, one request; returns its wall time in milliseconds. */
     private static double once(InetSocketAddress target, InetSocketAddress proxy, String host)
-            throws IOException, java.security.GeneralSecurityException {
+            throws IOException, GeneralSecurityException {
         // A fresh client context each time, made before the clock starts, so that no connection resumes an earlier
         // TLS session: every connection, to a new name or not, is a full handshake, and the difference is the name.
         SSLContext tls = SSLContext.getInstance("TLS");

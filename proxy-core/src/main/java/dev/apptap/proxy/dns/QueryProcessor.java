@@ -33,6 +33,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
@@ -284,7 +285,7 @@ final class QueryProcessor {
     private static String rcodeName(String netty) {
         int paren = netty.indexOf('(');
         String bare = paren > 0 ? netty.substring(0, paren) : netty;
-        return bare.toUpperCase(java.util.Locale.ROOT);
+        return bare.toUpperCase(Locale.ROOT);
     }
 
     private List<String> answerTexts(ByteBuf answer, InetSocketAddress from, InetSocketAddress to) {

@@ -3,6 +3,7 @@ package dev.apptap.proxy.dns;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -58,7 +59,7 @@ final class UpstreamForwarder {
                         answer.tryFailure(connected.cause());
                         return;
                     }
-                    Channel channel = ((io.netty.channel.ChannelFuture) connected).channel();
+                    Channel channel = ((ChannelFuture) connected).channel();
                     var timer = channel.eventLoop().schedule(() -> answer.tryFailure(new SocketTimeoutException(
                             "no answer within " + timeout.toMillis() + " ms")), timeout.toMillis(), TimeUnit.MILLISECONDS);
                     answer.addListener(done -> {

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The two facts apptap needs from a TLS ClientHello before answering it: the server name (SNI) and the
@@ -78,7 +79,7 @@ record ClientHello(String sni, List<String> alpn) {
                 break;
             }
             if (nameType == 0) {
-                return hello.toString(at, length, StandardCharsets.US_ASCII).toLowerCase(java.util.Locale.ROOT);
+                return hello.toString(at, length, StandardCharsets.US_ASCII).toLowerCase(Locale.ROOT);
             }
             at += length;
         }

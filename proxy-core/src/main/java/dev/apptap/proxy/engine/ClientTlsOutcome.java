@@ -5,9 +5,12 @@ import dev.apptap.flow.TlsInfo;
 import dev.apptap.proxy.launch.TrustAdvice;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.ReferenceCountUtil;
 import java.nio.channels.ClosedChannelException;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Locale;
 import javax.net.ssl.SSLSession;
@@ -28,7 +31,7 @@ final class ClientTlsOutcome extends ChannelInboundHandlerAdapter {
 
     private final ConnectionContext connection;
     /** Application data the TLS engine decrypted before it reported the handshake complete. */
-    private final java.util.ArrayDeque<Object> early = new java.util.ArrayDeque<>();
+    private final ArrayDeque<Object> early = new ArrayDeque<>();
     private boolean failureHandled;
 
     ClientTlsOutcome(ConnectionContext connection) {
@@ -70,7 +73,7 @@ final class ClientTlsOutcome extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         while (!early.isEmpty()) {
-            io.netty.util.ReferenceCountUtil.release(early.poll());
+            ReferenceCountUtil.release(early.poll());
         }
     }
 
@@ -112,7 +115,7 @@ final class ClientTlsOutcome extends ChannelInboundHandlerAdapter {
     private static boolean isNegotiationFailure(Throwable cause) {
         for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
             String message = t.getMessage() == null ? "" : t.getMessage().toLowerCase(Locale.ROOT);
-            if (t instanceof io.netty.handler.ssl.NotSslRecordException || message.contains("no cipher suites in common")
+            if (t instanceof NotSslRecordException || message.contains("no cipher suites in common")
                     || message.contains("no appropriate protocol") || message.contains("not enabled or not supported")
                     || message.contains("unsupported or unrecognized ssl message")
                     || message.contains("no application protocol") || message.contains("no_shared_cipher")

@@ -6,8 +6,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -29,7 +31,7 @@ final class ConnectionOrigin extends ChannelDuplexHandler {
 
     private final EngineRuntime runtime;
     private final ConnectionContext.Entry entry;
-    private final java.util.ArrayDeque<Object> heldBack = new java.util.ArrayDeque<>();
+    private final ArrayDeque<Object> heldBack = new ArrayDeque<>();
     private boolean proceeded;
     private boolean inputShutdown;
 
@@ -162,7 +164,7 @@ final class ConnectionOrigin extends ChannelDuplexHandler {
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         while (!heldBack.isEmpty()) {
-            io.netty.util.ReferenceCountUtil.release(heldBack.poll());
+            ReferenceCountUtil.release(heldBack.poll());
         }
     }
 }

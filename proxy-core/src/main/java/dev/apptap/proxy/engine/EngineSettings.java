@@ -2,8 +2,10 @@ package dev.apptap.proxy.engine;
 
 import dev.apptap.flow.FlowStore;
 import dev.apptap.proxy.ca.TrustExports;
+import dev.apptap.proxy.dns.LoopbackAddressPool;
 import dev.apptap.proxy.origin.OriginalDestinationResolver;
 import dev.apptap.proxy.origin.ProcessResolver;
+import dev.apptap.proxy.rules.RuleSet;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
@@ -13,7 +15,7 @@ import java.util.Set;
 /** Everything the engine's handlers read; fixed when the engine starts. */
 record EngineSettings(
         FlowStore flows,
-        dev.apptap.proxy.rules.RuleSet rules,
+        RuleSet rules,
         int bodyLimit,
         Set<String> passthroughHosts,
         List<X509Certificate> extraUpstreamTrust,
@@ -25,7 +27,7 @@ record EngineSettings(
         OriginalDestinationResolver originalDestinations,
         ProcessResolver processes,
         HostResolver hostResolver,
-        Optional<dev.apptap.proxy.dns.LoopbackAddressPool> dnsAddresses,
+        Optional<LoopbackAddressPool> dnsAddresses,
         Duration responseTimeout,
         Duration requestHeadTimeout,
         Optional<TrustExports> trustFiles) {

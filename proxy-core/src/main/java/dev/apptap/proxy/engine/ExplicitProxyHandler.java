@@ -1,6 +1,7 @@
 package dev.apptap.proxy.engine;
 
 import dev.apptap.flow.FlowError;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -10,6 +11,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import java.util.Locale;
 
 /**
  * The explicit proxy (LAUNCH mode): a {@code CONNECT host:port} becomes a tunnel whose bytes are sniffed
@@ -47,7 +49,7 @@ final class ExplicitProxyHandler extends ChannelInboundHandlerAdapter {
                                 + "', which is not a host:port; apptap closed the connection."));
                 ctx.writeAndFlush(ErrorResponses.plain(ctx.alloc(), HttpResponseStatus.BAD_REQUEST,
                         "CONNECT needs a host:port target, but got '" + request.uri() + "'."))
-                        .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+                        .addListener(ChannelFutureListener.CLOSE);
                 return;
             }
             tunnelRequested = true;
@@ -87,7 +89,7 @@ final class ExplicitProxyHandler extends ChannelInboundHandlerAdapter {
             if (port < 1 || port > 65535 || host.isEmpty()) {
                 return false;
             }
-            connection.host = host.toLowerCase(java.util.Locale.ROOT);
+            connection.host = host.toLowerCase(Locale.ROOT);
             connection.port = port;
             return true;
         } catch (NumberFormatException e) {

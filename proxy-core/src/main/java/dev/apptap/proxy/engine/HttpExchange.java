@@ -6,14 +6,20 @@ import dev.apptap.flow.Headers;
 import dev.apptap.flow.HttpFlow;
 import dev.apptap.flow.HttpRequest;
 import dev.apptap.flow.HttpResponse;
+import dev.apptap.flow.WebSocketMessage;
 import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.concurrent.EventExecutor;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Records one HTTP exchange as it streams through the relay and publishes a new {@link HttpFlow} snapshot
@@ -48,17 +54,17 @@ final class HttpExchange {
     private boolean bodyGrew;
     private boolean complete;
     private long lastPublishNanos;
-    private final io.netty.util.concurrent.EventExecutor loop;
+    private final EventExecutor loop;
     private boolean catchUpScheduled;
     private boolean upgraded;
-    private final List<dev.apptap.flow.WebSocketMessage> webSocket = new ArrayList<>();
+    private final List<WebSocketMessage> webSocket = new ArrayList<>();
 
     HttpExchange(ConnectionContext connection) {
         this(connection, null);
     }
 
     /** @param loop the connection's event loop, for a snapshot that catches up after a burst; may be null */
-    HttpExchange(ConnectionContext connection, io.netty.util.concurrent.EventExecutor loop) {
+    HttpExchange(ConnectionContext connection, EventExecutor loop) {
         this.connection = connection;
         this.loop = loop;
         this.id = connection.runtime.settings().flows().nextId();
@@ -162,7 +168,7 @@ final class HttpExchange {
                 if (!complete) {
                     publish();
                 }
-            }, interval - waited, java.util.concurrent.TimeUnit.NANOSECONDS);
+            }, interval - waited, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -188,7 +194,7 @@ final class HttpExchange {
     }
 
     void webSocketMessage(WebSocketObserver.Partial message) {
-        webSocket.add(new dev.apptap.flow.WebSocketMessage(message.direction(), message.type(), message.payload(),
+        webSocket.add(new WebSocketMessage(message.direction(), message.type(), message.payload(),
                 message.size(), message.closeCode(), elapsed()));
         publish();
     }
@@ -217,7 +223,7 @@ final class HttpExchange {
 
     /** The Sec-WebSocket-Extensions the server agreed to, lower-cased, or an empty string. */
     String agreedWebSocketExtensions() {
-        return String.join(",", responseHeaders.all("sec-websocket-extensions")).toLowerCase(java.util.Locale.ROOT);
+        return String.join(",", responseHeaders.all("sec-websocket-extensions")).toLowerCase(Locale.ROOT);
     }
 
     /** Whether the request asked to upgrade to WebSocket. */
@@ -276,7 +282,7 @@ final class HttpExchange {
     private static Headers copy(Iterable<? extends Map.Entry<? extends CharSequence, ? extends CharSequence>> headers) {
         // HTTP/1 headers iterate as CharSequences without the String entries their Iterable<String> view makes
         Iterator<? extends Map.Entry<? extends CharSequence, ? extends CharSequence>> fields =
-                headers instanceof io.netty.handler.codec.http.HttpHeaders http1 ? http1.iteratorCharSequence()
+                headers instanceof HttpHeaders http1 ? http1.iteratorCharSequence()
                         : headers.iterator();
         String[] namesAndValues = new String[16];
         int n = 0;
@@ -287,11 +293,11 @@ final class HttpExchange {
                 continue;
             }
             if (n == namesAndValues.length) {
-                namesAndValues = java.util.Arrays.copyOf(namesAndValues, n * 2);
+                namesAndValues = Arrays.copyOf(namesAndValues, n * 2);
             }
             namesAndValues[n++] = name.toString();
             namesAndValues[n++] = field.getValue().toString();
         }
-        return n == 0 ? Headers.EMPTY : Headers.of(java.util.Arrays.copyOf(namesAndValues, n));
+        return n == 0 ? Headers.EMPTY : Headers.of(Arrays.copyOf(namesAndValues, n));
     }
 }

@@ -2,6 +2,7 @@ package dev.apptap.proxy.engine;
 
 import dev.apptap.flow.FlowError;
 import dev.apptap.flow.TlsInfo;
+import dev.apptap.proxy.rules.RuleSet;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -46,7 +47,7 @@ final class MitmClientHelloHandler extends SslClientHelloHandler<Optional<SslCon
             return promise.setSuccess(Optional.empty());
         }
         List<String> offered = httpProtocols(hello.alpn());
-        dev.apptap.proxy.rules.RuleSet rules = connection.runtime.settings().rules();
+        RuleSet rules = connection.runtime.settings().rules();
         // Offline nothing may leave the machine, and stubbed or routed hosts need not be asked.
         boolean mayAskUpstream = !rules.isOffline() && !rules.matchesHost(connection.host);
         if (!offered.contains(ApplicationProtocolNames.HTTP_2)) {

@@ -6,10 +6,12 @@ import dev.apptap.proxy.ca.Pem;
 import dev.apptap.proxy.ca.TrustExports;
 import dev.apptap.flow.FlowStore;
 import dev.apptap.flow.ProcessInfo;
+import dev.apptap.proxy.dns.LoopbackAddressPool;
 import dev.apptap.proxy.origin.OriginalDestinationResolver;
 import dev.apptap.proxy.origin.ProcessResolver;
 import dev.apptap.proxy.origin.ProcfsProcessResolver;
 import dev.apptap.proxy.origin.SoOriginalDst;
+import dev.apptap.proxy.rules.RuleSet;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -25,6 +27,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -96,7 +99,7 @@ public final class ProxyEngine implements AutoCloseable {
      * engine.rules().offline(true);   // unmatched requests get a 502 that says so; nothing leaves the machine
      * }</pre>
      */
-    public dev.apptap.proxy.rules.RuleSet rules() {
+    public RuleSet rules() {
         return runtime.settings().rules();
     }
 
@@ -148,7 +151,7 @@ public final class ProxyEngine implements AutoCloseable {
 
         private CertificateAuthority ca;
         private FlowStore flows;
-        private dev.apptap.proxy.rules.RuleSet rules;
+        private RuleSet rules;
         private int bodyLimit = 1 << 20;
         private final Set<String> passthrough = new LinkedHashSet<>();
         private final List<X509Certificate> upstreamTrust = new ArrayList<>();
@@ -160,7 +163,7 @@ public final class ProxyEngine implements AutoCloseable {
         private OriginalDestinationResolver originalDestinations;
         private ProcessResolver processes;
         private HostResolver hostResolver = HostResolver.SYSTEM;
-        private dev.apptap.proxy.dns.LoopbackAddressPool dnsAddresses;
+        private LoopbackAddressPool dnsAddresses;
         private Duration responseTimeout = Duration.ofSeconds(60);
         private Duration requestHeadTimeout = Duration.ofSeconds(60);
         private InetSocketAddress explicitListener = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
@@ -187,7 +190,7 @@ public final class ProxyEngine implements AutoCloseable {
          * The stubs, routes and offline switch the engine applies to every request; default: an empty set, so every
          * request goes where the app meant. Safe to change while traffic flows.
          */
-        public Builder rules(dev.apptap.proxy.rules.RuleSet rules) {
+        public Builder rules(RuleSet rules) {
             this.rules = Objects.requireNonNull(rules);
             return this;
         }
@@ -264,7 +267,7 @@ public final class ProxyEngine implements AutoCloseable {
          * one of them is taken as a connection to its name, which the {@link #hostResolver} then resolves, so a
          * name answered by apptap's DNS still reaches a local server that plays it.
          */
-        public Builder dnsAddresses(dev.apptap.proxy.dns.LoopbackAddressPool pool) {
+        public Builder dnsAddresses(LoopbackAddressPool pool) {
             this.dnsAddresses = Objects.requireNonNull(pool);
             return this;
         }
@@ -352,7 +355,7 @@ public final class ProxyEngine implements AutoCloseable {
         /** The settings this builder describes; handler tests build runtimes from them. */
         EngineSettings settings() {
             return new EngineSettings(flows != null ? flows : new FlowStore(),
-                    rules != null ? rules : new dev.apptap.proxy.rules.RuleSet(), bodyLimit,
+                    rules != null ? rules : new RuleSet(), bodyLimit,
                     Set.copyOf(passthrough), List.copyOf(upstreamTrust), upstreamInsecure, connectTimeout,
                     serverFirstWait, maxHeaderSize, maxInitialLineLength,
                     originalDestinations != null ? originalDestinations : new SoOriginalDst(),
@@ -386,7 +389,7 @@ public final class ProxyEngine implements AutoCloseable {
                 return channel;
             } catch (Exception e) {
                 throw new IllegalStateException("apptap could not listen on " + address + " for its " 
-                        + entry.name().toLowerCase(java.util.Locale.ROOT) + " listener: " + e.getMessage()
+                        + entry.name().toLowerCase(Locale.ROOT) + " listener: " + e.getMessage()
                         + "; pick another address or port.", e);
             }
         }

@@ -11,6 +11,8 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
@@ -34,8 +36,8 @@ final class RememberingTrustManager extends X509ExtendedTrustManager {
     }
 
     /** Remembers the verdicts of the X.509 trust manager {@code factory} makes. */
-    static RememberingTrustManager of(javax.net.ssl.TrustManagerFactory factory) {
-        for (javax.net.ssl.TrustManager manager : factory.getTrustManagers()) {
+    static RememberingTrustManager of(TrustManagerFactory factory) {
+        for (TrustManager manager : factory.getTrustManagers()) {
             if (manager instanceof X509ExtendedTrustManager x509) {
                 return new RememberingTrustManager(x509);
             }

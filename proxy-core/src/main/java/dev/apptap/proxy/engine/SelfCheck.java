@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
@@ -159,7 +160,7 @@ public final class SelfCheck {
 
     /** Answers {@code localhost} and {@code *.test} with 127.0.0.1; nothing else, so no lookup leaves the machine. */
     static InetAddress[] loopbackOnly(String host) throws UnknownHostException {
-        if (host.equalsIgnoreCase("localhost") || host.toLowerCase(java.util.Locale.ROOT).endsWith(".test")) {
+        if (host.equalsIgnoreCase("localhost") || host.toLowerCase(Locale.ROOT).endsWith(".test")) {
             return new InetAddress[]{InetAddress.getByAddress(host, new byte[]{127, 0, 0, 1})};
         }
         throw new UnknownHostException("apptap's self-check resolves only localhost and *.test, not " + host);
@@ -167,7 +168,7 @@ public final class SelfCheck {
 
     private static Map<String, String> cleanEnvironment(Map<String, String> apptap) {
         Map<String, String> base = new HashMap<>(System.getenv());
-        base.keySet().removeIf(name -> name.toLowerCase(java.util.Locale.ROOT).endsWith("_proxy"));
+        base.keySet().removeIf(name -> name.toLowerCase(Locale.ROOT).endsWith("_proxy"));
         return LaunchEnvironment.merge(base, apptap);
     }
 

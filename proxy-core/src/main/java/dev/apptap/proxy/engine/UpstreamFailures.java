@@ -3,8 +3,11 @@ package dev.apptap.proxy.engine;
 import dev.apptap.flow.FlowError;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
+import io.netty.handler.timeout.TimeoutException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.security.cert.CertificateException;
 import java.util.Locale;
@@ -23,12 +26,12 @@ final class UpstreamFailures {
             return new FlowError(FlowError.Kind.UPSTREAM_DNS, "apptap could not resolve the host name " + target.host()
                     + "; check the name, or answer it with a stub or a route.");
         }
-        if (root instanceof io.netty.handler.ssl.SslHandshakeTimeoutException) {
+        if (root instanceof SslHandshakeTimeoutException) {
             return new FlowError(FlowError.Kind.UPSTREAM_TIMEOUT, "The server at " + where
                     + " did not finish its TLS handshake with apptap in time; does it speak TLS on that port?");
         }
-        if (root instanceof ConnectTimeoutException || root instanceof java.net.SocketTimeoutException
-                || root instanceof io.netty.handler.timeout.TimeoutException) {
+        if (root instanceof ConnectTimeoutException || root instanceof SocketTimeoutException
+                || root instanceof TimeoutException) {
             return new FlowError(FlowError.Kind.UPSTREAM_TIMEOUT, "apptap timed out connecting to " + where
                     + "; is the server running and reachable?");
         }

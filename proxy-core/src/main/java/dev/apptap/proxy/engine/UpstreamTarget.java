@@ -1,6 +1,8 @@
 package dev.apptap.proxy.engine;
 
 import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
+import java.util.List;
 
 /**
  * Where to open an upstream connection and how.
@@ -11,22 +13,22 @@ import java.net.InetSocketAddress;
  * @param tls      whether to speak TLS to the upstream
  * @param alpn     the protocols to offer upstream, in preference order; empty for none
  */
-record UpstreamTarget(String host, int port, InetSocketAddress address, boolean tls, java.util.List<String> alpn,
-                      java.util.List<java.security.cert.X509Certificate> extraTrust, boolean insecure) {
+record UpstreamTarget(String host, int port, InetSocketAddress address, boolean tls, List<String> alpn,
+                      List<X509Certificate> extraTrust, boolean insecure) {
 
     UpstreamTarget {
-        alpn = java.util.List.copyOf(alpn);
-        extraTrust = java.util.List.copyOf(extraTrust);
+        alpn = List.copyOf(alpn);
+        extraTrust = List.copyOf(extraTrust);
     }
 
     /** A target verified with the engine's own trust settings. */
-    UpstreamTarget(String host, int port, InetSocketAddress address, boolean tls, java.util.List<String> alpn) {
-        this(host, port, address, tls, alpn, java.util.List.of(), false);
+    UpstreamTarget(String host, int port, InetSocketAddress address, boolean tls, List<String> alpn) {
+        this(host, port, address, tls, alpn, List.of(), false);
     }
 
     /** Offers {@code protocol} alone, or nothing when it is empty. */
-    static java.util.List<String> only(String protocol) {
-        return protocol == null || protocol.isEmpty() ? java.util.List.of() : java.util.List.of(protocol);
+    static List<String> only(String protocol) {
+        return protocol == null || protocol.isEmpty() ? List.of() : List.of(protocol);
     }
 
     String authority() {

@@ -17,6 +17,7 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManagerFactory;
@@ -42,7 +43,7 @@ final class UpstreamTls {
      * @param verifier runs the handshake's slow steps (certificate path validation, about a millisecond for a
      *                 server not seen before) off the event loop, where they would hold up every other connection
      */
-    SslHandler newHandler(ByteBufAllocator alloc, UpstreamTarget target, java.util.concurrent.Executor verifier) {
+    SslHandler newHandler(ByteBufAllocator alloc, UpstreamTarget target, Executor verifier) {
         boolean insecure = settings.upstreamInsecure() || target.insecure();
         String key = String.join(",", target.alpn()) + (insecure ? "|insecure" : "")
                 + (target.extraTrust().isEmpty() ? "" : "|" + target.extraTrust().hashCode());

@@ -4,7 +4,10 @@ import dev.apptap.flow.Body;
 import dev.apptap.flow.WebSocketMessage;
 import io.netty.buffer.ByteBuf;
 import java.io.ByteArrayOutputStream;
+import java.util.Arrays;
 import java.util.function.Consumer;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
 
 /**
  * Watches one direction of an upgraded connection and reports each WebSocket message as it completes,
@@ -51,7 +54,7 @@ final class WebSocketObserver {
     }
 
     /** permessage-deflate, when the handshake agreed it: messages with RSV1 set are inflated for the record. */
-    private java.util.zip.Inflater inflater;
+    private Inflater inflater;
     private boolean resetInflaterPerMessage;
 
     WebSocketObserver(WebSocketMessage.Direction direction, int limit, Consumer<Partial> sink) {
@@ -66,7 +69,7 @@ final class WebSocketObserver {
      * @param noContextTakeover whether this direction's sender resets its compressor after each message
      */
     void permessageDeflate(boolean noContextTakeover) {
-        inflater = new java.util.zip.Inflater(true);
+        inflater = new Inflater(true);
         resetInflaterPerMessage = noContextTakeover;
     }
 
@@ -180,7 +183,7 @@ final class WebSocketObserver {
         Body body;
         if (message.type == WebSocketMessage.Type.CLOSE && bytes.length >= 2) {
             closeCode = ((bytes[0] & 0xff) << 8) | (bytes[1] & 0xff);
-            body = new Body(java.util.Arrays.copyOfRange(bytes, 2, bytes.length), size - 2, size > bytes.length,
+            body = new Body(Arrays.copyOfRange(bytes, 2, bytes.length), size - 2, size > bytes.length,
                     "text/plain; charset=utf-8", "");
         } else {
             body = new Body(bytes, size, size > bytes.length,
@@ -193,11 +196,11 @@ final class WebSocketObserver {
     /** RFC 7692: the sender stripped the final empty block's tail; put it back before inflating. */
     private byte[] inflate(byte[] compressed) {
         try {
-            byte[] input = java.util.Arrays.copyOf(compressed, compressed.length + 4);
+            byte[] input = Arrays.copyOf(compressed, compressed.length + 4);
             input[compressed.length + 2] = (byte) 0xff;
             input[compressed.length + 3] = (byte) 0xff;
             inflater.setInput(input);
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
             byte[] buffer = new byte[8192];
             while (out.size() < limit) {
                 int n = inflater.inflate(buffer);
@@ -210,7 +213,7 @@ final class WebSocketObserver {
                 inflater.reset();
             }
             return out.toByteArray();
-        } catch (java.util.zip.DataFormatException e) {
+        } catch (DataFormatException e) {
             // an unreadable message is kept as it travelled
             inflater.reset();
             return compressed;

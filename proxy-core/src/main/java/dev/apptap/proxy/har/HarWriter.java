@@ -17,8 +17,11 @@ import dev.apptap.flow.TcpFlow;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
@@ -57,7 +60,7 @@ public final class HarWriter {
         try {
             Files.createDirectories(absolute.getParent());
             JSON.writeValue(temporary.toFile(), toHar(flows));
-            Files.move(temporary, absolute, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.move(temporary, absolute, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             try {
                 Files.deleteIfExists(temporary);
@@ -70,13 +73,13 @@ public final class HarWriter {
 
     /** "No space left on device", "Read-only file system", "permission denied": the part of the error that says why. */
     private static String reason(IOException e) {
-        if (e instanceof java.nio.file.AccessDeniedException denied) {
+        if (e instanceof AccessDeniedException denied) {
             return "permission denied for " + denied.getFile();
         }
-        if (e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null) {
+        if (e instanceof FileSystemException fs && fs.getReason() != null) {
             return fs.getReason() + " at " + fs.getFile();
         }
-        if (e instanceof java.nio.file.FileSystemException fs) {
+        if (e instanceof FileSystemException fs) {
             return e.getClass().getSimpleName() + " for " + fs.getFile();
         }
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();

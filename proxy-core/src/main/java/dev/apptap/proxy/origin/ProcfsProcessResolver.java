@@ -8,6 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -32,8 +34,8 @@ public final class ProcfsProcessResolver implements ProcessResolver {
      * Descriptions of recent owners. A pid is reused only by a new process (another start time), and exec
      * changes the executable, so both are checked before a cached description is trusted.
      */
-    private final Map<Long, Described> described = java.util.Collections.synchronizedMap(
-            new java.util.LinkedHashMap<>(64, 0.75f, true) {
+    private final Map<Long, Described> described = Collections.synchronizedMap(
+            new LinkedHashMap<>(64, 0.75f, true) {
                 @Override
                 protected boolean removeEldestEntry(Map.Entry<Long, Described> eldest) {
                     return size() > 256;

@@ -3,8 +3,10 @@ package dev.apptap.proxy.ca;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.security.KeyPair;
@@ -210,7 +212,7 @@ class TrustExportsTest {
                 X509Certificate certificate;
                 try {
                     certificate = Pem.readCertificate(Files.readString(link)).orElseThrow();
-                } catch (java.nio.file.NoSuchFileException removedMeanwhile) {
+                } catch (NoSuchFileException removedMeanwhile) {
                     continue;
                 }
                 String name = link.getFileName().toString();
@@ -273,7 +275,7 @@ class TrustExportsTest {
         boolean present;
         try {
             present = TestCertificates.run("openssl", "version").exitCode() == 0;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             present = false;
         }
         assumeThat(present).as("openssl is installed").isTrue();

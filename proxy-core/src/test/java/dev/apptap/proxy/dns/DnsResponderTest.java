@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.apptap.flow.DnsFlow;
+import dev.apptap.flow.Endpoint;
 import dev.apptap.flow.FlowError;
 import dev.apptap.flow.FlowStore;
 import java.io.IOException;
@@ -19,9 +20,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,7 +77,7 @@ class DnsResponderTest {
         assertThat(flow.rcode()).isEqualTo("NOERROR");
         assertThat(flow.resolution()).isEqualTo(DnsFlow.Resolution.STUBBED);
         assertThat(flow.error()).isEmpty();
-        assertThat(flow.server()).isEqualTo(new dev.apptap.flow.Endpoint("127.0.0.1", dns.port(), "127.0.0.1"));
+        assertThat(flow.server()).isEqualTo(new Endpoint("127.0.0.1", dns.port(), "127.0.0.1"));
         assertThat(flow.summary()).endsWith("DNS A api.example.test → 127.0.0.2 (stubbed)");
     }
 
@@ -140,7 +144,7 @@ class DnsResponderTest {
     void answersWithThePolicysOwnAddressesByFamily() throws IOException {
         InetAddress v4 = InetAddress.getByName("127.0.0.9");
         InetAddress v6 = InetAddress.getByName("::1");
-        DnsResponder dns = closeLater(responder().policy((name, type) -> java.util.Optional.of(DnsAnswer.stubbed(v4, v6))).start());
+        DnsResponder dns = closeLater(responder().policy((name, type) -> Optional.of(DnsAnswer.stubbed(v4, v6))).start());
 
         assertThat(DnsWire.parse(DnsWire.udp(dns.address(), DnsWire.query(1, "pinned.test", DnsWire.A))).addresses())
                 .containsExactly("127.0.0.9");
@@ -262,7 +266,7 @@ class DnsResponderTest {
     void recordsTheResolverTheRedirectorSaysTheAppAsked() throws IOException {
         InetSocketAddress resolved = new InetSocketAddress(InetAddress.getByName("127.0.0.53"), 53);
         DnsResponder dns = closeLater(responder().policy(DnsPolicy.offline())
-                .originalResolvers((app, transport) -> java.util.Optional.of(resolved)).start());
+                .originalResolvers((app, transport) -> Optional.of(resolved)).start());
 
         DnsWire.udp(dns.address(), DnsWire.query(1, "where.test", DnsWire.A));
 
@@ -272,7 +276,7 @@ class DnsResponderTest {
     @Test
     void answersFormerrToAMalformedQueryAndKeepsServing() throws IOException {
         DnsResponder dns = closeLater(responder().policy(DnsPolicy.offline()).start());
-        byte[] truncated = java.util.Arrays.copyOf(DnsWire.query(0x7777, "cut.test", DnsWire.A), 20);
+        byte[] truncated = Arrays.copyOf(DnsWire.query(0x7777, "cut.test", DnsWire.A), 20);
 
         DnsWire.Response response = DnsWire.parse(DnsWire.udp(dns.address(), truncated));
 
@@ -335,7 +339,7 @@ class DnsResponderTest {
     @Test
     void answersFormerrToAQueryWithoutQuestions() throws IOException {
         DnsResponder dns = closeLater(responder().policy(DnsPolicy.offline()).start());
-        byte[] empty = java.util.Arrays.copyOf(DnsWire.query(0x0102, "x.test", DnsWire.A), 12);
+        byte[] empty = Arrays.copyOf(DnsWire.query(0x0102, "x.test", DnsWire.A), 12);
         empty[5] = 0; // QDCOUNT 0
 
         DnsWire.Response response = DnsWire.parse(DnsWire.udp(dns.address(), empty));
@@ -366,7 +370,7 @@ class DnsResponderTest {
 
     @Test
     void answersPythonsRawSocketQuery() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(python3Available(), "python3 is not installed.");
+        Assumptions.assumeTrue(python3Available(), "python3 is not installed.");
         DnsResponder dns = closeLater(responder().policy(DnsPolicy.stubbing(n -> n.equals("py.example.test"))).start());
         String script = String.join("\n",
                 "import socket, struct, sys",

@@ -8,6 +8,7 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -105,7 +106,7 @@ final class FakeUpstream implements AutoCloseable {
             out.writeInt(300);
             out.writeShort(7);
             out.writeByte(4);
-            out.write("edge".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.write("edge".getBytes(StandardCharsets.US_ASCII));
             out.writeShort(0xc00c);
             out.writeShort(0xc000 | cnameAt);
             out.writeShort(DnsWire.A);

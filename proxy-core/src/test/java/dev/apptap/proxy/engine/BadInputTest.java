@@ -9,6 +9,7 @@ import dev.apptap.proxy.testing.BytePattern;
 import dev.apptap.proxy.testing.ClientResult;
 import dev.apptap.proxy.testing.Clients;
 import dev.apptap.proxy.testing.OriginServer;
+import dev.apptap.proxy.testing.RawTcpServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -139,7 +140,7 @@ class BadInputTest {
 
     @Test
     void relaysNonHttpBytesInsideAConnectTunnelAsTcp() throws IOException {
-        try (var banner = dev.apptap.proxy.testing.RawTcpServer.start();
+        try (var banner = RawTcpServer.start();
              Socket socket = new Socket(apptap.engine.explicitAddress().getAddress(), apptap.engine.explicitAddress().getPort())) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.awaitility.Awaitility;
@@ -92,7 +93,7 @@ final class EngineFixture implements AutoCloseable {
                 .atMost(Duration.ofSeconds(15))
                 .pollInterval(Duration.ofMillis(20))
                 .until(() -> engine.flows().flows().stream().filter(condition).findFirst().orElse(null),
-                        java.util.Objects::nonNull);
+                        Objects::nonNull);
     }
 
     @Override

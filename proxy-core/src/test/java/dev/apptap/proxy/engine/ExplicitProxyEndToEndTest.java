@@ -10,12 +10,16 @@ import dev.apptap.proxy.testing.Clients;
 import dev.apptap.proxy.testing.OriginServer;
 import dev.apptap.proxy.testing.TestPki;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -119,7 +123,7 @@ class ExplicitProxyEndToEndTest {
                 "-connect", "localhost:" + tls.port(), "-servername", "localhost", "-alpn", "http/1.1").run();
 
         assertThat(result.stdout()).contains("BEGIN CERTIFICATE");
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (tls.connectionCount() == before && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
@@ -182,7 +186,7 @@ class ExplicitProxyEndToEndTest {
     @Test
     void answers502NamingTheRefusedServer() throws IOException {
         int closedPort;
-        try (var probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (var probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closedPort = probe.getLocalPort();
         }
         ClientResult result = curl("-sS", "-w", "%{http_code}", "http://127.0.0.1:" + closedPort + "/nothing");
@@ -220,7 +224,7 @@ class ExplicitProxyEndToEndTest {
     @Test
     void answers502WhenTheUpstreamDoesNotAnswerInTime() {
         try (EngineFixture impatient = EngineFixture.start(dir.resolve("trust-impatient"),
-                b -> b.responseTimeout(java.time.Duration.ofMillis(300)))) {
+                b -> b.responseTimeout(Duration.ofMillis(300)))) {
             ClientResult result = Clients.curl(impatient.proxyEnvironment(), "-sS", "-w", "%{http_code}",
                     plain.url("/slow/3000"));
 

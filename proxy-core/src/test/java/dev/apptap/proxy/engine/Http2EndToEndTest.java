@@ -15,7 +15,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -112,14 +114,14 @@ class Http2EndToEndTest {
         int requests = 200;
         try (CgroupRedirect redirect = CgroupRedirect.redirectTo(apptap.engine.transparentAddresses().get(0).getPort())) {
             Process h2load = redirect.start(List.of("h2load", "-n", String.valueOf(requests), "-c", "4", "-m", "10",
-                    h2.url("/hello?via=h2load")), java.util.Map.of());
+                    h2.url("/hello?via=h2load")), Map.of());
             String out = new String(h2load.getInputStream().readAllBytes());
             assertThat(h2load.waitFor(60, TimeUnit.SECONDS)).isTrue();
 
             assertThat(out).as("flows: %s", apptap.all().stream().limit(5).map(f -> f.summary()).toList())
                     .contains(requests + " succeeded, 0 failed, 0 errored");
             assertThat(apptap.engine.flows().view().awaitCount(requests,
-                    java.time.Duration.ofSeconds(10))).isNotEmpty();
+                    Duration.ofSeconds(10))).isNotEmpty();
             assertThat(apptap.all()).filteredOn(f -> f instanceof HttpFlow h && h.request().query().equals("via=h2load")
                     && h.isComplete() && h.response().map(r -> r.status() == 200).orElse(false)).hasSize(requests);
         }
@@ -130,7 +132,7 @@ class Http2EndToEndTest {
         assumeTrue(CgroupRedirect.isAvailable(), CgroupRedirect::unavailableReason);
         try (CgroupRedirect redirect = CgroupRedirect.redirectTo(apptap.engine.transparentAddresses().get(0).getPort())) {
             Process curl = redirect.start(List.of("curl", "-sS", "--http2-prior-knowledge", "-w", "|%{http_version}",
-                    h2c.url("/hello?via=h2c")), java.util.Map.of());
+                    h2c.url("/hello?via=h2c")), Map.of());
             String out = new String(curl.getInputStream().readAllBytes());
             assertThat(curl.waitFor(30, TimeUnit.SECONDS)).isTrue();
 

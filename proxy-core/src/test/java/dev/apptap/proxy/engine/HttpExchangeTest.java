@@ -2,6 +2,7 @@ package dev.apptap.proxy.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.apptap.flow.Flow;
 import dev.apptap.flow.FlowError;
 import dev.apptap.flow.FlowStore;
 import dev.apptap.flow.HttpFlow;
@@ -9,7 +10,11 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /** The recording path: each phase of an exchange publishes a snapshot, and bodies are kept up to the limit. */
@@ -20,7 +25,7 @@ class HttpExchangeTest {
 
     @Test
     void publishesASnapshotAtEachPhase() {
-        connection.destination(new java.net.InetSocketAddress("127.0.0.1", 80));
+        connection.destination(new InetSocketAddress("127.0.0.1", 80));
         HttpExchange exchange = new HttpExchange(connection);
         HttpHeaders request = new DefaultHttpHeaders().add("Content-Type", "application/json").add("X-Trace", "1")
                 .add("Content-Length", "14");
@@ -49,7 +54,7 @@ class HttpExchangeTest {
 
     @Test
     void publishesAResponseWhoseHeadAndBodyArriveTogetherAsOneSnapshot() {
-        java.util.List<dev.apptap.flow.Flow> snapshots = new java.util.ArrayList<>();
+        List<Flow> snapshots = new ArrayList<>();
         flows.addListener(snapshots::add);
         HttpExchange exchange = new HttpExchange(connection);
         exchange.requestHead("GET", "http://x.test/", "HTTP/1.1", new DefaultHttpHeaders());
@@ -123,7 +128,7 @@ class HttpExchangeTest {
         return (HttpFlow) flows.flows().get(0);
     }
 
-    private static void withBytes(String text, java.util.function.Consumer<ByteBuf> sink) {
+    private static void withBytes(String text, Consumer<ByteBuf> sink) {
         ByteBuf buf = Unpooled.copiedBuffer(text, StandardCharsets.UTF_8);
         try {
             sink.accept(buf);

@@ -8,7 +8,9 @@ import dev.apptap.flow.TcpFlow;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.ssl.SslHandler;
+import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
+import java.util.Arrays;
 import java.util.List;
 import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.Test;
@@ -21,7 +23,7 @@ class MitmHandshakeTest {
 
     @Test
     void answersAClientHelloWithAnSslHandlerForItsServerName() throws Exception {
-        connection.destination(new java.net.InetSocketAddress("127.0.0.1", 443));
+        connection.destination(new InetSocketAddress("127.0.0.1", 443));
         EmbeddedChannel channel = new EmbeddedChannel();
         channel.pipeline().addLast(ProtocolSniffer.NAME, new ProtocolSniffer(connection, false));
 
@@ -75,7 +77,7 @@ class MitmHandshakeTest {
      */
     @Test
     void recordsAClientHelloLongerThan64KiBAsAFailedHandshake() {
-        connection.destination(new java.net.InetSocketAddress("127.0.0.1", 443));
+        connection.destination(new InetSocketAddress("127.0.0.1", 443));
         EmbeddedChannel channel = new EmbeddedChannel();
         channel.pipeline().addLast(ProtocolSniffer.NAME, new ProtocolSniffer(connection, false));
 
@@ -95,11 +97,11 @@ class MitmHandshakeTest {
 
     @Test
     void recordsGarbageAfterATlsRecordHeaderAsAFailedHandshake() throws Exception {
-        connection.destination(new java.net.InetSocketAddress("127.0.0.1", 443));
+        connection.destination(new InetSocketAddress("127.0.0.1", 443));
         EmbeddedChannel channel = new EmbeddedChannel();
         channel.pipeline().addLast(ProtocolSniffer.NAME, new ProtocolSniffer(connection, false));
         byte[] garbage = new byte[64];
-        java.util.Arrays.fill(garbage, (byte) 'A');
+        Arrays.fill(garbage, (byte) 'A');
         garbage[0] = 0x16;
         garbage[1] = 0x03;
         garbage[2] = 0x01;

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 
@@ -31,7 +32,7 @@ final class RawSockets {
             for (int n; (n = in.read(buffer)) >= 0; ) {
                 answer.write(buffer, 0, n);
             }
-        } catch (SocketTimeoutException | java.net.SocketException stopped) {
+        } catch (SocketTimeoutException | SocketException stopped) {
             // what arrived so far is the answer
         }
         return answer.toString(StandardCharsets.ISO_8859_1);

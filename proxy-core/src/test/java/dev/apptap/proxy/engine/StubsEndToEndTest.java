@@ -11,11 +11,14 @@ import static dev.apptap.proxy.rules.RequestMatcher.post;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.WireMock;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import dev.apptap.flow.FlowError;
 import dev.apptap.flow.HttpFlow;
+import dev.apptap.proxy.rules.RequestMatcher;
 import dev.apptap.proxy.testing.ClientResult;
 import dev.apptap.proxy.testing.Clients;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
@@ -93,7 +96,7 @@ class StubsEndToEndTest {
     void recordsTheWholeRequestBodyEvenWhenTheStubIgnoresIt() throws Exception {
         apptap.engine.rules().on(post("https://api.example.test/v1/upload")).respond(respond(201));
         String body = "x".repeat(300_000);
-        Path file = java.nio.file.Files.writeString(dir.resolve("upload.txt"), body);
+        Path file = Files.writeString(dir.resolve("upload.txt"), body);
 
         Clients.curl(apptap.proxyEnvironment(), "-sS", "--data-binary", "@" + file, "https://api.example.test/v1/upload")
                 .requireSuccess();
@@ -139,9 +142,9 @@ class StubsEndToEndTest {
         WireMockServer wireMock = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort());
         wireMock.start();
         try {
-            wireMock.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get("/v1/items")
+            wireMock.stubFor(WireMock.get("/v1/items")
                     .willReturn(aResponse().withStatus(200).withBody("from wiremock")));
-            apptap.engine.rules().on(dev.apptap.proxy.rules.RequestMatcher.anyRequestTo("api.example.test"))
+            apptap.engine.rules().on(RequestMatcher.anyRequestTo("api.example.test"))
                     .forwardTo(forwardTo("127.0.0.1", wireMock.port()));
 
             ClientResult result = Clients.curl(apptap.proxyEnvironment(), "-sS", "https://api.example.test/v1/items")

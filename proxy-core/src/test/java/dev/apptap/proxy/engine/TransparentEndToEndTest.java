@@ -9,6 +9,7 @@ import dev.apptap.proxy.testing.OriginServer;
 import dev.apptap.proxy.testing.RawTcpServer;
 import dev.apptap.proxy.testing.nft.CgroupRedirect;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -163,15 +165,15 @@ class TransparentEndToEndTest {
         Map<String, String> environment = new HashMap<>(env);
         Process process = redirect.start(List.of(command), environment);
         process.getOutputStream().close();
-        var out = java.util.concurrent.CompletableFuture.supplyAsync(() -> read(process.getInputStream()));
-        var err = java.util.concurrent.CompletableFuture.supplyAsync(() -> read(process.getErrorStream()));
+        var out = CompletableFuture.supplyAsync(() -> read(process.getInputStream()));
+        var err = CompletableFuture.supplyAsync(() -> read(process.getErrorStream()));
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor();
         }
         return new Result(process.pid(), process.exitValue(), out.get(), err.get());
     }
 
-    private static String read(java.io.InputStream in) {
+    private static String read(InputStream in) {
         try {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {

@@ -42,6 +42,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -77,7 +78,7 @@ class UpstreamResetTest {
             apptap.close();
         }
         if (h2Loops != null) {
-            h2Loops.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+            h2Loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
     }
 
@@ -229,7 +230,7 @@ class UpstreamResetTest {
                         } else {
                             ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.INTERNAL_ERROR).stream(stream));
                         }
-                    }, Duration.ofMillis(200).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                    }, Duration.ofMillis(200).toMillis(), TimeUnit.MILLISECONDS);
                 }
             } finally {
                 ReferenceCountUtil.release(msg);

@@ -7,12 +7,14 @@ import dev.apptap.flow.WebSocketMessage;
 import dev.apptap.proxy.testing.nft.CgroupRedirect;
 import dev.apptap.proxy.testing.Clients;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,7 +51,7 @@ class WebSocketEndToEndTest {
         Assumptions.assumeTrue(CgroupRedirect.isAvailable(), CgroupRedirect::unavailableReason);
         int listener = TransparentEndToEndTest.freePort();
         try (EngineFixture apptap = EngineFixture.start(dir.resolve("trust"), b -> b.transparentListener(
-                new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), listener)));
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), listener)));
              CgroupRedirect redirect = CgroupRedirect.redirectTo(listener)) {
             assertThat(new String(server.getInputStream().readNBytes(5))).isEqualTo("READY");
             String client = String.join("\n",
@@ -72,10 +74,10 @@ class WebSocketEndToEndTest {
             assertThat(flow.response().orElseThrow().status()).isEqualTo(101);
             List<WebSocketMessage> messages = flow.webSocket();
             assertThat(messages).extracting(WebSocketMessage::direction, WebSocketMessage::type).startsWith(
-                    org.assertj.core.groups.Tuple.tuple(WebSocketMessage.Direction.FROM_APP, WebSocketMessage.Type.TEXT),
-                    org.assertj.core.groups.Tuple.tuple(WebSocketMessage.Direction.FROM_SERVER, WebSocketMessage.Type.TEXT),
-                    org.assertj.core.groups.Tuple.tuple(WebSocketMessage.Direction.FROM_APP, WebSocketMessage.Type.BINARY),
-                    org.assertj.core.groups.Tuple.tuple(WebSocketMessage.Direction.FROM_SERVER, WebSocketMessage.Type.BINARY));
+                    Tuple.tuple(WebSocketMessage.Direction.FROM_APP, WebSocketMessage.Type.TEXT),
+                    Tuple.tuple(WebSocketMessage.Direction.FROM_SERVER, WebSocketMessage.Type.TEXT),
+                    Tuple.tuple(WebSocketMessage.Direction.FROM_APP, WebSocketMessage.Type.BINARY),
+                    Tuple.tuple(WebSocketMessage.Direction.FROM_SERVER, WebSocketMessage.Type.BINARY));
             assertThat(messages.get(0).text()).isEqualTo("hello");
             assertThat(messages.get(1).text()).isEqualTo("HELLO");
             assertThat(messages.get(3).payload().rawBytes()).containsExactly(3, 2, 1);

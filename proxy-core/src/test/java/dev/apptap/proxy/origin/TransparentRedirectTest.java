@@ -103,7 +103,7 @@ class TransparentRedirectTest {
     @Test
     void refusesAConnectionThatCameStraightToTheListenerWhileConntrackIsTracking() throws Exception {
         // The redirect's nat table turns conntrack on, so the kernel has an entry and answers with the listener.
-        try (java.net.Socket client = new Socket("127.0.0.1", listener.port())) {
+        try (Socket client = new Socket("127.0.0.1", listener.port())) {
             EpollSocketChannel accepted = listener.take();
 
             assertThatThrownBy(() -> origin.originalDestination(LoopbackListener.fd(accepted), accepted.localAddress(),

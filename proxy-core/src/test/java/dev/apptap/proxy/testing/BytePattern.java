@@ -1,6 +1,7 @@
 package dev.apptap.proxy.testing;
 
 import io.netty.buffer.ByteBuf;
+import java.io.OutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -87,7 +88,7 @@ public final class BytePattern {
     }
 
     /** Counts bytes and remembers the first one that breaks the pattern; keeps nothing else. */
-    public static final class Verifier extends java.io.OutputStream {
+    public static final class Verifier extends OutputStream {
 
         private long count;
         private long firstMismatch = -1;

@@ -271,18 +271,18 @@ final class OriginRoutes extends ChannelInboundHandlerAdapter {
 
     /** Two Server-Sent Events {@code gapMillis} apart, then the end: for watching a stream while it lasts. */
     private static void serverSentEvents(ChannelHandlerContext ctx, long gapMillis) {
-        io.netty.handler.codec.http.HttpResponse head = new io.netty.handler.codec.http.DefaultHttpResponse(
-                io.netty.handler.codec.http.HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        HttpResponse head = new DefaultHttpResponse(
+                HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         head.headers().set("Content-Type", "text/event-stream").set("Transfer-Encoding", "chunked")
                 .set("Connection", "close");
         ctx.write(head);
-        ctx.writeAndFlush(new io.netty.handler.codec.http.DefaultHttpContent(
-                io.netty.buffer.Unpooled.copiedBuffer("data: first\n\n", java.nio.charset.StandardCharsets.UTF_8)));
+        ctx.writeAndFlush(new DefaultHttpContent(
+                Unpooled.copiedBuffer("data: first\n\n", StandardCharsets.UTF_8)));
         ctx.executor().schedule(() -> {
-            ctx.write(new io.netty.handler.codec.http.DefaultHttpContent(
-                    io.netty.buffer.Unpooled.copiedBuffer("data: second\n\n", java.nio.charset.StandardCharsets.UTF_8)));
-            ctx.writeAndFlush(io.netty.handler.codec.http.LastHttpContent.EMPTY_LAST_CONTENT)
-                    .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            ctx.write(new DefaultHttpContent(
+                    Unpooled.copiedBuffer("data: second\n\n", StandardCharsets.UTF_8)));
+            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
+                    .addListener(ChannelFutureListener.CLOSE);
         }, gapMillis, TimeUnit.MILLISECONDS);
     }
 

@@ -15,6 +15,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -188,7 +189,7 @@ public final class OriginServer implements AutoCloseable {
     static InetAddress loopbackIpv6() {
         try {
             return InetAddress.getByAddress("localhost", new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1});
-        } catch (java.net.UnknownHostException e) {
+        } catch (UnknownHostException e) {
             throw new AssertionError("A 16-byte address is always valid.", e);
         }
     }

@@ -13,6 +13,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -101,7 +102,7 @@ public final class RawH2Client implements AutoCloseable {
             int n = Math.min(16_384, bytes.length - at);
             boolean last = at + n == bytes.length;
             int flags = (last ? 0x4 : 0) | (first && endStream ? 0x1 : 0);
-            frame(first ? HEADERS : 9, flags, streamId, java.util.Arrays.copyOfRange(bytes, at, at + n));
+            frame(first ? HEADERS : 9, flags, streamId, Arrays.copyOfRange(bytes, at, at + n));
             at += n;
             first = false;
         } while (at < bytes.length);

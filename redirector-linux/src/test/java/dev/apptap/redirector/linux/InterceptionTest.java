@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -365,8 +366,8 @@ class InterceptionTest {
             maps[i] = t.maps().toNanos();
             total[i] = t.maps().plus(t.procScan()).toNanos();
         }
-        java.util.Arrays.sort(maps);
-        java.util.Arrays.sort(total);
+        Arrays.sort(maps);
+        Arrays.sort(total);
         System.out.printf("spec swap over %d swaps: map updates median %.3f ms, worst %.3f ms;"
                         + " with the /proc scan median %.3f ms, worst %.3f ms%n", maps.length,
                 maps[maps.length / 2] / 1e6, maps[maps.length - 1] / 1e6,

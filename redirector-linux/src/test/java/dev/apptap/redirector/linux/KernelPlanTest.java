@@ -3,6 +3,7 @@ package dev.apptap.redirector.linux;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.apptap.proxy.redirect.InterceptSpec;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -81,7 +82,7 @@ class KernelPlanTest {
                 "26 25 0:23 / /sys/fs/cgroup/unified rw,nosuid,nodev,noexec,relatime shared:10 - cgroup2 cgroup2 rw",
                 "27 25 0:24 / /sys/fs/cgroup/systemd rw shared:11 - cgroup cgroup rw,name=systemd");
 
-        assertThat(CgroupRoot.find(mountinfo)).hasValue(java.nio.file.Path.of("/sys/fs/cgroup/unified"));
+        assertThat(CgroupRoot.find(mountinfo)).hasValue(Path.of("/sys/fs/cgroup/unified"));
         assertThat(CgroupRoot.find(List.of("26 25 0:23 /sub /mnt/x rw - cgroup2 cgroup2 rw"))).isEmpty();
     }
 }

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -163,7 +164,7 @@ class KillNineTest {
             .stream().filter(Files::isExecutable).findFirst().orElse(null);
 
     private static String bpftool(List<String> args) throws Exception {
-        List<String> command = new java.util.ArrayList<>();
+        List<String> command = new ArrayList<>();
         command.add(BPFTOOL.toString());
         command.addAll(args);
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
