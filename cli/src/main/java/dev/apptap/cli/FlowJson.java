@@ -8,8 +8,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.apptap.flow.DnsFlow;
 import dev.apptap.flow.Flow;
 import dev.apptap.flow.HttpFlow;
-import dev.apptap.flow.ProcessInfo;
 import dev.apptap.flow.TcpFlow;
+import dev.apptap.proxy.har.HarWriter;
 import java.util.Locale;
 
 /**
@@ -37,7 +37,7 @@ final class FlowJson {
         ObjectNode node = JSON.createObjectNode();
         node.put("id", flow.id());
         node.put("kind", flow instanceof HttpFlow ? "http" : flow instanceof TcpFlow ? "tcp" : "dns");
-        node.set("process", process(flow.process()));
+        node.set("process", HarWriter.process(flow.process()));
         node.putNull("method");
         node.putNull("url");
         node.putNull("status");
@@ -58,11 +58,7 @@ final class FlowJson {
         node.put("requestBytes", flow.bytesSent());
         node.put("responseBytes", flow.bytesReceived());
         flow.duration().ifPresentOrElse(d -> node.put("durationMs", d.toMillis()), () -> node.putNull("durationMs"));
-        flow.error().ifPresentOrElse(e -> {
-            ObjectNode error = node.putObject("error");
-            error.put("kind", e.kind().name());
-            error.put("message", e.message());
-        }, () -> node.putNull("error"));
+        node.set("error", flow.error().map(HarWriter::error).orElse(null));
         flow.tls().ifPresentOrElse(t -> {
             ObjectNode tls = node.putObject("tls");
             tls.put("sni", t.sni());
@@ -81,15 +77,5 @@ final class FlowJson {
             return dns.resolution().toString();
         }
         return "upstream";
-    }
-
-    private static ObjectNode process(ProcessInfo process) {
-        ObjectNode node = JSON.createObjectNode();
-        node.put("pid", process.pid());
-        node.put("name", process.name());
-        node.put("executable", process.executable());
-        ArrayNode commandLine = node.putArray("commandLine");
-        process.commandLine().forEach(commandLine::add);
-        return node;
     }
 }

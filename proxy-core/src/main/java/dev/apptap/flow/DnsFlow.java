@@ -140,26 +140,24 @@ public record DnsFlow(long id, Instant startedAt, ProcessInfo process, Endpoint 
      */
     @Override
     public String summary() {
-        StringBuilder line = new StringBuilder()
-                .append(process.isKnown() ? process.name() : "?").append(' ').append(target());
-        if (error.isPresent()) {
-            return line.append(" ✗ ").append(error.get().message()).toString();
-        }
-        if (!complete) {
-            return line.append(" … (").append(resolution).append(')').toString();
-        }
-        line.append(" → ");
-        if (!rcode.equals("NOERROR")) {
-            line.append(rcode);
-        } else if (answers.isEmpty()) {
-            line.append("no records");
-        } else {
-            line.append(String.join(", ", answers));
-        }
-        line.append(" (").append(resolution);
-        if (resolution == Resolution.FORWARDED) {
-            duration.ifPresent(d -> line.append(", ").append(d.toMillis()).append(" ms"));
-        }
-        return line.append(')').toString();
+        return Summaries.of(this, line -> {
+            if (!complete) {
+                line.append(" … (").append(resolution).append(')');
+                return;
+            }
+            line.append(" → ");
+            if (!rcode.equals("NOERROR")) {
+                line.append(rcode);
+            } else if (answers.isEmpty()) {
+                line.append("no records");
+            } else {
+                line.append(String.join(", ", answers));
+            }
+            line.append(" (").append(resolution);
+            if (resolution == Resolution.FORWARDED) {
+                duration.ifPresent(d -> line.append(", ").append(d.toMillis()).append(" ms"));
+            }
+            line.append(')');
+        });
     }
 }

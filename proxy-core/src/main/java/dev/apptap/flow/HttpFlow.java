@@ -189,19 +189,16 @@ public record HttpFlow(long id, Instant startedAt, ProcessInfo process, Endpoint
 
     @Override
     public String summary() {
-        StringBuilder line = new StringBuilder()
-                .append(process.isKnown() ? process.name() : "?").append(' ').append(target());
-        if (error.isPresent()) {
-            line.append(" ✗ ").append(error.get().message());
-        } else if (response.isPresent()) {
-            HttpResponse r = response.get();
-            line.append(" → ").append(r.status()).append(" (").append(Sizes.describe(r.body().size()));
-            timings.total().ifPresent(d -> line.append(", ").append(d.toMillis()).append(" ms"));
-            line.append(')');
-        } else {
-            line.append(" → (waiting for the response)");
-        }
-        return line.toString();
+        return Summaries.of(this, line -> {
+            if (response.isPresent()) {
+                HttpResponse r = response.get();
+                line.append(" → ").append(r.status()).append(" (").append(Sizes.describe(r.body().size()));
+                timings.total().ifPresent(d -> line.append(", ").append(d.toMillis()).append(" ms"));
+                line.append(')');
+            } else {
+                line.append(" → (waiting for the response)");
+            }
+        });
     }
 
     /**

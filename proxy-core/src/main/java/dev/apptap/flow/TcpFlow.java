@@ -96,15 +96,10 @@ public record TcpFlow(long id, Instant startedAt, ProcessInfo process, Endpoint 
 
     @Override
     public String summary() {
-        StringBuilder line = new StringBuilder()
-                .append(process.isKnown() ? process.name() : "?").append(' ').append(target());
-        if (error.isPresent()) {
-            line.append(" ✗ ").append(error.get().message());
-        } else {
+        return Summaries.of(this, line -> {
             line.append(" ↑").append(Sizes.describe(fromClient.size()))
                 .append(" ↓").append(Sizes.describe(fromServer.size()));
             duration.ifPresent(d -> line.append(" (").append(d.toMillis()).append(" ms)"));
-        }
-        return line.toString();
+        });
     }
 }

@@ -258,7 +258,11 @@ public final class HarWriter {
         return array;
     }
 
-    private static ObjectNode process(ProcessInfo process) {
+    /**
+     * The {@code _process} node ({@code pid, name, executable, commandLine}), which the CLI's {@code --json} lines
+     * share so that a process reads the same in both.
+     */
+    public static ObjectNode process(ProcessInfo process) {
         ObjectNode node = JSON.createObjectNode();
         node.put("pid", process.pid());
         node.put("name", process.name());
@@ -268,7 +272,8 @@ public final class HarWriter {
         return node;
     }
 
-    private static ObjectNode error(FlowError error) {
+    /** The {@code _error} node ({@code kind, message}), shared with the CLI's {@code --json} lines like {@link #process}. */
+    public static ObjectNode error(FlowError error) {
         ObjectNode node = JSON.createObjectNode();
         node.put("kind", error.kind().name());
         node.put("message", error.message());
