@@ -54,12 +54,12 @@ public final class Flows {
         return ofType(HttpFlow.class);
     }
 
-    /** The non-HTTP connections in this view, in id order. */
     /** The DNS flows of this view, in id order. */
     public List<DnsFlow> dnsFlows() {
         return ofType(DnsFlow.class);
     }
 
+    /** The non-HTTP connections in this view, in id order. */
     public List<TcpFlow> tcpFlows() {
         return ofType(TcpFlow.class);
     }

@@ -8,7 +8,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 
@@ -116,5 +118,36 @@ class FlowRecordsTest {
 
         assertThat(capture.toBody("text/plain", "").text()).isEqualTo("abcdefgh");
         assertThat(capture.size()).isEqualTo(8);
+    }
+
+    @Test
+    void everyKindOfFlowAnswersForItsHostTargetSizesAndDurationWithoutATypeTest() {
+        HttpFlow http = answered(get(1, "/v1/items").withRequest(get(1, "/v1/items").request()
+                .withBody(Body.ofText("{}", "application/json"))), 200, "hello");
+        TcpFlow passthrough = tcp(2, CURL).withTls(new TlsInfo("db.example.test", List.of(), "", "", "", true))
+                .withFromClient(Body.ofText("ping", "")).withFromServer(Body.ofText("pong!", ""))
+                .completed(Duration.ofMillis(30));
+        DnsFlow lookup = DnsFlow.started(3, http.startedAt(), CURL, TestFlows.CLIENT, Endpoint.of("127.0.0.53", 53),
+                "api.example.test", "A", DnsFlow.Transport.UDP, DnsFlow.Resolution.FORWARDED);
+
+        List<Flow> flows = List.of(http, passthrough, lookup);
+
+        assertThat(flows).extracting(Flow::host).containsExactly("api.example.test", "db.example.test", "127.0.0.53");
+        assertThat(flows).extracting(Flow::target)
+                .containsExactly("GET https://api.example.test/v1/items", "tls://db.example.test:5432", "DNS A api.example.test");
+        assertThat(flows).extracting(Flow::bytesSent).containsExactly(2L, 4L, 0L);
+        assertThat(flows).extracting(Flow::bytesReceived).containsExactly(5L, 5L, 0L);
+        assertThat(flows).extracting(Flow::duration)
+                .containsExactly(Optional.of(Duration.ofMillis(12)), Optional.of(Duration.ofMillis(30)), Optional.empty());
+    }
+
+    @Test
+    void theHostOfAFlowWithoutAnHttpRequestIsTheNameTheAppSentInTls() {
+        TcpFlow refused = TcpFlow.started(4, Instant.EPOCH, CURL,
+                TestFlows.CLIENT, Endpoint.of("10.0.0.7", 443), Optional.of(new TlsInfo("shop.example.test", List.of(),
+                        "", "", "", false)));
+
+        assertThat(refused.host()).isEqualTo("shop.example.test");
+        assertThat(tcp(5, CURL).host()).isEqualTo("db.example.test");
     }
 }
