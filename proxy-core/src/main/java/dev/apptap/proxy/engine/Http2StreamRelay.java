@@ -2,7 +2,6 @@ package dev.apptap.proxy.engine;
 
 import dev.apptap.flow.FlowError;
 import dev.apptap.proxy.rules.RequestFacts;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -267,17 +266,9 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
 
     /** Answers this stream with apptap's own 502 whose body is the sentence, and records it. */
     private void answerLocally(FlowError error) {
-        if (exchange == null || exchange.isComplete() || !ctx.channel().isActive()) {
-            return;
+        if (exchange != null) {
+            answer(RuleStep.Answer.ofError(502, error));
         }
-        Http2Headers headers = new DefaultHttp2Headers().status("502")
-                .add("content-type", "text/plain; charset=utf-8").add("x-apptap-error", "true");
-        var body = ByteBufUtil.writeUtf8(ctx.alloc(), error.message() + "\n");
-        exchange.responseHead(502, "", "HTTP/2", headers);
-        exchange.responseContent(body);
-        exchange.fail(error);
-        ctx.write(new DefaultHttp2HeadersFrame(headers, false));
-        ctx.writeAndFlush(new DefaultHttp2DataFrame(body, true));
     }
 
     private void failAndReset(Channel toReset, FlowError error, long code) {

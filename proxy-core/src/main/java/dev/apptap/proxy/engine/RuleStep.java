@@ -14,6 +14,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -75,6 +76,13 @@ final class RuleStep {
      */
     record Answer(int status, List<Map.Entry<String, String>> headers, byte[] body, FlowError error, Duration delay)
             implements Outcome {
+
+        /** apptap's own error answer: plain text whose body is the error's sentence. */
+        static Answer ofError(int status, FlowError error) {
+            return new Answer(status, List.of(Map.entry("Content-Type", "text/plain; charset=utf-8"),
+                    Map.entry("X-Apptap-Error", "true")), (error.message() + "\n").getBytes(StandardCharsets.UTF_8),
+                    error, Duration.ZERO);
+        }
 
         /** Runs {@code send} on {@code loop} once the delay has passed (at once when there is none). */
         void afterDelay(EventExecutor loop, Runnable send) {

@@ -15,8 +15,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -29,21 +27,15 @@ class Http1RelayTest {
 
     private final FlowStore flows = new FlowStore();
     private final RuleSet rules = new RuleSet();
-    private final List<UpstreamTarget> dialed = new ArrayList<>();
-    private final List<EmbeddedChannel> upstreams = new ArrayList<>();
+    private final EmbeddedUpstreams upstreams = new EmbeddedUpstreams();
     private final Http1Relay relay = new Http1Relay(EngineFuzzing.connection(EngineFuzzing.runtime(flows, rules)), false,
-            (loop, target, handlers) -> {
-                dialed.add(target);
-                EmbeddedChannel upstream = new EmbeddedChannel(handlers.get());
-                upstreams.add(upstream);
-                return loop.newSucceededFuture(upstream);
-            });
+            upstreams);
     private final EmbeddedChannel app = new EmbeddedChannel(Pipelines.newServerCodec(ProxyEngine.builder().settings()), relay);
 
     @AfterEach
     void windDown() {
         EngineFuzzing.windDown(app);
-        upstreams.forEach(EmbeddedChannel::finishAndReleaseAll);
+        upstreams.close();
     }
 
     @Test
@@ -53,7 +45,7 @@ class Http1RelayTest {
         app.writeInbound(bytes("GET /v1/items HTTP/1.1\r\nHost: api.example.test\r\n\r\n"));
 
         assertThat(written(app)).startsWith("HTTP/1.1 200 OK\r\n").contains("X-Stub: yes\r\n").endsWith("\r\n\r\n[1]");
-        assertThat(dialed).isEmpty();
+        assertThat(upstreams.dialed()).isEmpty();
         assertThat(relay.phase()).isEqualTo(Http1Relay.Phase.AWAITING_HEAD);
         assertThat(onlyFlow().isStubbed()).isTrue();
     }
@@ -64,7 +56,7 @@ class Http1RelayTest {
 
         app.writeInbound(bytes("GET /v1/items?page=2 HTTP/1.1\r\nHost: api.example.test\r\n\r\n"));
 
-        assertThat(dialed).singleElement().satisfies(target -> {
+        assertThat(upstreams.dialed()).singleElement().satisfies(target -> {
             assertThat(target.authority()).isEqualTo("127.0.0.1:8089");
             assertThat(target.tls()).isFalse();
         });
@@ -94,7 +86,7 @@ class Http1RelayTest {
         app.writeInbound(bytes("ann"));
 
         assertThat(written(app)).startsWith("HTTP/1.1 201 Created\r\n");
-        assertThat(dialed).isEmpty();
+        assertThat(upstreams.dialed()).isEmpty();
         assertThat(onlyFlow().request().body().text()).isEqualTo("user=ann");
     }
 
@@ -134,7 +126,7 @@ class Http1RelayTest {
 
         assertThat(written(app)).startsWith("HTTP/1.1 502 Bad Gateway\r\n")
                 .contains("apptap is offline and no stub matched GET http://api.example.test:9/v1/unstubbed");
-        assertThat(dialed).isEmpty();
+        assertThat(upstreams.dialed()).isEmpty();
         assertThat(onlyFlow().error().orElseThrow().kind()).isEqualTo(FlowError.Kind.NO_STUB_MATCHED);
     }
 

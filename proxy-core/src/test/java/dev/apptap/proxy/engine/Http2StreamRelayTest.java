@@ -23,8 +23,6 @@ import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -37,27 +35,20 @@ class Http2StreamRelayTest {
 
     private final FlowStore flows = new FlowStore();
     private final RuleSet rules = new RuleSet();
-    private final List<UpstreamTarget> dialed = new ArrayList<>();
-    private final List<EmbeddedChannel> upstreams = new ArrayList<>();
+    private final EmbeddedUpstreams upstreams = new EmbeddedUpstreams();
     private final EmbeddedChannel stream = new EmbeddedChannel();
     private final Http2StreamRelay relay;
 
     Http2StreamRelayTest() {
         ConnectionContext connection = EngineFuzzing.connection(EngineFuzzing.runtime(flows, rules));
-        relay = new Http2StreamRelay(connection, new Http2Upstream(connection, stream.eventLoop(), null),
-                (loop, target, handlers) -> {
-                    dialed.add(target);
-                    EmbeddedChannel upstream = new EmbeddedChannel(handlers.get());
-                    upstreams.add(upstream);
-                    return loop.newSucceededFuture(upstream);
-                });
+        relay = new Http2StreamRelay(connection, new Http2Upstream(connection, stream.eventLoop(), null), upstreams);
         stream.pipeline().addLast(relay);
     }
 
     @AfterEach
     void windDown() {
         EngineFuzzing.windDown(stream);
-        upstreams.forEach(EmbeddedChannel::finishAndReleaseAll);
+        upstreams.close();
     }
 
     @Test
@@ -72,7 +63,7 @@ class Http2StreamRelayTest {
         assertThat(head.isEndStream()).isFalse();
         assertThat(text(stream.readOutbound())).isEqualTo("[1]");
         assertThat(relay.phase()).isEqualTo(Http2StreamRelay.Phase.ANSWERING_LOCALLY);
-        assertThat(dialed).isEmpty();
+        assertThat(upstreams.dialed()).isEmpty();
         assertThat(onlyFlow().isStubbed()).isTrue();
     }
 
@@ -85,7 +76,7 @@ class Http2StreamRelayTest {
 
         assertThat(relay.phase()).isEqualTo(Http2StreamRelay.Phase.ROUTED);
         assertThat(stream.pipeline().get(Http2RoutedStream.class)).isNotNull();
-        assertThat(dialed).singleElement().satisfies(target -> assertThat(target.authority()).isEqualTo("127.0.0.1:8089"));
+        assertThat(upstreams.dialed()).singleElement().satisfies(target -> assertThat(target.authority()).isEqualTo("127.0.0.1:8089"));
         String sent = written(upstreams.get(0));
         assertThat(sent).startsWith("POST /v1/orders HTTP/1.1\r\n").containsIgnoringCase("host: api.example.test\r\n")
                 .endsWith("{\"n\":1}\r\n0\r\n\r\n").doesNotContainIgnoringCase("x-http2");
