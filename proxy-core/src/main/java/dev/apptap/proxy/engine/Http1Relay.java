@@ -1,7 +1,6 @@
 package dev.apptap.proxy.engine;
 
 import dev.apptap.flow.FlowError;
-import dev.apptap.flow.WebSocketMessage;
 import dev.apptap.proxy.rules.RequestFacts;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -77,8 +76,8 @@ final class Http1Relay extends ChannelInboundHandlerAdapter implements Http1Down
     private HeldRequest held;
     /** In {@link Phase#READING_BODY_FOR_ANSWER}: what to answer once the body is in. */
     private RuleStep.Answer answerOnceRequestEnds;
-    private WebSocketObserver fromAppObserver;
-    private WebSocketObserver fromServerObserver;
+    /** In {@link Phase#UPGRADED}: the byte relay that replaced HTTP. */
+    private UpgradedTunnel tunnel;
     private ResponseDeadline responseDeadline;
 
     /**
@@ -115,7 +114,7 @@ final class Http1Relay extends ChannelInboundHandlerAdapter implements Http1Down
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (phase == Phase.UPGRADED && msg instanceof ByteBuf bytes) {
-            relayUpgraded(bytes);
+            tunnel.fromApp(bytes, upstream.channel(), ctx, this::closeApp);
             return;
         }
         if (phase == Phase.CLOSED || !(msg instanceof HttpObject http)) {
@@ -408,46 +407,16 @@ final class Http1Relay extends ChannelInboundHandlerAdapter implements Http1Down
     @Override
     public void switchToRawRelay() {
         phase = Phase.UPGRADED;
-        HttpExchange upgradedExchange = exchange;
-        if (upgradedExchange != null && upgradedExchange.isWebSocket()) {
-            int limit = connection.runtime.settings().bodyLimit();
-            fromAppObserver = new WebSocketObserver(WebSocketMessage.Direction.FROM_APP, limit,
-                    upgradedExchange::webSocketMessage);
-            fromServerObserver = new WebSocketObserver(WebSocketMessage.Direction.FROM_SERVER, limit,
-                    upgradedExchange::webSocketMessage);
-            String extensions = upgradedExchange.agreedWebSocketExtensions();
-            if (extensions.contains("permessage-deflate")) {
-                fromAppObserver.permessageDeflate(extensions.contains("client_no_context_takeover"));
-                fromServerObserver.permessageDeflate(extensions.contains("server_no_context_takeover"));
-            }
-        }
+        tunnel = UpgradedTunnel.after(exchange, connection.runtime.settings().bodyLimit());
         RequestHeadDeadline.removeWithCodec(ctx.pipeline());
         ctx.read();
     }
 
     @Override
     public void observeFromServer(ByteBuf bytes) {
-        if (fromServerObserver != null) {
-            fromServerObserver.observe(bytes);
+        if (tunnel != null) {
+            tunnel.fromServer(bytes);
         }
-    }
-
-    private void relayUpgraded(ByteBuf bytes) {
-        Channel tunnel = upstream.channel();
-        if (tunnel == null || !tunnel.isActive()) {
-            bytes.release();
-            return;
-        }
-        if (fromAppObserver != null) {
-            fromAppObserver.observe(bytes);
-        }
-        tunnel.writeAndFlush(bytes).addListener((ChannelFutureListener) written -> {
-            if (written.isSuccess()) {
-                ctx.read();
-            } else {
-                closeApp();
-            }
-        });
     }
 
     @Override

@@ -74,6 +74,25 @@ class Http1RelayTest {
     }
 
     @Test
+    void becomesAByteTunnelOnceTheServerSwitchesProtocols() {
+        app.writeInbound(bytes("GET /chat HTTP/1.1\r\nHost: api.example.test\r\nUpgrade: example/1\r\n"
+                + "Connection: Upgrade\r\n\r\n"));
+        assertThat(written(upstreams.get(0))).startsWith("GET /chat HTTP/1.1\r\n");
+
+        upstreams.get(0).writeInbound(bytes("HTTP/1.1 101 Switching Protocols\r\nUpgrade: example/1\r\n"
+                + "Connection: Upgrade\r\n\r\n"));
+
+        assertThat(written(app)).startsWith("HTTP/1.1 101 Switching Protocols\r\n");
+        assertThat(relay.phase()).isEqualTo(Http1Relay.Phase.UPGRADED);
+
+        app.writeInbound(bytes("GET is not a request any more"));
+        upstreams.get(0).writeInbound(bytes("HTTP/1.1 nor is this a response"));
+
+        assertThat(written(upstreams.get(0))).isEqualTo("GET is not a request any more");
+        assertThat(written(app)).isEqualTo("HTTP/1.1 nor is this a response");
+    }
+
+    @Test
     void holdsTheRequestUntilARuleThatReadsTheBodyHasSeenIt() {
         rules.on(post("http://api.example.test/login").withBodyContaining("ann")).respond(respond(201));
         rules.offline(true);
