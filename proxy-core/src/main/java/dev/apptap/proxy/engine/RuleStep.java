@@ -9,7 +9,6 @@ import dev.apptap.proxy.rules.Respond;
 import dev.apptap.proxy.rules.Rule;
 import dev.apptap.proxy.rules.RuleSet;
 import io.netty.buffer.ByteBuf;
-import io.netty.util.concurrent.EventExecutor;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -85,7 +85,7 @@ final class RuleStep {
         }
 
         /** Runs {@code send} on {@code loop} once the delay has passed (at once when there is none). */
-        void afterDelay(EventExecutor loop, Runnable send) {
+        void afterDelay(ScheduledExecutorService loop, Runnable send) {
             if (delay.isZero()) {
                 send.run();
             } else {
