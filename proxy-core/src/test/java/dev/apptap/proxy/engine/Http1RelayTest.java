@@ -5,6 +5,7 @@ import static dev.apptap.proxy.rules.Actions.respond;
 import static dev.apptap.proxy.rules.RequestMatcher.anyRequestTo;
 import static dev.apptap.proxy.rules.RequestMatcher.get;
 import static dev.apptap.proxy.rules.RequestMatcher.post;
+import static dev.apptap.proxy.engine.EmbeddedUpstreams.written;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.apptap.flow.FlowError;
@@ -168,17 +169,5 @@ class Http1RelayTest {
 
     private static ByteBuf bytes(String text) {
         return Unpooled.copiedBuffer(text, StandardCharsets.ISO_8859_1);
-    }
-
-    /** Everything written to {@code channel} so far, as text. */
-    private static String written(EmbeddedChannel channel) {
-        channel.runPendingTasks();
-        StringBuilder text = new StringBuilder();
-        for (Object out; (out = channel.readOutbound()) != null; ) {
-            ByteBuf bytes = (ByteBuf) out;
-            text.append(bytes.toString(StandardCharsets.ISO_8859_1));
-            bytes.release();
-        }
-        return text.toString();
     }
 }

@@ -4,13 +4,13 @@ import static dev.apptap.proxy.rules.Actions.forwardTo;
 import static dev.apptap.proxy.rules.Actions.respond;
 import static dev.apptap.proxy.rules.RequestMatcher.anyRequestTo;
 import static dev.apptap.proxy.rules.RequestMatcher.get;
+import static dev.apptap.proxy.engine.EmbeddedUpstreams.written;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.apptap.flow.FlowError;
 import dev.apptap.flow.FlowStore;
 import dev.apptap.flow.HttpFlow;
 import dev.apptap.proxy.rules.RuleSet;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
@@ -149,15 +149,5 @@ class Http2StreamRelayTest {
         } finally {
             data.release();
         }
-    }
-
-    private static String written(EmbeddedChannel channel) {
-        StringBuilder text = new StringBuilder();
-        for (Object out; (out = channel.readOutbound()) != null; ) {
-            ByteBuf bytes = (ByteBuf) out;
-            text.append(bytes.toString(StandardCharsets.ISO_8859_1));
-            bytes.release();
-        }
-        return text.toString();
     }
 }
