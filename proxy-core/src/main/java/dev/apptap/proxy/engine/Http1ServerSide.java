@@ -15,19 +15,19 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * The upstream end of an {@link Http1Relay}: records the response and passes it to the app, reading more
+ * The upstream end of an HTTP/1 exchange ({@link Http1Downstream}): records the response and passes it to the app, reading more
  * from the server only once the app's socket took what came before. Interim responses (100 Continue) are
  * passed on without ending the exchange; a 101 switches both sides to a byte relay.
  */
 final class Http1ServerSide extends ChannelInboundHandlerAdapter {
 
-    private final Http1Relay relay;
+    private final Http1Downstream relay;
     private boolean interim;
     private boolean upgrading;
     /** Written to the app during this read batch, not yet flushed: see {@link #channelReadComplete}. */
     private boolean appFlushPending;
 
-    Http1ServerSide(Http1Relay relay) {
+    Http1ServerSide(Http1Downstream relay) {
         this.relay = relay;
     }
 

@@ -1,11 +1,8 @@
 package dev.apptap.proxy.engine;
 
 import dev.apptap.flow.FlowError;
-import dev.apptap.flow.HttpFlow;
-import dev.apptap.proxy.rules.Decision;
 import dev.apptap.proxy.rules.RequestFacts;
-import dev.apptap.proxy.rules.Respond;
-import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -24,6 +21,7 @@ import io.netty.handler.codec.http2.Http2StreamFrame;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.util.ArrayDeque;
+import java.util.Locale;
 
 /**
  * Relays one HTTP/2 stream between the app and the upstream, frame by frame (headers, data, trailers,
@@ -32,23 +30,48 @@ import java.util.ArrayDeque;
  */
 final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
 
+    /** What the stream is doing with the app's request. */
+    enum Phase {
+        /** Holding the request's frames until the rules have decided. */
+        DECIDING,
+        /** Relaying the stream to the upstream's HTTP/2 connection. */
+        RELAYING,
+        /** apptap answers (or resets) the stream itself; the request's frames are dropped. */
+        ANSWERING_LOCALLY,
+        /** A route took the stream over ({@link Http2RoutedStream}); this handler has left the pipeline. */
+        ROUTED
+    }
+
     private final ConnectionContext connection;
     private final Http2Upstream upstream;
+    private final Dialer dialer;
+    private final RuleStep rules;
     private final ArrayDeque<Http2StreamFrame> awaitingUpstream = new ArrayDeque<>();
+    private final ArrayDeque<Http2StreamFrame> held = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
+    private Phase phase = Phase.DECIDING;
     private HttpExchange exchange;
     private Channel upstreamStream;
     private boolean opening;
-    private RequestFacts facts;
-    private boolean decided;
-    private boolean answeredLocally;
-    private Runnable answerOnceRequestEnds;
-    private final ArrayDeque<Http2StreamFrame> held = new ArrayDeque<>();
-    private final java.io.ByteArrayOutputStream heldBody = new java.io.ByteArrayOutputStream();
+    /** While deciding on a rule that looks at the body: the body so far. */
+    private RuleStep.BodyForRules bodyForRules;
+    /** In {@link Phase#ANSWERING_LOCALLY}: what to answer once the request body is in. */
+    private RuleStep.Answer answerOnceRequestEnds;
 
     Http2StreamRelay(ConnectionContext connection, Http2Upstream upstream) {
+        this(connection, upstream, connection.runtime.connector());
+    }
+
+    /** @param dialer opens the HTTP/1.1 connections of routed streams (handler tests pass their own) */
+    Http2StreamRelay(ConnectionContext connection, Http2Upstream upstream, Dialer dialer) {
         this.connection = connection;
         this.upstream = upstream;
+        this.dialer = dialer;
+        this.rules = new RuleStep(connection, RuleStep.RESETS_STREAM);
+    }
+
+    Phase phase() {
+        return phase;
     }
 
     @Override
@@ -70,15 +93,17 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
             }
             forward(new DefaultHttp2HeadersFrame(headers.headers(), end));
             answerIfRequestEnded(end);
-            if (first && connection.runtime.settings().rules().isEmpty()) {
+            if (first && rules.passesEverything()) {
                 passThrough(); // no rule could change anything: skip building the facts rules match on
             } else if (first) {
-                facts = RuleActions.facts(exchange.method(), exchange.url(), headers.headers());
-                if (end || !connection.runtime.settings().rules().needsBody(facts)) {
-                    decide(facts);
+                RequestFacts head = RuleStep.head(exchange.method(), exchange.url(), headers.headers());
+                if (end || !rules.needsBody(head)) {
+                    decide(head);
+                } else {
+                    bodyForRules = rules.bodyFor(head);
                 }
-            } else if (end && !decided) {
-                decide(facts.withBody(heldBody.toByteArray()));
+            } else if (end && phase == Phase.DECIDING) {
+                decide(bodyForRules.request());
             }
         } else if (msg instanceof Http2DataFrame data) {
             if (exchange != null) {
@@ -89,12 +114,8 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
             }
             forward(new DefaultHttp2DataFrame(data.content().retain(), data.isEndStream(), data.padding()));
             answerIfRequestEnded(data.isEndStream());
-            boolean end = data.isEndStream();
-            if (!decided && facts != null) {
-                copyForDecision(data);
-                if (end || heldBody.size() >= connection.runtime.settings().bodyLimit()) {
-                    decide(facts.withBody(heldBody.toByteArray()));
-                }
+            if (phase == Phase.DECIDING && bodyForRules != null && bodyForRules.add(data.content(), data.isEndStream())) {
+                decide(bodyForRules.request());
             }
             data.release();
         } else if (msg instanceof Http2ResetFrame reset) {
@@ -109,12 +130,12 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
 
     /** Until the rules have decided, frames wait here; then they go upstream or are dropped. */
     private void forward(Http2StreamFrame frame) {
-        if (!decided) {
+        if (phase == Phase.DECIDING) {
             held.add(frame);
             ctx.read();
             return;
         }
-        if (answeredLocally) {
+        if (phase == Phase.ANSWERING_LOCALLY) {
             ReferenceCountUtil.release(frame);
             ctx.read();
             return;
@@ -124,14 +145,14 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
 
     private void answerIfRequestEnded(boolean end) {
         if (end && answerOnceRequestEnds != null) {
-            Runnable answer = answerOnceRequestEnds;
+            RuleStep.Answer answer = answerOnceRequestEnds;
             answerOnceRequestEnds = null;
-            answer.run();
+            answer(answer);
         }
     }
 
     private void passThrough() {
-        decided = true;
+        phase = Phase.RELAYING;
         while (!held.isEmpty()) {
             send(held.poll());
         }
@@ -140,76 +161,52 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void copyForDecision(Http2DataFrame data) {
-        int take = Math.min(data.content().readableBytes(), connection.runtime.settings().bodyLimit() - heldBody.size());
-        if (take > 0) {
-            byte[] bytes = new byte[take];
-            data.content().getBytes(data.content().readerIndex(), bytes);
-            heldBody.write(bytes, 0, take);
-        }
-    }
-
+    /** Applies the rule step's outcome: relay, route to an HTTP/1.1 server, answer locally, or reset. */
     private void decide(RequestFacts request) {
-        Decision decision = connection.runtime.settings().rules().decide(request);
-        if (decision instanceof Decision.PassThrough) {
+        RuleStep.Outcome outcome = rules.decide(request, exchange);
+        if (outcome instanceof RuleStep.Relay) {
             passThrough();
-            return;
-        }
-        decided = true;
-        answeredLocally = true;
-        releaseHeld();
-        if (decision instanceof Decision.Stubbed stubbed) {
-            exchange.handledBy(RuleActions.handling(HttpFlow.Handling.Kind.STUBBED, stubbed.rule()));
-            answerWhenRequestEnds(stubbed.response(), null);
-        } else if (decision instanceof Decision.OfflineUnmatched offline) {
-            exchange.handledBy(RuleActions.handling(HttpFlow.Handling.Kind.OFFLINE, null));
-            answerWhenRequestEnds(offline.response(), new FlowError(FlowError.Kind.NO_STUB_MATCHED, offline.sentence()));
-        } else if (decision instanceof Decision.Closed closedByRule) {
-            exchange.handledBy(RuleActions.handling(HttpFlow.Handling.Kind.CLOSED, closedByRule.rule()));
-            exchange.fail(new FlowError(FlowError.Kind.CLOSED_BY_RULE, "The rule " + closedByRule.rule().describe()
-                    + " reset the HTTP/2 stream of " + connection.process.describe() + " instead of answering "
-                    + describeRequest() + "."));
+        } else if (outcome instanceof RuleStep.Route route) {
+            phase = Phase.ROUTED;
+            Http2RoutedStream.takeOver(ctx, connection, exchange, route, held, dialer);
+        } else if (outcome instanceof RuleStep.Answer answer) {
+            phase = Phase.ANSWERING_LOCALLY;
+            releaseHeld();
+            if (exchange.requestComplete()) {
+                answer(answer);
+            } else {
+                answerOnceRequestEnds = answer; // like a server that reads the body first: the flow has it all
+            }
+        } else if (outcome instanceof RuleStep.Close close) {
+            phase = Phase.ANSWERING_LOCALLY;
+            releaseHeld();
+            exchange.fail(close.error());
             ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.CANCEL));
-        } else if (decision instanceof Decision.Routed routed) {
-            exchange.handledBy(RuleActions.handling(HttpFlow.Handling.Kind.ROUTED, routed.rule()));
-            answerLocally(new FlowError(FlowError.Kind.UPSTREAM_FAILED, "The rule " + routed.rule().describe()
-                    + " routes " + describeRequest() + ", but routes relay HTTP/1.1 and this app speaks only HTTP/2"
-                    + " to apptap; answer it with a stub instead."));
         }
     }
 
-    /** Like a server that reads the body first, so the flow records the whole request. */
-    private void answerWhenRequestEnds(Respond stub, FlowError error) {
-        if (exchange.requestComplete()) {
-            answer(stub, error);
-        } else {
-            answerOnceRequestEnds = () -> answer(stub, error);
-        }
-    }
-
-    /** Answers the stream with a stub (or the offline 502), after the stub's delay. */
-    private void answer(Respond stub, FlowError error) {
-        Runnable send = () -> {
+    /** Answers the stream itself (a stub, the offline 502), after the answer's delay. */
+    private void answer(RuleStep.Answer answer) {
+        answer.afterDelay(ctx.executor(), () -> {
             if (!ctx.channel().isActive() || exchange.isComplete()) {
                 return;
             }
-            Http2Headers headers = new DefaultHttp2Headers().status(String.valueOf(stub.status()));
-            stub.headers().forEach(field -> headers.add(field.getKey().toLowerCase(java.util.Locale.ROOT), field.getValue()));
-            byte[] bytes = RuleActions.body(stub);
-            exchange.responseHead(stub.status(), "", "HTTP/2", headers);
-            exchange.responseContent(io.netty.buffer.Unpooled.wrappedBuffer(bytes));
-            if (error != null) {
-                exchange.fail(error);
+            Http2Headers headers = new DefaultHttp2Headers().status(String.valueOf(answer.status()));
+            answer.headers().forEach(field -> headers.add(field.getKey().toLowerCase(Locale.ROOT), field.getValue()));
+            byte[] bytes = answer.body();
+            exchange.responseHead(answer.status(), "", "HTTP/2", headers);
+            exchange.responseContent(Unpooled.wrappedBuffer(bytes));
+            if (answer.error() != null) {
+                exchange.fail(answer.error());
             } else {
                 exchange.responseEnd(null);
             }
             ctx.write(new DefaultHttp2HeadersFrame(headers, bytes.length == 0));
             if (bytes.length > 0) {
-                ctx.write(new DefaultHttp2DataFrame(io.netty.buffer.Unpooled.wrappedBuffer(bytes), true));
+                ctx.write(new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(bytes), true));
             }
             ctx.flush();
-        };
-        RuleActions.afterDelay(ctx.executor(), stub, send);
+        });
     }
 
     private void releaseHeld() {
@@ -269,17 +266,9 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
 
     /** Answers this stream with apptap's own 502 whose body is the sentence, and records it. */
     private void answerLocally(FlowError error) {
-        if (exchange == null || exchange.isComplete() || !ctx.channel().isActive()) {
-            return;
+        if (exchange != null) {
+            answer(RuleStep.Answer.ofError(502, error));
         }
-        Http2Headers headers = new DefaultHttp2Headers().status("502")
-                .add("content-type", "text/plain; charset=utf-8").add("x-apptap-error", "true");
-        var body = ByteBufUtil.writeUtf8(ctx.alloc(), error.message() + "\n");
-        exchange.responseHead(502, "", "HTTP/2", headers);
-        exchange.responseContent(body);
-        exchange.fail(error);
-        ctx.write(new DefaultHttp2HeadersFrame(headers, false));
-        ctx.writeAndFlush(new DefaultHttp2DataFrame(body, true));
     }
 
     private void failAndReset(Channel toReset, FlowError error, long code) {

@@ -22,7 +22,7 @@ import java.util.function.Supplier;
  * relay path), resolving names off the loop and finishing the TLS handshake before reporting success, so
  * that every failure surfaces in one place and can be described to the user.
  */
-final class UpstreamConnector {
+final class UpstreamConnector implements Dialer {
 
     static final String TLS = "upstream-tls";
 
@@ -32,13 +32,8 @@ final class UpstreamConnector {
         this.runtime = runtime;
     }
 
-    /**
-     * @param loop     the app connection's event loop
-     * @param target   where to connect
-     * @param handlers builds the handlers that follow TLS in the upstream pipeline
-     * @return the connected (and, for TLS, handshaken) channel, or the failure
-     */
-    Future<Channel> connect(EventLoop loop, UpstreamTarget target, Supplier<ChannelHandler[]> handlers) {
+    @Override
+    public Future<Channel> connect(EventLoop loop, UpstreamTarget target, Supplier<ChannelHandler[]> handlers) {
         Promise<Channel> result = loop.newPromise();
         resolve(target).whenComplete((address, failure) -> loop.execute(() -> {
             if (failure != null) {
