@@ -41,6 +41,14 @@ public interface RedirectorProvider {
      */
     Redirector start(RedirectTarget target) throws IOException;
 
+    /**
+     * Starts redirecting with the engine's {@linkplain ConnectionHandover door for connections} at hand, for
+     * redirectors that accept apps' connections themselves (macOS's Network Extension); others ignore it.
+     */
+    default Redirector start(RedirectTarget target, ConnectionHandover handover) throws IOException {
+        return start(target);
+    }
+
     /** Every provider on the class path. */
     static List<RedirectorProvider> installed() {
         List<RedirectorProvider> providers = new ArrayList<>();
