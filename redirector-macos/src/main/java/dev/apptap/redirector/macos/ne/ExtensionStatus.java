@@ -28,13 +28,11 @@ final class ExtensionStatus {
     static Optional<String> problem(String systemExtensionsList) {
         String waiting = null;
         String stale = null;
-        boolean listed = false;
         for (String line : systemExtensionsList.split("\n")) {
             Matcher row = ROW.matcher(line);
             if (!row.find()) {
                 continue;
             }
-            listed = true;
             String version = row.group(1).strip();
             String state = row.group(2).strip();
             if (!version.startsWith("2.")) {
@@ -53,7 +51,6 @@ final class ExtensionStatus {
             return Optional.of("The Mitmproxy Redirector extension on this Mac is version " + stale + ", but apptap"
                     + " speaks its protocol 2 (extension 2.x); " + INSTALL + ", and approve the update if macOS asks.");
         }
-        return Optional.of((listed ? "" : "The Mitmproxy Redirector extension is not installed; ") + INSTALL + ", then "
-                + APPROVE + ".");
+        return Optional.of("The Mitmproxy Redirector extension is not installed; " + INSTALL + ", then " + APPROVE + ".");
     }
 }

@@ -105,6 +105,9 @@ final class FlowHandshake extends ByteToMessageDecoder {
                     + " dropped that flow.");
             in.skipBytes(in.readableBytes());
         }
+        if (!handedOver) {
+            ctx.close();
+        }
     }
 
     private void refuse(ChannelHandlerContext ctx, ByteBuf in, String why) {

@@ -114,6 +114,13 @@ final class UdpFlow extends ByteToMessageDecoder {
         }
     }
 
+    /** The app's side ended: apptap ends the flow too (answers still on their way have no one to read them). */
+    @Override
+    protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        in.skipBytes(in.readableBytes());
+        ctx.close();
+    }
+
     private void refuse(ChannelHandlerContext ctx, ByteBuf in, String why) {
         LOG.log(System.Logger.Level.WARNING, why);
         in.skipBytes(in.readableBytes());
