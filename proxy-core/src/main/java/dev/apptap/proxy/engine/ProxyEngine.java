@@ -328,10 +328,9 @@ public final class ProxyEngine implements AutoCloseable {
         /** Binds the listeners and starts relaying. */
         public ProxyEngine start() {
             CertificateAuthority authority = ca != null ? ca : CertificateAuthority.userDefault();
+            // Without epoll (macOS) transparent listeners still bind: a redirector that hands connections over
+            // (ConnectionHandover) never sends any there, and one that does gets each connection closed with the reason.
             Transport transport = Transport.best();
-            if (!transparentListeners.isEmpty() && transport != Transport.EPOLL) {
-                throw new IllegalStateException(Transport.epollUnavailableReason());
-            }
             EngineSettings settings = settings();
             // Unbounded like a cached pool (a task may wait on another: a TLS task on a leaf being minted), but idle
             // threads end after 10 s instead of 60: a burst of connections must not leave its threads in the user's JVM.
