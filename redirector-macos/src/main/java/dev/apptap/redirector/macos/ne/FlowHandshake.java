@@ -45,26 +45,13 @@ final class FlowHandshake extends ByteToMessageDecoder {
         if (handedOver) {
             return;
         }
-        if (in.readableBytes() < 4) {
-            ctx.read();
-            return;
-        }
-        int length;
-        try {
-            length = NeWire.frameLength(in.getInt(in.readerIndex()), "flow handshake");
-        } catch (NeProtocolException e) {
-            refuse(ctx, in, e.getMessage());
-            return;
-        }
-        if (in.readableBytes() < 4 + length) {
-            ctx.read();
-            return;
-        }
-        in.skipBytes(4);
-        byte[] message = new byte[length];
-        in.readBytes(message);
         NeWire.NewFlow flow;
         try {
+            byte[] message = Frames.next(in, "flow handshake");
+            if (message == null) {
+                ctx.read();
+                return;
+            }
             flow = NeWire.newFlow(message);
         } catch (NeProtocolException e) {
             refuse(ctx, in, e.getMessage());

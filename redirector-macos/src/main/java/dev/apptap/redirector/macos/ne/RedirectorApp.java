@@ -33,7 +33,6 @@ record RedirectorApp(Path executable) {
     /** The system property that points apptap at another launcher (a test's fake extension, a copy elsewhere). */
     static final String PROPERTY = "apptap.macos.redirectorApp";
 
-    private static final Path LAUNCH_LOCK = Path.of("/tmp/apptap-macos-ne.lock");
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /** The launcher the property names, else the default one. */
@@ -63,7 +62,7 @@ record RedirectorApp(Path executable) {
      * while macOS waits for the user's approval, so its exit is never awaited without a limit.
      */
     Channel launchAndAwait(Path socket, CompletableFuture<Channel> control, Duration wait) throws IOException {
-        try (FileChannel lockFile = FileChannel.open(LAUNCH_LOCK, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try (FileChannel lockFile = FileChannel.open(SpecWatchdog.LAUNCH_LOCK, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock lock = lockFile.lock()) {
             Process launcher = launch(socket);
             ByteArrayOutputStream output = new ByteArrayOutputStream();

@@ -35,7 +35,8 @@ public final class SpecWatchdog {
 
     private static final long CONTROL_WAIT_MILLIS = 30_000;
     private static final long SETTLE_MILLIS = 250;
-    private static final Path LAUNCH_LOCK = Path.of("/tmp/apptap-macos-ne.lock");
+    /** Serialises launches of the redirector app across JVMs (the extension's configuration is one per machine). */
+    static final Path LAUNCH_LOCK = Path.of("/tmp/apptap-macos-ne.lock");
 
     private SpecWatchdog() {
     }

@@ -7,9 +7,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
+import java.net.SocketTimeoutException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -49,22 +49,13 @@ final class UdpFlow extends ByteToMessageDecoder {
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        while (in.readableBytes() >= 4 && ctx.channel().isActive()) {
-            int length;
-            try {
-                length = NeWire.frameLength(in.getInt(in.readerIndex()), "UDP packet");
-            } catch (NeProtocolException e) {
-                refuse(ctx, in, e.getMessage());
-                return;
-            }
-            if (in.readableBytes() < 4 + length) {
-                break;
-            }
-            in.skipBytes(4);
-            byte[] message = new byte[length];
-            in.readBytes(message);
+        while (ctx.channel().isActive()) {
             NeWire.UdpPacket packet;
             try {
+                byte[] message = Frames.next(in, "UDP packet");
+                if (message == null) {
+                    break;
+                }
                 packet = NeWire.udpPacket(message);
             } catch (NeProtocolException e) {
                 refuse(ctx, in, e.getMessage());
