@@ -29,7 +29,8 @@ record EngineSettings(
         Duration responseTimeout,
         Duration requestHeadTimeout,
         Optional<Path> caCertificateFile,
-        Optional<Path> caBundleFile) {
+        Optional<Path> caBundleFile,
+        Optional<SourcePorts> upstreamSourcePorts) {
 
     boolean isPassthrough(String host) {
         if (host == null || host.isEmpty()) {

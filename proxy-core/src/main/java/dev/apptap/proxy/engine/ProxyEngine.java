@@ -8,6 +8,7 @@ import dev.apptap.proxy.origin.OriginalDestinationResolver;
 import dev.apptap.proxy.origin.ProcessResolver;
 import dev.apptap.proxy.origin.ProcfsProcessResolver;
 import dev.apptap.proxy.origin.SoOriginalDst;
+import dev.apptap.proxy.redirect.SourcePortRange;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -171,6 +172,7 @@ public final class ProxyEngine implements AutoCloseable {
         private int workerThreads = Runtime.getRuntime().availableProcessors();
         private Path caCertificateFile;
         private Path caBundleFile;
+        private SourcePortRange upstreamSourcePorts;
 
         private Builder() {
         }
@@ -318,6 +320,15 @@ public final class ProxyEngine implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Makes every upstream connection leave from a port of {@code range} (default: any port the system picks), for
+         * a redirector that tells the engine's own connections from apps' by their source port (macOS's pf).
+         */
+        public Builder upstreamSourcePorts(SourcePortRange range) {
+            this.upstreamSourcePorts = Objects.requireNonNull(range, "range");
+            return this;
+        }
+
         /** The CA files to name in error messages that tell users how to trust apptap's CA. */
         public Builder caFilesForMessages(Path caCertificate, Path caBundle) {
             this.caCertificateFile = caCertificate;
@@ -372,7 +383,8 @@ public final class ProxyEngine implements AutoCloseable {
                     originalDestinations != null ? originalDestinations : new SoOriginalDst(),
                     processes != null ? processes : defaultProcessResolver(), hostResolver,
                     Optional.ofNullable(dnsAddresses), responseTimeout, requestHeadTimeout,
-                    Optional.ofNullable(caCertificateFile), Optional.ofNullable(caBundleFile));
+                    Optional.ofNullable(caCertificateFile), Optional.ofNullable(caBundleFile),
+                    Optional.ofNullable(upstreamSourcePorts).map(SourcePorts::new));
         }
 
         private static ProcessResolver defaultProcessResolver() {

@@ -49,6 +49,14 @@ public interface RedirectorProvider {
         return start(target);
     }
 
+    /**
+     * The ports the engine's upstream connections must leave from, for a redirector that can tell them from apps'
+     * connections only by their source port (macOS's pf); empty (the default) when any port will do.
+     */
+    default Optional<SourcePortRange> upstreamSourcePorts() {
+        return Optional.empty();
+    }
+
     /** Every provider on the class path. */
     static List<RedirectorProvider> installed() {
         List<RedirectorProvider> providers = new ArrayList<>();

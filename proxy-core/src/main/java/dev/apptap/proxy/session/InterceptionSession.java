@@ -118,6 +118,7 @@ public final class InterceptionSession implements AutoCloseable {
         if (options.workerThreads() > 0) {
             builder.workerThreads(options.workerThreads());
         }
+        options.redirector().flatMap(RedirectorProvider::upstreamSourcePorts).ifPresent(builder::upstreamSourcePorts);
         pool.ifPresent(addresses -> {
             builder.dnsAddresses(addresses);
             builder.transparentListener(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));

@@ -1,5 +1,7 @@
 package dev.apptap.redirector.macos.pf;
 
+import dev.apptap.proxy.redirect.SourcePortRange;
+
 /**
  * The pf rules apptap loads into the anchor {@value #NAME}. pf's {@code rdr} only acts on packets entering an
  * interface, so a filter rule first bounces the user's outgoing TCP 80/443 onto {@code lo0} ({@code route-to}), and
@@ -7,8 +9,8 @@ package dev.apptap.redirector.macos.pf;
  * {@code rdr} rules match by port, leaving loopback alone (which also keeps apptap's own replies, which cross lo0
  * twice, from being redirected again).
  *
- * <p>apptap's own upstream connections leave from {@link #RESERVED_FIRST}..{@link #RESERVED_LAST}, below macOS's
- * ephemeral range (49152-65535), so no other socket uses them, and a {@code pass out quick} rule lets them out before
+ * <p>apptap's own upstream connections leave from {@link #RESERVED}, below macOS's ephemeral range (49152-65535), so
+ * no other socket uses them, and a {@code pass out quick} rule lets them out before
  * the {@code route-to} rules can catch them. A second uid (mitmproxy's documented way) would need a second process;
  * marking packets with {@code tos} is unverified on macOS's pfctl.
  *
@@ -18,8 +20,8 @@ package dev.apptap.redirector.macos.pf;
 final class PfAnchor {
 
     static final String NAME = "com.apple/apptap";
-    static final int RESERVED_FIRST = 40000;
-    static final int RESERVED_LAST = 40999;
+    /** The engine's and {@link RawRelay}'s upstream ports: below macOS's ephemeral range, so no other socket takes them. */
+    static final SourcePortRange RESERVED = new SourcePortRange(40000, 40999);
 
     private PfAnchor() {
     }
@@ -31,7 +33,7 @@ final class PfAnchor {
      */
     static String rules(long uid, int ipv4Port, int ipv6Port) {
         String ports = "{ 80 443 }";
-        String reserved = RESERVED_FIRST + ":" + RESERVED_LAST;
+        String reserved = RESERVED.first() + ":" + RESERVED.last();
         return String.join("\n",
                 "# apptap macos-pf: redirects TCP 80/443 of uid " + uid + " to apptap; flushed when apptap stops.",
                 "rdr pass on lo0 inet proto tcp from ! 127.0.0.0/8 to ! 127.0.0.0/8 port " + ports

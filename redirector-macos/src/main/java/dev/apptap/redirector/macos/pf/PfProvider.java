@@ -4,6 +4,7 @@ import dev.apptap.proxy.redirect.ConnectionHandover;
 import dev.apptap.proxy.redirect.RedirectTarget;
 import dev.apptap.proxy.redirect.Redirector;
 import dev.apptap.proxy.redirect.RedirectorProvider;
+import dev.apptap.proxy.redirect.SourcePortRange;
 import java.io.IOException;
 import java.util.Locale;
 import java.util.Optional;
@@ -13,10 +14,8 @@ import java.util.Optional;
  * pf redirects the user's TCP 80/443 to apptap, libproc names each connection's process and original destination, and
  * a root watchdog removes the anchor when the JVM dies.
  *
- * <p>Not chosen automatically yet: the engine's own upstream connections must leave from the reserved ports the anchor
- * lets out ({@link PfAnchor}), which the engine does not do yet, so until then only
- * {@code -Dapptap.redirector=macos-pf} (or {@code apptap run --redirector macos-pf}) selects it, for trying pf on a
- * runner with destinations whose upstream is on loopback.
+ * <p>pf cannot match a process, so the engine's own upstream connections leave from {@link PfAnchor#RESERVED}, which
+ * the anchor lets out before it redirects the user's connections ({@link #upstreamSourcePorts()}).
  */
 public final class PfProvider implements RedirectorProvider {
 
@@ -30,16 +29,17 @@ public final class PfProvider implements RedirectorProvider {
         if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("mac")) {
             return Optional.of("The macos-pf redirector runs only on macOS.");
         }
-        if (!"macos-pf".equals(System.getProperty("apptap.redirector"))) {
-            return Optional.of("The macos-pf redirector is chosen only on request (-Dapptap.redirector=macos-pf) until"
-                    + " the engine's upstream connections leave from the ports its pf anchor lets out");
-        }
         Optional<Pfctl> pfctl = Pfctl.find(System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
         if (pfctl.isEmpty()) {
             return Optional.of("The macos-pf redirector needs sudo and pfctl, and this Mac has not both on PATH or in"
                     + " /sbin.");
         }
         return pfctl.get().unavailableReason();
+    }
+
+    @Override
+    public Optional<SourcePortRange> upstreamSourcePorts() {
+        return Optional.of(PfAnchor.RESERVED);
     }
 
     @Override

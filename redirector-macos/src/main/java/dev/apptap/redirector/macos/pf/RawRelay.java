@@ -1,5 +1,6 @@
 package dev.apptap.redirector.macos.pf;
 
+import dev.apptap.proxy.redirect.SourcePortRange;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -7,7 +8,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.buffer.Unpooled;
-import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -30,8 +30,7 @@ final class RawRelay {
 
     private static void connect(Channel app, InetSocketAddress destination, Class<? extends Channel> channelType,
                                 int attempt) {
-        int span = PfAnchor.RESERVED_LAST - PfAnchor.RESERVED_FIRST + 1;
-        int port = PfAnchor.RESERVED_FIRST + Math.floorMod(NEXT.getAndIncrement(), span);
+        int port = PfAnchor.RESERVED.first() + Math.floorMod(NEXT.getAndIncrement(), PfAnchor.RESERVED.size());
         new Bootstrap().group(app.eventLoop()).channel(channelType)
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.SO_REUSEADDR, true)
@@ -43,7 +42,7 @@ final class RawRelay {
                         app.pipeline().addLast(new Pipe(connected.channel()));
                         app.read();
                         connected.channel().read();
-                    } else if (connected.cause() instanceof BindException && attempt < ATTEMPTS) {
+                    } else if (SourcePortRange.portTaken(connected.cause()) && attempt < ATTEMPTS) {
                         connect(app, destination, channelType, attempt + 1);
                     } else {
                         app.close();

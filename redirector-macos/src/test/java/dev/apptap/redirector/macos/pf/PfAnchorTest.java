@@ -26,7 +26,7 @@ class PfAnchorTest {
 
     @Test
     void theReservedPortsLieBelowMacosEphemeralRange() {
-        assertThat(PfAnchor.RESERVED_LAST).isLessThan(49152);
+        assertThat(PfAnchor.RESERVED.last()).isLessThan(49152);
         assertThat(PfAnchor.NAME).startsWith("com.apple/");
     }
 }
