@@ -9,7 +9,6 @@ import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -62,7 +61,7 @@ record RedirectorApp(Path executable) {
      * while macOS waits for the user's approval, so its exit is never awaited without a limit.
      */
     Channel launchAndAwait(Path socket, CompletableFuture<Channel> control, Duration wait) throws IOException {
-        try (FileChannel lockFile = FileChannel.open(SpecWatchdog.LAUNCH_LOCK, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try (FileChannel lockFile = SpecWatchdog.launchLock();
              FileLock lock = lockFile.lock()) {
             Process launcher = launch(socket);
             ByteArrayOutputStream output = new ByteArrayOutputStream();

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -35,8 +36,7 @@ public final class SpecWatchdog {
 
     private static final long CONTROL_WAIT_MILLIS = 30_000;
     private static final long SETTLE_MILLIS = 250;
-    /** Serialises launches of the redirector app across JVMs (the extension's configuration is one per machine). */
-    static final Path LAUNCH_LOCK = Path.of("/tmp/apptap-macos-ne.lock");
+    private static final Path LAUNCH_LOCK = Path.of("/tmp/apptap-macos-ne.lock");
 
     private SpecWatchdog() {
     }
@@ -121,11 +121,26 @@ public final class SpecWatchdog {
         }
     }
 
+    /**
+     * The file whose lock serialises launches of the redirector app across JVMs and users: the extension's
+     * configuration is one per machine, and two launches at once overwrite each other's socket path. Whoever creates
+     * it lets every user write it, or the next user's apptap could not take the lock.
+     */
+    static FileChannel launchLock() throws IOException {
+        FileChannel channel = FileChannel.open(LAUNCH_LOCK, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try {
+            Files.setPosixFilePermissions(LAUNCH_LOCK, PosixFilePermissions.fromString("rw-rw-rw-"));
+        } catch (IOException | UnsupportedOperationException e) {
+            // Another user created it and already opened it to everyone.
+        }
+        return channel;
+    }
+
     private static void reset(Path launcher, List<String> never) throws IOException, InterruptedException {
         Path socket = Path.of("/tmp", "apptap-ne-reset-" + ProcessHandle.current().pid() + ".sock");
         Files.deleteIfExists(socket);
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-             FileChannel lockFile = FileChannel.open(LAUNCH_LOCK, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileChannel lockFile = launchLock();
              FileLock lock = lockFile.lock()) {
             server.bind(UnixDomainSocketAddress.of(socket));
             server.configureBlocking(false);
