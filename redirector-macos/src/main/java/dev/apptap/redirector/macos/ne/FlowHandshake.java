@@ -3,7 +3,10 @@ package dev.apptap.redirector.macos.ne;
 import dev.apptap.flow.ProcessInfo;
 import dev.apptap.proxy.redirect.ConnectionHandover;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.NetUtil;
 import java.net.InetAddress;
@@ -28,6 +31,7 @@ final class FlowHandshake extends ByteToMessageDecoder {
     private final ConnectionHandover handover;
     private final UdpFlow.Relays udp;
     private boolean handedOver;
+    private boolean inputShutdown;
 
     FlowHandshake(ConnectionHandover handover, UdpFlow.Relays udp) {
         this.handover = handover;
@@ -79,22 +83,55 @@ final class FlowHandshake extends ByteToMessageDecoder {
         // decoder leaves, which a later task on the same loop guarantees.
         ctx.executor().execute(() -> {
             if (!ctx.isRemoved()) {
-                ctx.pipeline().remove(this);
+                Channel channel = ctx.channel();
+                ctx.pipeline().replace(this, HangUp.NAME, new HangUp());
+                if (inputShutdown) {
+                    channel.close();
+                }
             }
         });
     }
 
+    /**
+     * Once the flow is the engine's, the app's hang-up ends it (the extension ends both directions when either side
+     * ends); before that, it is remembered, so that the bytes that came with it still reach the engine first.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+        if (handedOver && event instanceof ChannelInputShutdownEvent) {
+            inputShutdown = true;
+            return;
+        }
+        super.userEventTriggered(ctx, event);
+    }
+
+    /** Closes the flow when the extension ends the app's side, as the engine's own listeners do. */
+    private static final class HangUp extends ChannelInboundHandlerAdapter {
+        static final String NAME = "ne-hang-up";
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+            if (event instanceof ChannelInputShutdownEvent) {
+                ctx.close();
+                return;
+            }
+            ctx.fireUserEventTriggered(event);
+        }
+    }
+
     @Override
     protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        if (!handedOver && in.isReadable()) {
+        if (handedOver) {
+            inputShutdown = true;
+            return;
+        }
+        if (in.isReadable()) {
             LOG.log(System.Logger.Level.WARNING, "The macOS redirector extension closed a flow after "
                     + in.readableBytes() + " bytes of its handshake, before the handshake was complete; apptap"
                     + " dropped that flow.");
             in.skipBytes(in.readableBytes());
         }
-        if (!handedOver) {
-            ctx.close();
-        }
+        ctx.close();
     }
 
     private void refuse(ChannelHandlerContext ctx, ByteBuf in, String why) {

@@ -202,6 +202,21 @@ class NetworkExtensionTest {
         assertThat(awaitHttp("/after").process().isKnown()).isFalse();
     }
 
+    @Test
+    void recordsTheRequestOfAnAppThatHangsUpRightAfterSendingIt() throws Exception {
+        byte[] handshake = ExtensionBytes.tcpFlow("127.0.0.1", origins.http.getAddress().getPort(), 4242,
+                "/usr/bin/printf");
+        byte[] request = "GET /hang-up HTTP/1.1\r\nHost: origin.test\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        SocketChannel flow = extension.openFlow(ExtensionBytes.concat(handshake, request));
+        flow.shutdownOutput();
+
+        FakeExtension.readToEnd(flow);
+
+        HttpFlow recorded = awaitHttp("/hang-up");
+        assertThat(recorded.process().pid()).isEqualTo(4242);
+        assertThat(recorded.process().executable()).isEqualTo("/usr/bin/printf");
+    }
+
     private HttpFlow awaitHttp(String path) {
         List<HttpFlow> found = new ArrayList<>();
         await().atMost(Duration.ofSeconds(20)).until(() -> {
