@@ -75,6 +75,7 @@ final class NeRedirector implements Redirector {
      */
     static NeRedirector start(RedirectTarget target, ConnectionHandover handover, RedirectorApp app,
                               Duration controlWait) throws IOException {
+        RedirectorApp.removeStaleSockets(Path.of("/tmp"), "apptap-ne");
         Path socket = RedirectorApp.newSocketPath("apptap-ne");
         ExecutorService blocking = Executors.newCachedThreadPool(new DefaultThreadFactory("apptap-ne-dns", true));
         CompletableFuture<Channel> controlArrived = new CompletableFuture<>();

@@ -5,6 +5,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -54,6 +55,27 @@ record RedirectorApp(Path executable) {
         RANDOM.nextBytes(random);
         return Path.of("/tmp", prefix + "-" + ProcessHandle.current().pid() + "-" + HexFormat.of().formatHex(random)
                 + ".sock");
+    }
+
+    /**
+     * Deletes the sockets in {@code directory} that JVMs killed with {@code kill -9} left behind (named
+     * {@code <prefix>-<pid>-…sock}, the pid no longer running); another user's stay, since only they may delete them.
+     */
+    static void removeStaleSockets(Path directory, String prefix) {
+        try (DirectoryStream<Path> sockets = Files.newDirectoryStream(directory, prefix + "-*.sock")) {
+            for (Path socket : sockets) {
+                String[] parts = socket.getFileName().toString().substring(prefix.length() + 1).split("-");
+                try {
+                    if (ProcessHandle.of(Long.parseLong(parts[0])).isEmpty()) {
+                        Files.deleteIfExists(socket);
+                    }
+                } catch (NumberFormatException | IOException e) {
+                    // not one of apptap's, or not this user's
+                }
+            }
+        } catch (IOException e) {
+            // a directory apptap cannot list holds nothing apptap could delete
+        }
     }
 
     /**
