@@ -75,7 +75,8 @@ final class CaCommand implements Runnable {
     }
 
     @Command(name = "install", mixinStandardHelpOptions = true, customSynopsis = "apptap ca install [--ca-dir DIR]",
-            description = "Adds the CA to the operating system's trust store (Debian/Ubuntu; needs root).")
+            description = "Adds the CA to the operating system's trust store (Debian/Ubuntu: needs root; macOS: the System"
+                    + " keychain, through sudo -n).")
     static final class Install implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -86,7 +87,8 @@ final class CaCommand implements Runnable {
         @Override
         public Integer call() {
             CertificateAuthority authority = ca.load();
-            String did = OsTrustStore.debian().install(authority.certificatePem());
+            String did = MacKeychain.onMac() ? MacKeychain.system().install(authority)
+                    : OsTrustStore.debian().install(authority.certificatePem());
             spec.commandLine().getErr().println("apptap: " + did);
             spec.commandLine().getErr().flush();
             return 0;
@@ -99,9 +101,13 @@ final class CaCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
+        /** The CA to remove from the macOS keychain (Debian's store holds one file apptap owns, whatever the CA). */
+        @Mixin
+        CaDirOption ca;
+
         @Override
         public Integer call() {
-            String did = OsTrustStore.debian().uninstall();
+            String did = MacKeychain.onMac() ? MacKeychain.system().uninstall(ca.load()) : OsTrustStore.debian().uninstall();
             spec.commandLine().getErr().println("apptap: " + did);
             spec.commandLine().getErr().flush();
             return 0;

@@ -4,6 +4,7 @@ import dev.apptap.proxy.launch.LaunchEnvironment;
 import dev.apptap.proxy.redirect.InterceptSpec;
 import dev.apptap.proxy.redirect.RedirectorProvider;
 import dev.apptap.proxy.session.InterceptionSession;
+import dev.apptap.proxy.session.RedirectorChoice;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -41,12 +42,28 @@ final class RunCommand implements Callable<Integer> {
             description = "How to intercept (default ${DEFAULT-VALUE}: OSPROXY when possible, else LAUNCH).")
     ModeChoice.Mode mode;
 
+    @Option(names = "--redirector", paramLabel = "linux-ebpf|macos-ne|macos-pf",
+            description = "Forces one OSPROXY redirector instead of the first usable one (as -Dapptap.redirector does).")
+    String redirector;
+
+    @Option(names = "--macos-redirector-app", paramLabel = "PATH",
+            description = "The launcher of mitmproxy's macOS redirector app, for the macos-ne redirector (default:"
+                    + " /Applications/Mitmproxy Redirector.app/Contents/MacOS/Mitmproxy Redirector).")
+    Path macosRedirectorApp;
+
     @Parameters(arity = "1..*", paramLabel = "<command>", description = "The command to run, with its arguments.")
     List<String> command;
 
     @Override
     public Integer call() {
         InterceptSpec userSpec = userSpec();
+        // Redirector providers read these where they are found (ServiceLoader), so the options travel as properties.
+        if (redirector != null) {
+            System.setProperty(RedirectorChoice.FORCE_PROPERTY, redirector);
+        }
+        if (macosRedirectorApp != null) {
+            System.setProperty("apptap.macos.redirectorApp", macosRedirectorApp.toAbsolutePath().toString());
+        }
         Map<String, String> base = System.getenv();
         Child.checkExists(command.get(0), base);
         ModeChoice choice = ModeChoice.decide(mode, mode == ModeChoice.Mode.LAUNCH ? List.of() : RedirectorProvider.installed());

@@ -30,7 +30,8 @@ record EngineSettings(
         Optional<LoopbackAddressPool> dnsAddresses,
         Duration responseTimeout,
         Duration requestHeadTimeout,
-        Optional<TrustExports> trustFiles) {
+        Optional<TrustExports> trustFiles,
+        Optional<SourcePorts> upstreamSourcePorts) {
 
     boolean isPassthrough(String host) {
         if (host == null || host.isEmpty()) {

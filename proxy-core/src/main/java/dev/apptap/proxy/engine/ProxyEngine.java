@@ -12,6 +12,7 @@ import dev.apptap.proxy.origin.ProcessResolver;
 import dev.apptap.proxy.origin.ProcfsProcessResolver;
 import dev.apptap.proxy.origin.SoOriginalDst;
 import dev.apptap.proxy.rules.RuleSet;
+import dev.apptap.proxy.redirect.SourcePortRange;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -170,6 +171,7 @@ public final class ProxyEngine implements AutoCloseable {
         private final List<InetSocketAddress> transparentListeners = new ArrayList<>();
         private int workerThreads = Runtime.getRuntime().availableProcessors();
         private TrustExports trustFiles;
+        private SourcePortRange upstreamSourcePorts;
 
         private Builder() {
         }
@@ -307,6 +309,15 @@ public final class ProxyEngine implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Makes every upstream connection leave from a port of {@code range} (default: any port the system picks), for
+         * a redirector that tells the engine's own connections from apps' by their source port (macOS's pf).
+         */
+        public Builder upstreamSourcePorts(SourcePortRange range) {
+            this.upstreamSourcePorts = Objects.requireNonNull(range, "range");
+            return this;
+        }
+
         /** The CA files to name in error messages that tell users how to trust apptap's CA. */
         public Builder caFilesForMessages(TrustExports trustFiles) {
             this.trustFiles = trustFiles;
@@ -316,10 +327,9 @@ public final class ProxyEngine implements AutoCloseable {
         /** Binds the listeners and starts relaying. */
         public ProxyEngine start() {
             CertificateAuthority authority = ca != null ? ca : CertificateAuthority.userDefault();
+            // Without epoll (macOS) transparent listeners still bind: a redirector that hands connections over
+            // (ConnectionHandover) never sends any there, and one that does gets each connection closed with the reason.
             Transport transport = Transport.best();
-            if (!transparentListeners.isEmpty() && transport != Transport.EPOLL) {
-                throw new IllegalStateException(Transport.epollUnavailableReason());
-            }
             EngineSettings settings = settings();
             // Unbounded like a cached pool (a task may wait on another: a TLS task on a leaf being minted), but idle
             // threads end after 10 s instead of 60: a burst of connections must not leave its threads in the user's JVM.
@@ -361,7 +371,8 @@ public final class ProxyEngine implements AutoCloseable {
                     originalDestinations != null ? originalDestinations : new SoOriginalDst(),
                     processes != null ? processes : defaultProcessResolver(), hostResolver,
                     Optional.ofNullable(dnsAddresses), responseTimeout, requestHeadTimeout,
-                    Optional.ofNullable(trustFiles));
+                    Optional.ofNullable(trustFiles),
+                    Optional.ofNullable(upstreamSourcePorts).map(SourcePorts::new));
         }
 
         private static ProcessResolver defaultProcessResolver() {

@@ -1,5 +1,6 @@
 package dev.apptap.proxy.engine;
 
+import dev.apptap.proxy.redirect.SourcePortRange;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -13,6 +14,7 @@ import io.netty.util.concurrent.Promise;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
@@ -42,14 +44,14 @@ final class UpstreamConnector implements Dialer {
                 result.tryFailure(new IllegalStateException("the destination " + Addresses.literal(address) + ":"
                         + address.getPort() + " is apptap's own listener, so relaying there would loop"));
             } else {
-                open(loop, target, address, handlers, result);
+                open(loop, target, address, handlers, result, 0);
             }
         }));
         return result;
     }
 
     private void open(EventLoop loop, UpstreamTarget target, InetSocketAddress address,
-                      Supplier<ChannelHandler[]> handlers, Promise<Channel> result) {
+                      Supplier<ChannelHandler[]> handlers, Promise<Channel> result, int attempt) {
         Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(runtime.transport().clientChannel)
@@ -65,9 +67,15 @@ final class UpstreamConnector implements Dialer {
                         ch.pipeline().addLast(handlers.get());
                     }
                 });
+        Optional<SourcePorts> sourcePorts = runtime.settings().upstreamSourcePorts();
+        // A reused port may still be in TIME_WAIT towards another destination, which SO_REUSEADDR allows.
+        sourcePorts.ifPresent(ports -> bootstrap.localAddress(ports.next()).option(ChannelOption.SO_REUSEADDR, true));
         ChannelFuture connecting = bootstrap.connect(address);
         connecting.addListener(done -> {
-            if (!done.isSuccess()) {
+            if (!done.isSuccess() && sourcePorts.isPresent() && SourcePortRange.portTaken(done.cause())
+                    && attempt + 1 < sourcePorts.get().attempts()) {
+                open(loop, target, address, handlers, result, attempt + 1);
+            } else if (!done.isSuccess()) {
                 result.tryFailure(done.cause());
             } else if (!target.tls()) {
                 result.trySuccess(connecting.channel());

@@ -41,6 +41,22 @@ public interface RedirectorProvider {
      */
     Redirector start(RedirectTarget target) throws IOException;
 
+    /**
+     * Starts redirecting with the engine's {@linkplain ConnectionHandover door for connections} at hand, for
+     * redirectors that accept apps' connections themselves (macOS's Network Extension); others ignore it.
+     */
+    default Redirector start(RedirectTarget target, ConnectionHandover handover) throws IOException {
+        return start(target);
+    }
+
+    /**
+     * The ports the engine's upstream connections must leave from, for a redirector that can tell them from apps'
+     * connections only by their source port (macOS's pf); empty (the default) when any port will do.
+     */
+    default Optional<SourcePortRange> upstreamSourcePorts() {
+        return Optional.empty();
+    }
+
     /** Every provider on the class path. */
     static List<RedirectorProvider> installed() {
         List<RedirectorProvider> providers = new ArrayList<>();

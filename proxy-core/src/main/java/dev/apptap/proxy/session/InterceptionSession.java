@@ -9,10 +9,14 @@ import dev.apptap.proxy.dns.LoopbackAddressPool;
 import dev.apptap.proxy.dns.RuleSetDnsPolicy;
 import dev.apptap.proxy.engine.ProxyEngine;
 import dev.apptap.flow.FlowStore;
+import dev.apptap.flow.ProcessInfo;
+import dev.apptap.proxy.redirect.ConnectionHandover;
 import dev.apptap.proxy.redirect.RedirectTarget;
 import dev.apptap.proxy.redirect.Redirector;
 import dev.apptap.proxy.redirect.RedirectorProvider;
 import dev.apptap.proxy.rules.RuleSet;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -114,6 +118,7 @@ public final class InterceptionSession implements AutoCloseable {
         if (options.workerThreads() > 0) {
             builder.workerThreads(options.workerThreads());
         }
+        options.redirector().flatMap(RedirectorProvider::upstreamSourcePorts).ifPresent(builder::upstreamSourcePorts);
         pool.ifPresent(addresses -> {
             builder.dnsAddresses(addresses);
             builder.transparentListener(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
@@ -193,13 +198,27 @@ public final class InterceptionSession implements AutoCloseable {
                     dns.map(DnsResponder::address), Set.of(ProcessHandle.current().pid()),
                     Optional.of(engine.explicitAddress()));
             try {
-                redirector = provider.start(target);
+                redirector = provider.start(target, handover());
             } catch (IOException e) {
                 throw new UncheckedIOException("apptap could not start the " + provider.name() + " redirector: "
                         + e.getMessage(), e);
             }
         }
         return redirector;
+    }
+
+    private ConnectionHandover handover() {
+        return new ConnectionHandover() {
+            @Override
+            public EventLoopGroup eventLoops() {
+                return engine.eventLoopGroup();
+            }
+
+            @Override
+            public void adopt(Channel channel, InetSocketAddress destination, ProcessInfo process) {
+                engine.adopt(channel, destination, process);
+            }
+        };
     }
 
     /** The running redirector's description for reports, if it has started. */

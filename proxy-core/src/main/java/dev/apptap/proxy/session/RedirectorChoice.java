@@ -21,8 +21,21 @@ import java.util.Optional;
  */
 public record RedirectorChoice(Optional<RedirectorProvider> provider, String reason) {
 
-    /** The first of {@code installed} that can run here, else every provider's reason in one sentence. */
+    /**
+     * The system property that forces one redirector by its {@linkplain RedirectorProvider#name() name}
+     * ({@code linux-ebpf}, {@code macos-ne}, {@code macos-pf}) instead of the first usable one.
+     */
+    public static final String FORCE_PROPERTY = "apptap.redirector";
+
+    /**
+     * The first of {@code installed} that can run here, else every provider's reason in one sentence; only the one
+     * {@value #FORCE_PROPERTY} names, when that system property is set.
+     */
     public static RedirectorChoice firstUsable(List<RedirectorProvider> installed) {
+        String forced = System.getProperty(FORCE_PROPERTY, "").strip();
+        if (!forced.isEmpty()) {
+            return named(forced, installed);
+        }
         if (installed.isEmpty()) {
             return new RedirectorChoice(Optional.empty(), "OSPROXY is unavailable: no redirector for this platform"
                     + " is on the class path (add " + platformArtifact() + ").");
@@ -36,6 +49,24 @@ public record RedirectorChoice(Optional<RedirectorProvider> provider, String rea
             reasons.add(provider.name() + ": " + clause(why.get()));
         }
         return new RedirectorChoice(Optional.empty(), "OSPROXY is unavailable: " + String.join("; ", reasons) + ".");
+    }
+
+    /** The provider called {@code name}, if it can run here; else a sentence saying why not. */
+    public static RedirectorChoice named(String name, List<RedirectorProvider> installed) {
+        List<String> names = new ArrayList<>();
+        for (RedirectorProvider provider : installed) {
+            if (provider.name().equals(name)) {
+                return provider.unavailableReason()
+                        .map(why -> new RedirectorChoice(Optional.empty(), "OSPROXY is unavailable: " + name
+                                + " was asked for, but it cannot run here: " + clause(why) + "."))
+                        .orElseGet(() -> new RedirectorChoice(Optional.of(provider), ""));
+            }
+            names.add(provider.name());
+        }
+        return new RedirectorChoice(Optional.empty(), "OSPROXY is unavailable: " + name + " was asked"
+                + " for, but " + (names.isEmpty() ? "no redirector" : "only " + String.join(", ", names))
+                + " is on the class path (add " + (name.startsWith("macos") ? "apptap-redirector-macos"
+                : "apptap-redirector-linux") + ").");
     }
 
     /** True when a redirector can run. */
