@@ -110,7 +110,11 @@ public final class HtmlReport {
             Files.writeString(temporary, html(), StandardCharsets.UTF_8);
             Files.move(temporary, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            Files.deleteIfExists(temporary);
+            try {
+                Files.deleteIfExists(temporary);
+            } catch (IOException ignored) {
+                // the directory itself is unusable; nothing was left there
+            }
             throw new IOException("apptap could not write the report " + absolute + " (" + e + ").", e);
         }
     }
