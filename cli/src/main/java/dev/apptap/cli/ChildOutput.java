@@ -115,12 +115,15 @@ final class ChildOutput {
             return Optional.empty();
         }
         OptionalInt columns = columns();
-        return columns.isPresent() ? Optional.of(" ".repeat(columns.getAsInt()) + "\r") : Optional.empty();
+        // a terminal that reports no width (0) would get a bare \r, which overwrites the command's last line
+        return columns.isPresent() && columns.getAsInt() > 0 ? Optional.of(" ".repeat(columns.getAsInt()) + "\r")
+                : Optional.empty();
     }
 
     private static OptionalInt columns() {
         try {
-            Process stty = new ProcessBuilder("stty", "size").redirectInput(ProcessBuilder.Redirect.from(new File("/dev/tty")))
+            Process stty = new ProcessBuilder("stty", "size")
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/tty")))
                     .redirectError(ProcessBuilder.Redirect.DISCARD).start();
             String size = new String(stty.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
             if (!stty.waitFor(2, TimeUnit.SECONDS) || stty.exitValue() != 0) {
