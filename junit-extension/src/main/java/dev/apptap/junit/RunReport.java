@@ -55,7 +55,7 @@ final class RunReport implements ExtensionContext.Store.CloseableResource, AutoC
             return;
         }
         try {
-            report.write(file);
+            write();
         } catch (IOException e) {
             context.publishReportEntry("apptap.report", e.getMessage() + " Free space there or make it writable,"
                     + " or set apptap.report.dir to another directory.");
@@ -75,13 +75,18 @@ final class RunReport implements ExtensionContext.Store.CloseableResource, AutoC
         return failure.getClass().getSimpleName() + (message == null ? "" : ": " + message);
     }
 
+    /** One writer at a time: tests failing in parallel would otherwise share the temporary file. */
+    private synchronized void write() throws IOException {
+        report.write(file);
+    }
+
     @Override
     public void close() {
         if (report.size() == 0) {
             return;
         }
         try {
-            report.write(file);
+            write();
         } catch (IOException e) {
             // The run is over and every failed test has named the file or the problem in its report entry.
         }
