@@ -12,12 +12,20 @@ import dev.apptap.flow.HttpFlow;
 import dev.apptap.flow.HttpRequest;
 import dev.apptap.flow.HttpResponse;
 import dev.apptap.flow.ProcessInfo;
+import dev.apptap.proxy.launch.LaunchEnvironment;
+import dev.apptap.proxy.rules.Actions;
+import dev.apptap.proxy.rules.RequestMatcher;
+import dev.apptap.proxy.rules.RuleSet;
+import dev.apptap.proxy.session.InterceptionSession;
+import dev.apptap.proxy.session.SessionOptions;
+import dev.apptap.proxy.testing.Clients;
 import dev.apptap.proxy.testing.HeadlessChromium;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -88,6 +96,40 @@ class HtmlReportTest {
             assertThat(chromium.evaluate("typeof window.pwned").asText()).isEqualTo("undefined");
             assertThat(chromium.evaluate("document.querySelectorAll('img').length").asInt()).isZero();
             chromium.screenshot(Path.of("target", "apptap-report-screenshot.png"));
+        }
+    }
+
+    @Test
+    void chromiumOpensTheFlowsOfARealCurlThroughTheEngine() throws Exception {
+        assumeTrue(HeadlessChromium.find().isPresent(),
+                "Chromium is not installed (Debian's chromium package), so the report cannot be opened in a browser.");
+        Clients.assumeInstalled("curl");
+        RuleSet rules = new RuleSet().offline(true);
+        rules.on(RequestMatcher.post("https://api.example.test/v1/login"))
+                .respond(Actions.respondJson(200, "{\"token\":\"t-42\",\"roles\":[\"admin\"]}"));
+        HtmlReport report = new HtmlReport("curl through apptap");
+        try (InterceptionSession session = InterceptionSession.start(SessionOptions.builder().rules(rules).build())) {
+            Map<String, String> env = LaunchEnvironment.proxy(session.explicitProxy(), session.trust());
+            Clients.curl(env, "-sS", "-H", "X-Trace: real-1", "-H", "Content-Type: application/json",
+                    "-d", "{\"user\":\"ann\"}", "https://api.example.test/v1/login").requireSuccess();
+            Clients.curl(env, "-sS", "https://api.example.test/v1/missing");
+            session.flows().view().awaitAllComplete(Duration.ofSeconds(10));
+            report.add("RealCurlTest.logsIn", Optional.of("on purpose"), session.flows().flows());
+        }
+        Path page = dir.resolve("real.html");
+        report.write(page);
+
+        try (HeadlessChromium chromium = HeadlessChromium.open(page.toUri())) {
+            assertThat(chromium.evaluate("[...document.querySelectorAll('tr.flow')].map(r => r.cells[3].textContent)")
+                    .toString()).isEqualTo("[\"https://api.example.test/v1/login\",\"https://api.example.test/v1/missing\"]");
+            assertThat(chromium.evaluate("[...document.querySelectorAll('tr.flow')].map(r => r.cells[7].textContent)")
+                    .toString()).isEqualTo("[\"stubbed\",\"error\"]");
+
+            chromium.evaluate("document.querySelector('tr.flow').click()");
+
+            String opened = chromium.evaluate("document.querySelector('tr.detail').innerText").asText();
+            assertThat(opened).contains("POST https://api.example.test/v1/login", "X-Trace", "real-1",
+                    "\"user\": \"ann\"", "200", "\"token\": \"t-42\"", "curl");
         }
     }
 

@@ -78,7 +78,7 @@ public final class HeadlessChromium implements AutoCloseable {
             HeadlessChromium chromium = new HeadlessChromium(process, profile);
             chromium.socket = HttpClient.newHttpClient().newWebSocketBuilder()
                     .buildAsync(pageSocket, chromium.new Listener()).get(STEP.toSeconds(), TimeUnit.SECONDS);
-            chromium.awaitLoaded();
+            chromium.awaitLoaded(page);
             return chromium;
         } catch (IOException | InterruptedException | RuntimeException e) {
             stop(process, profile);
@@ -142,9 +142,11 @@ public final class HeadlessChromium implements AutoCloseable {
         }
     }
 
-    private void awaitLoaded() throws IOException, InterruptedException {
+    /** Until the page, not the about:blank Chromium starts with, has loaded. */
+    private void awaitLoaded(URI page) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + STEP.toNanos();
-        while (!"complete".equals(evaluate("document.readyState").asText())) {
+        String loaded = "document.readyState === 'complete' && location.href === " + JSON.writeValueAsString(page.toString());
+        while (!evaluate(loaded).asBoolean()) {
             if (System.nanoTime() > deadline) {
                 throw new IOException("The page did not finish loading in Chromium within " + STEP.toSeconds() + " s.");
             }
