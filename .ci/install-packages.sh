@@ -23,6 +23,9 @@ declare -A PROVIDES=(
   [nghttp2-client]=h2load
   [openjdk-17-jdk-headless]=javac
   [bpftool]=bpftool
+  [npm]=npm
+  [python3-pip]=pip3
+  [chromium]=chromium
 )
 
 missing=()

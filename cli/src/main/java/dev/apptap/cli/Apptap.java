@@ -3,13 +3,16 @@ package dev.apptap.cli;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IExecutionStrategy;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /**
  * The {@code apptap} command line: {@code run} a command intercepted, {@code watch} running apps, manage the
- * {@code ca}. Exit codes: the command's own for {@code run}, 2 for bad usage, 1 when apptap itself failed.
+ * {@code ca}, print a shell {@code completion} script. Exit codes: the command's own for {@code run}, 2 for bad usage, 1 when apptap itself failed.
  *
  * <pre>{@code
  * int exit = Apptap.commandLine().execute("run", "--offline", "--stub", "GET https://api.example.test/ 200 hi",
@@ -17,9 +20,9 @@ import picocli.CommandLine.Spec;
  * }</pre>
  */
 @Command(name = "apptap", mixinStandardHelpOptions = true, versionProvider = Apptap.Version.class,
-        customSynopsis = "apptap (run|watch|ca) [options] …",
+        customSynopsis = "apptap (run|watch|ca|completion) [options] …",
         description = "Intercepts native apps' HTTP(S), prints every exchange and writes HAR files.",
-        subcommands = {RunCommand.class, WatchCommand.class, CaCommand.class})
+        subcommands = {RunCommand.class, WatchCommand.class, CaCommand.class, CompletionCommand.class})
 public final class Apptap implements Runnable {
 
     /** Exit code for bad usage, as in most Unix tools. */
@@ -33,12 +36,28 @@ public final class Apptap implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "Name what to do: run, watch or ca.");
+        throw new ParameterException(spec.commandLine(), "Name what to do: run, watch, ca or completion.");
     }
+
+    @Option(names = "--verbose", scope = ScopeType.INHERIT,
+            description = "Also print the engine's and the libraries' log records on stderr.")
+    boolean verbose;
 
     /** Runs the command line and exits with its exit code. */
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        CommandLine cli = commandLine();
+        try {
+            cli.setDefaultValueProvider(ProjectConfig.current().checkKeys(cli));
+        } catch (CliFailure e) {
+            System.exit(failed(e, cli));
+        }
+        IExecutionStrategy run = cli.getExecutionStrategy();
+        cli.setExecutionStrategy(parsed -> {
+            Logging.configure(parsed.asCommandLineList().stream()
+                    .anyMatch(c -> c.getParseResult().hasMatchedOption("--verbose")), System.err);
+            return run.execute(parsed);
+        });
+        System.exit(cli.execute(args));
     }
 
     /** The configured command line, ready to {@link CommandLine#execute execute}; set its out and err to capture output. */

@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The command {@code apptap run} starts, with the user's terminal (stdin, stdout and stderr inherited) and apptap's
- * environment laid over the user's.
+ * The command {@code apptap run} starts, with the user's stdin, stdout and stderr (some passing through apptap, see
+ * {@link ChildOutput}) and apptap's environment laid over the user's.
  */
 final class Child {
 
@@ -22,8 +22,8 @@ final class Child {
     private Child() {
     }
 
-    static Process start(List<String> command, Map<String, String> environment) {
-        return start(command, environment, command.get(0));
+    static Process start(List<String> command, Map<String, String> environment, ChildOutput output) {
+        return start(command, environment, command.get(0), output);
     }
 
     /**
@@ -31,7 +31,7 @@ final class Child {
      * so the redirector can be told the pid before the command makes its first connection. The pid stays the same
      * across {@code exec}, and the redirector pins pids named in a spec.
      */
-    static Gated startGated(List<String> command, Map<String, String> environment) {
+    static Gated startGated(List<String> command, Map<String, String> environment, ChildOutput output) {
         Path dir = null;
         try {
             dir = Files.createTempDirectory("apptap-gate");
@@ -43,7 +43,7 @@ final class Child {
             List<String> gated = new ArrayList<>(List.of("/bin/sh", "-c", "read -r _ < \"$0\"; exec \"$@\"",
                     fifo.toString()));
             gated.addAll(command);
-            return new Gated(start(gated, environment, command.get(0)), dir, fifo);
+            return new Gated(start(gated, environment, command.get(0), output), dir, fifo);
         } catch (IOException e) {
             throw new CliFailure("apptap could not prepare to start " + command.get(0) + ": " + e.getMessage(),
                     Apptap.FAILED);
@@ -53,8 +53,10 @@ final class Child {
         }
     }
 
-    private static Process start(List<String> command, Map<String, String> environment, String name) {
-        ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
+    private static Process start(List<String> command, Map<String, String> environment, String name,
+                                 ChildOutput output) {
+        ProcessBuilder builder = new ProcessBuilder(command);
+        output.configure(builder);
         builder.environment().clear();
         builder.environment().putAll(environment);
         try {

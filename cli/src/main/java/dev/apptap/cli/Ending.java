@@ -1,12 +1,15 @@
 package dev.apptap.cli;
 
 import dev.apptap.proxy.har.HarWriter;
+import dev.apptap.proxy.report.HtmlReport;
 import dev.apptap.proxy.session.InterceptionSession;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
- * The end of a run or watch: lets flows that are finishing settle, prints the summary, writes the HAR file.
+ * The end of a run or watch: lets flows that are finishing settle, prints the summary, writes the HAR file and the
+ * HTML report.
  */
 final class Ending {
 
@@ -26,6 +29,14 @@ final class Ending {
     }
 
     void finish(ModeChoice choice) {
+        finish(choice, "apptap watch", Optional.empty());
+    }
+
+    /**
+     * @param what    what ran, as the report's title: the command line
+     * @param failure why the run counts as failed (the command's non-zero exit), shown first in the report
+     */
+    void finish(ModeChoice choice, String what, Optional<String> failure) {
         settle();
         int unfinished = printer.running().size();
         String summary = "apptap: " + printer.tally().summary(unfinished);
@@ -40,6 +51,17 @@ final class Ending {
             } catch (IOException e) {
                 throw new CliFailure(e.getMessage() + " Free space there or make it writable, or give --har another"
                         + " file.", Apptap.FAILED);
+            }
+        }
+        if (options.report != null) {
+            HtmlReport report = new HtmlReport(what);
+            report.add(what, failure, session.flows().flows());
+            try {
+                report.write(options.report);
+                terminal.info("apptap: wrote " + options.report + " (open it in a browser).");
+            } catch (IOException e) {
+                throw new CliFailure(e.getMessage() + " Free space there or make it writable, or give --report"
+                        + " another file.", Apptap.FAILED);
             }
         }
     }

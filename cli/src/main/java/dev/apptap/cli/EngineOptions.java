@@ -8,10 +8,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** What the engine does with the traffic and how the flows are shown: shared by {@code run} and {@code watch}. */
 final class EngineOptions {
+
+    /** The command these options belong to; its default value provider is the shared .apptap.properties, if any. */
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec mixee;
 
     @Option(names = "--offline", description = "Nothing leaves the machine: unmatched requests get a 502 that says so.")
     boolean offline;
@@ -33,6 +39,10 @@ final class EngineOptions {
 
     @Option(names = "--har", paramLabel = "FILE", description = "Write every flow to FILE as HAR 1.2 at the end.")
     Path har;
+
+    @Option(names = "--report", paramLabel = "FILE",
+            description = "Write every flow to FILE as one HTML page at the end: a table, a waterfall, each flow on click.")
+    Path report;
 
     @Option(names = "--body-limit", paramLabel = "BYTES", converter = ByteSize.class, defaultValue = "1m",
             description = "Bytes of each body to keep (${DEFAULT-VALUE}); 512k, 1m. Bodies still stream whole.")
@@ -81,8 +91,13 @@ final class EngineOptions {
 
     RuleSet rules() {
         RuleSet rules = new RuleSet();
-        // routes first: a stub for one URL of a routed host then still wins, because the newest rule wins
+        Optional<ProjectConfig> shared = mixee != null && mixee.defaultValueProvider() instanceof ProjectConfig config
+                ? Optional.of(config) : Optional.empty();
+        // routes first: a stub for one URL of a routed host then still wins, because the newest rule wins; and the
+        // command line's after the shared file's, so that they win where both match
+        shared.ifPresent(config -> config.routes().forEach(route -> route.addTo(rules)));
         routes.forEach(route -> route.addTo(rules));
+        shared.ifPresent(config -> config.stubs().forEach(stub -> stub.addTo(rules)));
         stubs.forEach(stub -> stub.addTo(rules));
         rules.offline(offline);
         return rules;

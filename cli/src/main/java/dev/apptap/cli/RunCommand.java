@@ -8,6 +8,7 @@ import dev.apptap.proxy.session.RedirectorChoice;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -70,11 +71,17 @@ final class RunCommand implements Callable<Integer> {
         Terminal terminal = new Terminal(spec.commandLine().getOut(), spec.commandLine().getErr());
         try (InterceptionSession session = options.start(choice.provider())) {
             FlowPrinter printer = new FlowPrinter(terminal, options);
+            ChildOutput output = ChildOutput.decide();
             Process process;
             try (var registration = session.flows().addListener(printer)) {
-                process = launch(session, choice, userSpec, terminal, base);
+                process = launch(session, choice, userSpec, terminal, base, output);
+                output.pump(process, terminal);
                 int exit = waitFor(process, printer, terminal);
-                new Ending(session, printer, terminal, options).finish(choice);
+                output.drain();
+                output.freshLine().ifPresent(terminal::pad);
+                new Ending(session, printer, terminal, options).finish(choice,
+                        "apptap run -- " + String.join(" ", command),
+                        exit == 0 ? Optional.empty() : Optional.of(command.get(0) + " exited with " + exit + "."));
                 return exit;
             }
         }
@@ -92,7 +99,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private Process launch(InterceptionSession session, ModeChoice choice, InterceptSpec userSpec,
-                           Terminal terminal, Map<String, String> base) {
+                           Terminal terminal, Map<String, String> base, ChildOutput output) {
         String name = Path.of(command.get(0)).getFileName().toString();
         if (!choice.osProxy()) {
             terminal.info("apptap: LAUNCH mode (" + name + " gets HTTP(S)_PROXY and CA trust variables); "
@@ -103,7 +110,7 @@ final class RunCommand implements Callable<Integer> {
             }
             Map<String, String> env = LaunchEnvironment.merge(base,
                     LaunchEnvironment.proxy(session.explicitProxy(), session.trust()));
-            return Child.start(command, env);
+            return Child.start(command, env, output);
         }
         String via = "OSPROXY via " + choice.provider().get().name();
         Map<String, String> env = LaunchEnvironment.merge(base, LaunchEnvironment.trust(session.trust()));
@@ -111,10 +118,10 @@ final class RunCommand implements Callable<Integer> {
             session.redirector().intercept(userSpec);
             terminal.info("apptap: intercepting '" + userSpec + "' transparently (" + via + "); " + name
                     + " gets the CA trust variables.");
-            return Child.start(command, env);
+            return Child.start(command, env, output);
         }
         terminal.info("apptap: intercepting " + name + " and its children transparently (" + via + ").");
-        Child.Gated gated = Child.startGated(command, env);
+        Child.Gated gated = Child.startGated(command, env, output);
         session.redirector().intercept(InterceptSpec.parse(Long.toString(gated.pid())));
         gated.open();
         return gated.process();

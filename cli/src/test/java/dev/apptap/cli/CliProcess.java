@@ -30,6 +30,15 @@ final class CliProcess {
     }
 
     static Result run(Path work, String... args) throws IOException, InterruptedException {
+        return run(work, false, args);
+    }
+
+    /** Runs with stdout and stderr going to one file, as {@code 2>&1} does; the result's stdout holds both. */
+    static Result runMerged(Path work, String... args) throws IOException, InterruptedException {
+        return run(work, true, args);
+    }
+
+    private static Result run(Path work, boolean merged, String... args) throws IOException, InterruptedException {
         if (!Files.isRegularFile(JAR)) {
             throw new IllegalStateException(JAR.toAbsolutePath() + " is missing; the shade plugin builds it before"
                     + " the tests in process-test-classes");
@@ -40,14 +49,15 @@ final class CliProcess {
         Path err = work.resolve("stderr.txt");
         Process process = new ProcessBuilder(command).directory(work.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+                .redirectOutput(out.toFile()).redirectError(merged ? out.toFile() : err.toFile())
+                .redirectErrorStream(merged).start();
         if (!process.waitFor(Duration.ofSeconds(90).toSeconds(), TimeUnit.SECONDS)) {
             process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly();
             throw new AssertionError("apptap did not finish within 90 s: " + String.join(" ", args));
         }
         return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                Files.readString(err, StandardCharsets.UTF_8));
+                merged ? "" : Files.readString(err, StandardCharsets.UTF_8));
     }
 
     private static String java() {

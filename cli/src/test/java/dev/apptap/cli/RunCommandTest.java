@@ -227,7 +227,7 @@ class RunCommandTest {
         return flows;
     }
 
-    private static Optional<String> osProxyUnavailable() {
+    static Optional<String> osProxyUnavailable() {
         List<RedirectorProvider> installed = RedirectorProvider.installed();
         if (installed.isEmpty()) {
             return Optional.of("no redirector is on the class path.");

@@ -30,8 +30,9 @@ class UsageTest {
     @Test
     void unknownSubcommand() {
         assertThat(execute("fly")).isEqualTo(2);
-        assertThat(err.toString()).isEqualTo(lines("apptap: 'fly' is not a command of apptap; use run, watch, ca.",
-                "Usage: apptap (run|watch|ca) [options] …"));
+        assertThat(err.toString()).isEqualTo(lines(
+                "apptap: 'fly' is not a command of apptap; use run, watch, ca, completion.",
+                "Usage: apptap (run|watch|ca|completion) [options] …"));
     }
 
     @Test

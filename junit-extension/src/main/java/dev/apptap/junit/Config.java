@@ -23,6 +23,7 @@ final class Config {
     static final String UPSTREAM_TRUST = "apptap.upstream.trust";
     static final String RESOLVE = "apptap.resolve";
     static final String REPORT_DIR = "apptap.report.dir";
+    static final String REPORT_HTML = "apptap.report.html";
 
     /** {@code apptap.ca.dir=ephemeral}: a fresh in-memory CA per run, nothing written to the home directory. */
     static final String EPHEMERAL = "ephemeral";
@@ -97,6 +98,11 @@ final class Config {
     Path reportDirectory() {
         return string(REPORT_DIR).map(String::trim).filter(s -> !s.isEmpty()).map(Path::of)
                 .orElse(Path.of("target", "apptap"));
+    }
+
+    /** Whether the run writes {@code <report dir>/report.html}; {@code apptap.report.html=false} turns it off. */
+    boolean htmlReport() {
+        return string(REPORT_HTML).map(String::isBlank).orElse(true) || bool(REPORT_HTML);
     }
 
     private Optional<String> string(String key) {

@@ -57,7 +57,8 @@ import org.junit.platform.commons.support.AnnotationSupport;
  * <p>The engine, its CA and the redirector start once per test run and are shared by every test (JUnit's root
  * store closes them at the end). Each test gets a window on the flows that began during it (in LAUNCH mode, only
  * those of processes it started), its own {@link Apps}, and OSPROXY's spec for its duration. When a test fails,
- * its flows go into the report as a table and into {@code target/apptap/<class>/<method>.har}; when an app refused
+ * its flows go into the report as a table and into {@code target/apptap/<class>/<method>.har}, and every test's flows
+ * go into {@code target/apptap/report.html}, which the failure links to; when an app refused
  * apptap's certificate, the failure message says which app, which host and how to fix it.
  *
  * <p>Use either {@link InterceptApps} or a registered instance on a test class: where both are present, the
@@ -174,10 +175,12 @@ public class InterceptAppsExtension implements ExecutionCondition, BeforeEachCal
                 Duration.ofMillis(300));
         Optional<String> explanation = CertificateRejections.explain(scope.flowList(), scope.tracker(),
                 scope.shared().trust());
-        if (explanation.isPresent()) {
-            throw new CertificateRejectedError(explanation.get(), failure);
+        Throwable thrown = explanation.isPresent() ? new CertificateRejectedError(explanation.get(), failure) : failure;
+        if (new Config(context).htmlReport()) {
+            RunReport report = RunReport.of(context, scope.settings().reportDirectory());
+            thrown.addSuppressed(new ReportLink(report.link(RunReport.name(context))));
         }
-        throw failure;
+        throw thrown;
     }
 
     @Override
@@ -188,7 +191,12 @@ public class InterceptAppsExtension implements ExecutionCondition, BeforeEachCal
         }
         boolean failed = context.getExecutionException().isPresent();
         HarPolicy har = scope.settings().har();
+        boolean html = new Config(context).htmlReport();
         if (!failed && har != HarPolicy.ALWAYS) {
+            if (html) {
+                RunReport.of(context, scope.settings().reportDirectory())
+                        .record(context, RunReport.name(context), Optional.empty(), scope.flowList());
+            }
             return;
         }
         try {
@@ -200,6 +208,10 @@ public class InterceptAppsExtension implements ExecutionCondition, BeforeEachCal
         if (failed) {
             context.publishReportEntry("apptap.flows", FlowTable.render(flows, scope.mode())
                     + FlowTable.unusedStubs(scope.stubs().unusedRules()));
+        }
+        if (html) {
+            RunReport.of(context, scope.settings().reportDirectory())
+                    .record(context, RunReport.name(context), context.getExecutionException(), flows);
         }
         if (har == HarPolicy.ALWAYS || (har == HarPolicy.ON_FAILURE && failed)) {
             Path file = HarFiles.pathFor(scope.settings().reportDirectory(), context);

@@ -60,10 +60,38 @@ class DiagnosticsTest {
     }
 
     @Test
-    void harNeverWritesNothingEvenOnFailure() throws Exception {
+    void harNeverWritesNoHarEvenOnFailure() throws Exception {
         Kit kit = new Kit();
         kit.run(FailsWithoutHar.class).testEvents().assertStatistics(s -> s.failed(1));
-        assertThat(Files.list(kit.reportDirectory)).isEmpty();
+        assertThat(Files.list(kit.reportDirectory)).extracting(p -> p.getFileName().toString())
+                .containsExactly("report.html");
+    }
+
+    @Test
+    void theRunsHtmlReportHoldsEveryTestAndTheFailureLinksToIt() throws Exception {
+        Kit kit = new Kit();
+        EngineExecutionResults results = kit.run(FailsAfterCurl.class, Passes.class);
+
+        results.testEvents().assertStatistics(s -> s.failed(1).succeeded(1));
+        Path report = kit.reportDirectory.resolve("report.html").toAbsolutePath();
+        String link = report.toUri() + "#t-FailsAfterCurl.failsOnPurpose";
+        assertThat(Kit.entries(results, "apptap.report")).containsExactly(link);
+        Throwable failure = results.testEvents().failed().list().get(0)
+                .getPayload(TestExecutionResult.class).orElseThrow().getThrowable().orElseThrow();
+        assertThat(failure).isInstanceOf(AssertionError.class).hasMessage("on purpose");
+        assertThat(failure.getSuppressed()).singleElement().extracting(Throwable::getMessage).asString()
+                .endsWith(link);
+        assertThat(Files.readString(report)).contains("\"name\":\"FailsAfterCurl.failsOnPurpose\"",
+                "\"name\":\"Passes.passes\"", "/har-me", "/ok\"");
+    }
+
+    @Test
+    void reportHtmlFalseWritesNoReport() throws Exception {
+        Kit kit = new Kit().with(Config.REPORT_HTML, "false");
+        EngineExecutionResults results = kit.run(FailsAfterCurl.class);
+
+        assertThat(Kit.entries(results, "apptap.report")).isEmpty();
+        assertThat(kit.reportDirectory.resolve("report.html")).doesNotExist();
     }
 
     @Test

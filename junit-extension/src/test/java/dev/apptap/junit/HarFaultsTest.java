@@ -27,6 +27,10 @@ class HarFaultsTest {
                     .contains("set apptap.report.dir to another directory");
             assertThat(disk.mountPoint.resolve(DiagnosticsTest.FailsAfterCurl.class.getName()).resolve("failsOnPurpose.har.tmp"))
                     .as("a half-written HAR is removed").doesNotExist();
+            assertThat(Kit.entries(results, "apptap.report")).singleElement().asString()
+                    .startsWith("apptap could not write the report " + disk.mountPoint)
+                    .contains("No space left on device").endsWith("set apptap.report.dir to another directory.");
+            assertThat(disk.mountPoint.resolve("report.html.tmp")).as("a half-written report is removed").doesNotExist();
         }
     }
 

@@ -254,7 +254,7 @@ public final class DnsResponder implements AutoCloseable {
                 processor.ownAddresses(bound);
                 DnsResponder responder = new DnsResponder(group, workers, channels, List.copyOf(bound), addresses,
                         upstream.address());
-                LOG.log(System.Logger.Level.DEBUG, "apptap's DNS responder listens on {0} (UDP and TCP) and forwards"
+                LOG.log(System.Logger.Level.DEBUG, "apptap''s DNS responder listens on {0} (UDP and TCP) and forwards"
                         + " to {1}.", bound, upstream.address().map(Object::toString).orElse(upstream.missingReason()));
                 return responder;
             } catch (RuntimeException e) {

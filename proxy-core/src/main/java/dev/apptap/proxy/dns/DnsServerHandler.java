@@ -39,12 +39,12 @@ final class DnsServerHandler extends ChannelInboundHandlerAdapter {
         if (ctx.channel() instanceof DatagramChannel) {
             // One bad datagram (or an ICMP error for an answer the app no longer waits for) must not stop the
             // listener every app shares.
-            LOG.log(System.Logger.Level.DEBUG, "apptap's DNS responder ignored a bad datagram: {0}", cause.toString());
+            LOG.log(System.Logger.Level.DEBUG, "apptap''s DNS responder ignored a bad datagram: {0}", cause.toString());
             return;
         }
         // A TCP query that failed to decode left no id to answer with; closing is the only signal TCP DNS has.
         if (!(cause instanceof DecoderException)) {
-            LOG.log(System.Logger.Level.DEBUG, "apptap's DNS responder closed a TCP connection: {0}", cause.toString());
+            LOG.log(System.Logger.Level.DEBUG, "apptap''s DNS responder closed a TCP connection: {0}", cause.toString());
         }
         ctx.close();
     }

@@ -349,7 +349,7 @@ public final class ProxyEngine implements AutoCloseable {
                     bound.add(channel);
                     transparent.add((InetSocketAddress) channel.localAddress());
                 }
-                LOG.log(System.Logger.Level.DEBUG, "apptap's engine listens as a proxy on {0} and transparently on {1}.",
+                LOG.log(System.Logger.Level.DEBUG, "apptap''s engine listens as a proxy on {0} and transparently on {1}.",
                         explicit.localAddress(), transparent);
                 return new ProxyEngine(runtime, bosses, bound, (InetSocketAddress) explicit.localAddress(),
                         List.copyOf(transparent));

@@ -44,7 +44,8 @@ public final class LaunchEnvironment {
 
     /**
      * Variables that make OpenSSL, curl, Python (requests, ssl), Node, Deno, git, Cargo, the AWS CLI and SDKs,
-     * Perl LWP and Java trust apptap's CA in addition to their usual roots.
+     * Perl LWP and Java trust apptap's CA in addition to their usual roots, and that override the CA file npm, pip,
+     * Bundler and Hex may have pinned in their own configuration.
      */
     public static Map<String, String> trust(TrustExports exports) {
         Objects.requireNonNull(exports, "exports");
@@ -122,6 +123,18 @@ public final class LaunchEnvironment {
         env.put("CARGO_HTTP_CAINFO", bundle);
         env.put("AWS_CA_BUNDLE", bundle);
         env.put("PERL_LWP_SSL_CA_FILE", bundle);
+        // Package managers that pin their own CA file (npmrc's cafile, pip.conf's cert=) would otherwise refuse
+        // apptap; these variables outrank their config files. A pinned file replaces the default roots, so each gets
+        // the whole bundle. Where each is documented: npm's config page (any npm_config_<key>, here `cafile`; pnpm
+        // reads it too, and yarn 1 falls back to npm's config), pip's "HTTPS Certificates" page (PIP_CERT),
+        // Bundler's `bundle config` (ssl_ca_cert) and Mix's Hex docs (HEX_CACERTS_PATH). No YARN_* variable: yarn 2+
+        // refuses to start on an environment setting its version does not know, and the CA file setting has been
+        // httpsCaFilePath in some versions and caFilePath in others; yarn 2+ without a pinned file reads
+        // NODE_EXTRA_CA_CERTS.
+        env.put("npm_config_cafile", bundle);
+        env.put("PIP_CERT", bundle);
+        env.put("BUNDLE_SSL_CA_CERT", bundle);
+        env.put("HEX_CACERTS_PATH", bundle);
     }
 
     private static String javaTrustOptions(TrustExports exports) {

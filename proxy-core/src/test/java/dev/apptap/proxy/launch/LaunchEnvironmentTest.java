@@ -30,7 +30,8 @@ class LaunchEnvironmentTest {
 
     private static final List<String> TRUST_VARIABLES = List.of("SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE",
             "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "DENO_CERT", "GIT_SSL_CAINFO", "CARGO_HTTP_CAINFO", "AWS_CA_BUNDLE",
-            "PERL_LWP_SSL_CA_FILE", "JAVA_TOOL_OPTIONS");
+            "PERL_LWP_SSL_CA_FILE", "npm_config_cafile", "PIP_CERT", "BUNDLE_SSL_CA_CERT",
+            "HEX_CACERTS_PATH", "JAVA_TOOL_OPTIONS");
     private static final List<String> PROXY_VARIABLES = List.of("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy",
             "NO_PROXY", "no_proxy", "GLOBAL_AGENT_HTTP_PROXY", "npm_config_proxy", "npm_config_https_proxy");
 
