@@ -30,5 +30,6 @@ class LaunchCurlTest {
         assertThat(curl.stdout()).as(curl.toString()).isEqualTo("{\"token\":\"t-compat\"}");
         assertThat(flows).within(Duration.ofSeconds(5)).httpFlows().hasRequest(login, exactly(1));
         UsersOwnLibraries.assertVersionsTheBuildChose();
+        UsersOwnLibraries.assertJarHoldsOnlyRelocatedClasses();
     }
 }

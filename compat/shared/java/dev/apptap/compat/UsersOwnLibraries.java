@@ -2,7 +2,14 @@ package dev.apptap.compat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.apptap.junit.InterceptApps;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.jar.JarFile;
+import java.util.zip.ZipEntry;
 
 /**
  * What a compat project checks beyond the flows: the build's own Netty and Jackson (where it has them) are the
@@ -27,6 +34,25 @@ final class UsersOwnLibraries {
         if (!jackson.isEmpty()) {
             Object version = field("com.fasterxml.jackson.databind.cfg.PackageVersion", "VERSION");
             assertThat(version).hasToString(jackson);
+        }
+    }
+
+    /** Every class in the apptap-junit jar is apptap's or relocated under dev.apptap.shaded: none can shadow the build's. */
+    static void assertJarHoldsOnlyRelocatedClasses() {
+        Path jar;
+        try {
+            jar = Path.of(InterceptApps.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (URISyntaxException e) {
+            throw new AssertionError("Cannot locate the jar of " + InterceptApps.class + ": " + e, e);
+        }
+        assertThat(jar.getFileName().toString()).as("where @InterceptApps comes from").startsWith("apptap-junit-");
+        try (JarFile file = new JarFile(jar.toFile())) {
+            List<String> foreign = file.stream().map(ZipEntry::getName)
+                    .filter(name -> name.endsWith(".class") && !name.startsWith("dev/apptap/"))
+                    .toList();
+            assertThat(foreign).as("classes outside dev/apptap in %s", jar).isEmpty();
+        } catch (IOException e) {
+            throw new AssertionError("Cannot read " + jar + ": " + e, e);
         }
     }
 
