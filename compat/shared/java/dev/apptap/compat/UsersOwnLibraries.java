@@ -37,7 +37,7 @@ final class UsersOwnLibraries {
         }
     }
 
-    /** Every class in the apptap-junit jar is apptap's or relocated under dev.apptap.shaded: none can shadow the build's. */
+    /** Every class in the apptap-junit jar is apptap's or relocated under dev.apptap.shaded: none shadows yours. */
     static void assertJarHoldsOnlyRelocatedClasses() {
         Path jar;
         try {
