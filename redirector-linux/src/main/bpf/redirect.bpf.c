@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * apptap's Linux redirector: sends the TCP connections (and DNS queries) of chosen processes to apptap's
  * engine on loopback, and answers the engine's getsockopt(SO_ORIGINAL_DST) with where they were going.
@@ -673,4 +673,8 @@ int apptap_exit(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
-char LICENSE[] SEC("license") = "GPL";
+/*
+ * The kernel's name for the dual licence in the SPDX line: it counts as GPL-compatible, which the GPL-only helpers
+ * used here (bpf_probe_read_kernel_str) require; "BSD-2-Clause" alone would be refused.
+ */
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
