@@ -23,6 +23,7 @@ declare -A PROVIDES=(
   [nghttp2-client]=h2load
   [openjdk-17-jdk-headless]=javac
   [bpftool]=bpftool
+  [docker.io]=dockerd
 )
 
 missing=()

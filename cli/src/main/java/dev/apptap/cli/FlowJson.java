@@ -90,6 +90,13 @@ final class FlowJson {
         node.put("executable", process.executable());
         ArrayNode commandLine = node.putArray("commandLine");
         process.commandLine().forEach(commandLine::add);
+        process.container().ifPresent(container -> {
+            ObjectNode c = node.putObject("container");
+            c.put("id", container.id());
+            c.put("name", container.name());
+            c.put("image", container.image());
+            c.put("pid", container.pid());
+        });
         return node;
     }
 }

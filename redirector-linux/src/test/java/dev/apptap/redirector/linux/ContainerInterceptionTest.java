@@ -6,11 +6,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.net.httpserver.HttpServer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.apptap.flow.ContainerInfo;
 import dev.apptap.flow.DnsFlow;
 import dev.apptap.flow.Flow;
 import dev.apptap.flow.FlowStore;
 import dev.apptap.flow.HttpFlow;
 import dev.apptap.proxy.ca.CertificateAuthority;
+import dev.apptap.proxy.har.HarWriter;
 import dev.apptap.proxy.redirect.InterceptScope;
 import dev.apptap.proxy.redirect.InterceptSpec;
 import dev.apptap.proxy.session.InterceptionSession;
@@ -100,21 +104,31 @@ class ContainerInterceptionTest {
     @Test
     void busyboxWgetOnTheDefaultBridgeIsInterceptedAndItsNameAnsweredInsideTheContainer() throws Exception {
         FlowStore.Mark mark = session.flows().mark();
-        Docker.Result wget = docker("bridge", Docker.BUSYBOX, "wget", "-q", "-O-", "http://api.example.test/v1/hello");
+        String name = containerName();
+        Docker.Result wget = docker(name, "bridge", Docker.BUSYBOX, "wget", "-q", "-O-",
+                "http://api.example.test/v1/hello");
 
         assertThat(wget.out()).as("%s", wget).isEqualTo("hello from the stub\n");
         HttpFlow flow = session.flows().since(mark).awaitFirst(HttpFlow.class,
                 f -> f.request().path().equals("/v1/hello") && f.isComplete(), Duration.ofSeconds(10));
         assertThat(flow.process().commandLine()).first().isEqualTo("wget"); // busybox's applet, named by its link
+        ContainerInfo container = flow.process().container().orElseThrow();
+        assertThat(container.name()).isEqualTo(name);
+        assertThat(container.image()).isEqualTo(Docker.BUSYBOX);
+        assertThat(container.id()).hasSize(64);
+        assertThat(container.pid()).as("wget is the container's first process").isEqualTo(1);
+        assertThat(flow.process().pid()).as("the pid on the host").isNotEqualTo(1);
         DnsFlow lookup = session.flows().since(mark).awaitFirst(DnsFlow.class,
-                f -> f.name().equals("api.example.test"), Duration.ofSeconds(10));
-        assertThat(lookup.answers()).isNotEmpty();
+                f -> f.name().equals("api.example.test") && f.type().equals("A") && f.isComplete(),
+                Duration.ofSeconds(10));
+        assertThat(lookup.answers()).singleElement().asString().startsWith("127.");
     }
 
     @Test
     void curlOnAUserDefinedNetworkHasItsHttpsDecrypted() throws Exception {
         FlowStore.Mark mark = session.flows().mark();
-        Docker.Result curl = docker(NETWORK, Docker.CURL, "curl", "-sS", "--cacert", "/apptap/ca.pem",
+        String name = containerName();
+        Docker.Result curl = docker(name, NETWORK, Docker.CURL, "curl", "-sS", "--cacert", "/apptap/ca.pem",
                 "https://api.example.test/v1/hello");
 
         assertThat(curl.out()).as("%s", curl).isEqualTo("hello over TLS\n");
@@ -122,12 +136,17 @@ class ContainerInterceptionTest {
                 f -> f.request().path().equals("/v1/hello") && f.isComplete(), Duration.ofSeconds(10));
         assertThat(flow.process().name()).isEqualTo("curl");
         assertThat(flow.tls()).isPresent();
+        Path har = dir.resolve("curl-in-a-container.har");
+        HarWriter.write(List.of(flow), har);
+        JsonNode process = new ObjectMapper().readTree(har.toFile()).path("log").path("entries").path(0).path("_process");
+        assertThat(process.path("container").path("name").asText()).isEqualTo(name);
+        assertThat(process.path("container").path("image").asText()).isEqualTo(Docker.CURL);
     }
 
     @Test
     void aContainerReachesAServerOnTheHostsLoopbackThroughTheEngine() throws Exception {
         int before = hostHits.get();
-        Docker.Result wget = docker("bridge", Docker.BUSYBOX, "wget", "-q", "-O-",
+        Docker.Result wget = docker(containerName(), "bridge", Docker.BUSYBOX, "wget", "-q", "-O-",
                 "http://origin.example.test/from-the-container");
 
         assertThat(wget.out()).as("%s", wget).isEqualTo("the host's loopback server answers\n");
@@ -140,17 +159,22 @@ class ContainerInterceptionTest {
         int enginePort = session.transparentAddresses().get(0).getPort();
         // nc and netstat are not in the spec: nc's connect stays in the container, where nothing listens, and apptap
         // opened nothing there.
-        Docker.Result nc = docker("bridge", Docker.BUSYBOX, "sh", "-c",
+        Docker.Result nc = docker(containerName(), "bridge", Docker.BUSYBOX, "sh", "-c",
                 "nc -w 2 127.0.0.1 " + hostServer.getAddress().getPort() + " </dev/null; echo nc=$?; netstat -ltn");
 
         assertThat(nc.out()).as("%s", nc).contains("nc=1").doesNotContain(":" + enginePort + " ");
         assertThat(session.flows().since(mark).flows()).extracting(Flow::summary).isEmpty();
     }
 
-    /** Runs {@code command} in a new container of {@code image} on {@code network}, with apptap's CA at /apptap. */
-    private static Docker.Result docker(String network, String image, String... command) throws Exception {
+    private static String containerName() {
         String name = "apptap-test-" + UUID.randomUUID().toString().substring(0, 12);
         containers.add(name);
+        return name;
+    }
+
+    /** Runs {@code command} in a new container of {@code image} on {@code network}, with apptap's CA at /apptap. */
+    private static Docker.Result docker(String name, String network, String image, String... command)
+            throws Exception {
         List<String> run = new ArrayList<>(List.of("docker", "run", "--rm", "--name", name, "--network", network,
                 "-v", session.trust().caCertificate().toAbsolutePath() + ":/apptap/ca.pem:ro", image));
         run.addAll(List.of(command));
