@@ -99,6 +99,7 @@ class ContainerInterceptionTest {
             Docker.run(List.of("docker", "rm", "-f", name), 30);
         }
         Docker.run(List.of("docker", "network", "rm", NETWORK), 30);
+        Docker.removeImages();
     }
 
     @Test
