@@ -18,7 +18,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.Container.ExecResult;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.junit.jupiter.Container;
@@ -70,6 +72,13 @@ class TrustingContainerTest {
 
         assertThat(python.getStdout().strip()).as(python.getStderr()).isEqualTo("t-container");
         assertThat(flows).within(PATIENCE).httpFlows().hasRequest(login, exactly(1));
+    }
+
+    /** Without Ryuk nothing removes the image: stop the container first (the extension's later stop does nothing). */
+    @AfterAll
+    static void removeImage() {
+        app.stop();
+        DockerClientFactory.instance().client().removeImageCmd(RuntimesImage.NAME).withForce(true).exec();
     }
 
     private static Path workDirectory() {
