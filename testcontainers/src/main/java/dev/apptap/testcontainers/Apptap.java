@@ -5,6 +5,7 @@ import dev.apptap.proxy.ca.TrustExports;
 import dev.apptap.proxy.launch.LaunchEnvironment;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -38,7 +39,7 @@ import org.testcontainers.utility.MountableFile;
  *
  * <p>Interception itself needs nothing from this class: on Linux, apptap's eBPF redirector (OSPROXY) catches the
  * container's processes by name and opens its listeners inside the container's network namespace. Where that route is
- * unavailable (no root, no helper), run the container's app with LAUNCH mode's proxy variables instead.
+ * unavailable (no root), {@link #proxying} offers LAUNCH mode for a container instead.
  *
  * <p>The CA is the one {@code @InterceptApps} uses: the directory {@code apptap.ca.dir} names (a system property, or
  * an entry in {@code junit-platform.properties}), else the per-user CA in {@code ~/.apptap/}. Pass {@link TrustExports} explicitly for any other.
@@ -60,17 +61,43 @@ public final class Apptap {
 
     /** Prepares {@code container} to trust the CA whose files {@code trust} wrote. */
     public static <T extends GenericContainer<?>> T trusting(T container, TrustExports trust) {
+        return prepare(container, trust, LaunchEnvironment.trust(trust));
+    }
+
+    /**
+     * LAUNCH mode for a container, where the transparent route cannot work: entering a container's network namespace
+     * needs root ({@code CAP_SYS_ADMIN}), so without root (or with only the {@code sudo -n} helper, which opens nothing
+     * in other namespaces) apptap cannot listen there. The container shares the host's network instead, so apptap's
+     * explicit proxy on {@code 127.0.0.1} is reachable and its traffic stays on loopback, and gets the proxy and trust
+     * variables an app apptap launches gets. Apps that ignore proxy variables go direct.
+     *
+     * <pre>{@code
+     * @Test
+     * void viaTheProxy(InterceptRuntime apptap) throws Exception {
+     *     try (GenericContainer<?> app = Apptap.proxying(new GenericContainer<>("my-app:1.0"), apptap.proxyAddress())) {
+     *         app.start();
+     *         app.execInContainer("curl", "-sS", "https://api.example.test/v1/items");
+     *     }
+     * }
+     * }</pre>
+     */
+    public static <T extends GenericContainer<?>> T proxying(T container, InetSocketAddress proxy) {
+        TrustExports trust = TrustExports.write(defaultCa());
+        container.withNetworkMode("host");
+        return prepare(container, trust, LaunchEnvironment.proxy(proxy, trust));
+    }
+
+    /** Copies the trust files in and sets {@code env} with the host's trust directory moved to the container's. */
+    private static <T extends GenericContainer<?>> T prepare(T container, TrustExports trust, Map<String, String> env) {
         container.withCopyFileToContainer(MountableFile.forHostPath(trust.directory(), 0755), CONTAINER_DIRECTORY);
-        containerEnvironment(trust).forEach(container::withEnv);
+        containerEnvironment(trust, env).forEach(container::withEnv);
         return container;
     }
 
-    /** LAUNCH mode's trust variables, with the host's trust directory replaced by {@value #CONTAINER_DIRECTORY}. */
-    static Map<String, String> containerEnvironment(TrustExports trust) {
+    static Map<String, String> containerEnvironment(TrustExports trust, Map<String, String> hostEnvironment) {
         String hostDirectory = trust.directory().toString();
         Map<String, String> env = new LinkedHashMap<>();
-        LaunchEnvironment.trust(trust).forEach((name, value) ->
-                env.put(name, value.replace(hostDirectory, CONTAINER_DIRECTORY)));
+        hostEnvironment.forEach((name, value) -> env.put(name, value.replace(hostDirectory, CONTAINER_DIRECTORY)));
         return env;
     }
 

@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.testcontainers.DockerClientFactory;
 import org.testcontainers.images.builder.ImageFromDockerfile;
 
 /**
@@ -30,8 +31,31 @@ final class RuntimesImage {
     private RuntimesImage() {
     }
 
-    /** The image, built on first use and removed when the JVM ends (Testcontainers' own clean-up, without Ryuk). */
-    static ImageFromDockerfile build(Path work) {
+    private static ImageFromDockerfile image;
+
+    /**
+     * The image, one per JVM, built when a container first needs it and removed when the JVM ends: without Ryuk,
+     * nothing else removes it.
+     */
+    static synchronized ImageFromDockerfile get() {
+        if (image == null) {
+            try {
+                image = build(Files.createTempDirectory("apptap-runtimes-image"));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    DockerClientFactory.instance().client().removeImageCmd(NAME).withForce(true).exec();
+                } catch (RuntimeException notBuiltOrGone) {
+                    // nothing to remove
+                }
+            }));
+        }
+        return image;
+    }
+
+    private static ImageFromDockerfile build(Path work) {
         try {
             Path root = Files.createDirectories(work.resolve("rootfs"));
             Set<Path> binaries = new LinkedHashSet<>(List.of(Path.of("/bin/busybox"), Path.of("/usr/bin/curl"),

@@ -13,14 +13,8 @@ import dev.apptap.junit.InterceptApps;
 import dev.apptap.junit.InterceptMode;
 import dev.apptap.junit.ProcessScope;
 import dev.apptap.junit.Stubs;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.Container.ExecResult;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.junit.jupiter.Container;
@@ -40,7 +34,7 @@ class TrustingContainerTest {
     static final Duration PATIENCE = Duration.ofSeconds(10);
 
     @Container
-    static GenericContainer<?> app = Apptap.trusting(new GenericContainer<>(RuntimesImage.build(workDirectory()))
+    static GenericContainer<?> app = Apptap.trusting(new GenericContainer<>(RuntimesImage.get())
             .withCommand("sleep", "600"));
 
     @Test
@@ -72,20 +66,5 @@ class TrustingContainerTest {
 
         assertThat(python.getStdout().strip()).as(python.getStderr()).isEqualTo("t-container");
         assertThat(flows).within(PATIENCE).httpFlows().hasRequest(login, exactly(1));
-    }
-
-    /** Without Ryuk nothing removes the image: stop the container first (the extension's later stop does nothing). */
-    @AfterAll
-    static void removeImage() {
-        app.stop();
-        DockerClientFactory.instance().client().removeImageCmd(RuntimesImage.NAME).withForce(true).exec();
-    }
-
-    private static Path workDirectory() {
-        try {
-            return Files.createTempDirectory("apptap-runtimes-image");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }
