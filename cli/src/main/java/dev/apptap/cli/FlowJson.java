@@ -8,8 +8,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.apptap.flow.DnsFlow;
 import dev.apptap.flow.Flow;
 import dev.apptap.flow.HttpFlow;
-import dev.apptap.flow.ProcessInfo;
 import dev.apptap.flow.TcpFlow;
+import dev.apptap.proxy.har.HarWriter;
 import java.util.Locale;
 
 /**
@@ -37,7 +37,7 @@ final class FlowJson {
         ObjectNode node = JSON.createObjectNode();
         node.put("id", flow.id());
         node.put("kind", FlowFacts.kind(flow));
-        node.set("process", process(flow.process()));
+        node.set("process", HarWriter.process(flow.process()));
         node.putNull("method");
         node.putNull("url");
         node.putNull("status");
@@ -81,22 +81,5 @@ final class FlowJson {
             return dns.resolution().toString();
         }
         return "upstream";
-    }
-
-    private static ObjectNode process(ProcessInfo process) {
-        ObjectNode node = JSON.createObjectNode();
-        node.put("pid", process.pid());
-        node.put("name", process.name());
-        node.put("executable", process.executable());
-        ArrayNode commandLine = node.putArray("commandLine");
-        process.commandLine().forEach(commandLine::add);
-        process.container().ifPresent(container -> {
-            ObjectNode c = node.putObject("container");
-            c.put("id", container.id());
-            c.put("name", container.name());
-            c.put("image", container.image());
-            c.put("pid", container.pid());
-        });
-        return node;
     }
 }

@@ -1,19 +1,14 @@
 package dev.apptap.testcontainers;
 
+import dev.apptap.redirector.linux.ImageRoot;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.images.builder.ImageFromDockerfile;
 
@@ -25,7 +20,6 @@ import org.testcontainers.images.builder.ImageFromDockerfile;
 final class RuntimesImage {
 
     static final String NAME = "apptap-test/runtimes";
-    private static final Pattern LDD_PATH = Pattern.compile("(/\\S+) \\(0x");
     private static final Path PYTHON_LIB = Path.of("/usr/lib/python3.11");
 
     private RuntimesImage() {
@@ -58,23 +52,16 @@ final class RuntimesImage {
     private static ImageFromDockerfile build(Path work) {
         try {
             Path root = Files.createDirectories(work.resolve("rootfs"));
-            Set<Path> binaries = new LinkedHashSet<>(List.of(Path.of("/bin/busybox"), Path.of("/usr/bin/curl"),
-                    Path.of("/usr/bin/python3.11")));
             copyTree(root, PYTHON_LIB);
-            for (Path binary : binaries) {
-                copyInto(root, binary);
-            }
-            Set<Path> libraries = new LinkedHashSet<>();
-            for (Path binary : binaries) {
-                libraries.addAll(libraries(binary));
+            for (Path binary : List.of(Path.of("/bin/busybox"), Path.of("/usr/bin/curl"), Path.of("/usr/bin/python3.11"))) {
+                ImageRoot.addWithLibraries(root, binary);
             }
             try (var modules = Files.list(PYTHON_LIB.resolve("lib-dynload"))) {
                 for (Path module : modules.toList()) {
-                    libraries.addAll(libraries(module));
+                    for (Path library : ImageRoot.libraries(module)) {
+                        ImageRoot.add(root, library);
+                    }
                 }
-            }
-            for (Path library : libraries) {
-                copyInto(root, library);
             }
             Files.createDirectories(root.resolve("tmp"));
             return new ImageFromDockerfile(NAME, true)
@@ -88,28 +75,6 @@ final class RuntimesImage {
         } catch (IOException e) {
             throw new UncheckedIOException("The test image " + NAME + " could not be prepared: " + e.getMessage(), e);
         }
-    }
-
-    private static Set<Path> libraries(Path binary) throws IOException {
-        Process ldd = new ProcessBuilder("ldd", binary.toString()).redirectErrorStream(true).start();
-        String out = new String(ldd.getInputStream().readAllBytes());
-        try {
-            ldd.waitFor(20, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        Set<Path> paths = new LinkedHashSet<>();
-        Matcher m = LDD_PATH.matcher(out);
-        while (m.find()) {
-            paths.add(Path.of(m.group(1)));
-        }
-        return paths;
-    }
-
-    private static void copyInto(Path root, Path path) throws IOException {
-        Path target = root.resolve(path.toString().substring(1));
-        Files.createDirectories(target.getParent());
-        Files.copy(path.toRealPath(), target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
     }
 
     /** The standard library without its tests and caches. */
@@ -129,7 +94,7 @@ final class RuntimesImage {
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
                 if (attrs.isRegularFile() || attrs.isSymbolicLink()) {
-                    copyInto(root, file);
+                    ImageRoot.add(root, file);
                 }
                 return FileVisitResult.CONTINUE;
             }

@@ -256,7 +256,11 @@ public final class HarWriter {
         return array;
     }
 
-    private static ObjectNode process(ProcessInfo process) {
+    /**
+     * The {@code _process} object: pid, name, executable, command line, and {@code container} (id, name, image, pid
+     * inside) when the process runs in one. The CLI's JSON lines use the same object.
+     */
+    public static ObjectNode process(ProcessInfo process) {
         ObjectNode node = JSON.createObjectNode();
         node.put("pid", process.pid());
         node.put("name", process.name());

@@ -5,12 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Docker for the container tests, through the {@code docker} CLI: whether it runs, and two images built locally
@@ -22,7 +19,6 @@ final class Docker {
 
     static final String BUSYBOX = "apptap-test/busybox:1";
     static final String CURL = "apptap-test/curl:1";
-    private static final Pattern LDD_PATH = Pattern.compile("(/\\S+) \\(0x");
 
     private Docker() {
     }
@@ -58,11 +54,8 @@ final class Docker {
         if (!exists(CURL)) {
             Path context = Files.createDirectories(work.resolve("curl"));
             Path root = context.resolve("rootfs");
-            copyInto(root, Path.of("/usr/bin/curl"));
-            copyInto(root, Path.of("/bin/busybox"));
-            for (Path library : libraries(Path.of("/usr/bin/curl"))) {
-                copyInto(root, library);
-            }
+            ImageRoot.addWithLibraries(root, Path.of("/usr/bin/curl"));
+            ImageRoot.add(root, Path.of("/bin/busybox"));
             Files.createDirectories(root.resolve("etc/ssl/certs"));
             Files.createDirectories(root.resolve("tmp"));
             Files.writeString(context.resolve("Dockerfile"), """
@@ -79,26 +72,6 @@ final class Docker {
     /** Removes the images {@link #buildImages} built (tests clean up after themselves; a rebuild takes seconds). */
     static void removeImages() throws IOException {
         run(List.of("docker", "image", "rm", "-f", BUSYBOX, CURL), 60);
-    }
-
-    /** The libraries {@code ldd} lists for {@code binary}, the dynamic loader included. */
-    static List<Path> libraries(Path binary) throws IOException {
-        Result ldd = run(List.of("ldd", binary.toString()), 20);
-        List<Path> paths = new ArrayList<>();
-        for (String line : ldd.out().split("\n")) {
-            Matcher m = LDD_PATH.matcher(line);
-            if (m.find()) {
-                paths.add(Path.of(m.group(1)));
-            }
-        }
-        return paths;
-    }
-
-    /** Copies the file {@code path} resolves to under {@code root} at {@code path} itself. */
-    private static void copyInto(Path root, Path path) throws IOException {
-        Path target = root.resolve(path.toString().substring(1));
-        Files.createDirectories(target.getParent());
-        Files.copy(path.toRealPath(), target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
     }
 
     private static boolean exists(String image) throws IOException {
