@@ -118,7 +118,7 @@ struct config {
 struct netns_event {
 	__u64 netns;
 	__u32 tgid;
-	__u32 pad;
+	__u32 held; /* 1: stopped at exec, continue it when ready; 0: a running process had a connect refused */
 };
 
 /* procs value */
@@ -265,12 +265,27 @@ static __always_inline int is_loopback6(const __u32 *ip6)
 	return ip6[0] == 0 && ip6[1] == 0 && ip6[2] == 0 && ip6[3] == bpf_htonl(1);
 }
 
-/* Whether the engine listens in the namespace of this socket (ctx: any program context bpf_get_netns_cookie takes). */
-static __always_inline int netns_ok(void *ctx)
+/*
+ * Whether the engine listens in the namespace of this socket (ctx: a sock_addr context). When it does not and the
+ * namespace is unknown, userspace is told, so that the process's next connection finds the engine (a process that was
+ * running before the spec matched it was not held at exec).
+ */
+static __always_inline int netns_ok(struct bpf_sock_addr *ctx, struct config *c)
 {
 	__u64 netns = bpf_get_netns_cookie(ctx);
 	__u8 *state = bpf_map_lookup_elem(&netns_ready, &netns);
-	return state && *state == NETNS_READY;
+	if (state)
+		return *state == NETNS_READY;
+	if (c->stop_unready) {
+		struct netns_event *e = bpf_ringbuf_reserve(&netns_events, sizeof(*e), 0);
+		if (e) {
+			e->netns = netns;
+			e->tgid = bpf_get_current_pid_tgid() >> 32;
+			e->held = 0;
+			bpf_ringbuf_submit(e, 0);
+		}
+	}
+	return 0;
 }
 
 /* ---------------------------------------------------------------- connect4 / connect6 */
@@ -330,7 +345,7 @@ int apptap_connect4(struct bpf_sock_addr *ctx)
 			return 1; /* apptap's own listeners */
 		if (!intercepted(c) || claimed_by_another(ctx))
 			return 1;
-		if (!netns_ok(ctx))
+		if (!netns_ok(ctx, c))
 			return 0; /* no engine listens in this namespace: refuse rather than let it go elsewhere */
 		claim(ctx);
 		if (port == 53 && c->dns_port) {
@@ -355,7 +370,7 @@ int apptap_connect4(struct bpf_sock_addr *ctx)
 			return 0; /* QUIC: refused, the app falls back to TCP */
 		if (!c->dns_port)
 			return 1;
-		if (!netns_ok(ctx))
+		if (!netns_ok(ctx, c))
 			return 0;
 		remember(ctx, AF_INET, ip, 0, 0, 0, ctx->user_port, 0);
 		ctx->user_ip4 = c->dns_ip4;
@@ -384,7 +399,7 @@ int apptap_connect6(struct bpf_sock_addr *ctx)
 			return 1;
 		if (!intercepted(c) || claimed_by_another(ctx))
 			return 1;
-		if (!netns_ok(ctx))
+		if (!netns_ok(ctx, c))
 			return 0;
 		int to_dns = port == 53 && c->dns_port;
 		if (!mapped && to_dns)
@@ -418,7 +433,7 @@ int apptap_connect6(struct bpf_sock_addr *ctx)
 			return 0;
 		if (!c->dns_port || !mapped)
 			return 1; /* native IPv6 DNS: an IPv4 responder cannot be reached from a v6-only path */
-		if (!netns_ok(ctx))
+		if (!netns_ok(ctx, c))
 			return 0;
 		remember(ctx, AF_INET, ip6[3], 0, 0, 0, ctx->user_port, 0);
 		ctx->user_ip6[3] = c->dns_ip4;
@@ -447,7 +462,7 @@ int apptap_sendmsg4(struct bpf_sock_addr *ctx)
 		return 0;
 	if (!c->dns_port)
 		return 1;
-	if (!netns_ok(ctx))
+	if (!netns_ok(ctx, c))
 		return 0;
 	remember(ctx, AF_INET, ip, 0, 0, 0, ctx->user_port, 0);
 	ctx->user_ip4 = c->dns_ip4;
@@ -478,7 +493,7 @@ int apptap_sendmsg6(struct bpf_sock_addr *ctx)
 		return 0;
 	if (!c->dns_port || !mapped)
 		return 1;
-	if (!netns_ok(ctx))
+	if (!netns_ok(ctx, c))
 		return 0;
 	remember(ctx, AF_INET, ip6[3], 0, 0, 0, ctx->user_port, 0);
 	ctx->user_ip6[3] = c->dns_ip4;
@@ -706,7 +721,7 @@ static __always_inline void hold_until_netns_ready(__u32 tgid)
 		return; /* the ring is full: the process runs on, and its connects are refused until the namespace is ready */
 	e->netns = netns;
 	e->tgid = tgid;
-	e->pad = 0;
+	e->held = 1;
 	/* Stop first, tell userspace second: its SIGCONT must not overtake the SIGSTOP. A pid namespace's init is
 	 * stopped too, since the signal comes from the kernel. */
 	if (bpf_send_signal(19) != 0) {

@@ -20,7 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * The engine's listeners in other network namespaces (containers), kept in step with the {@code netns_ready} map:
  * a namespace is prepared when an intercepted program starts in it (the exec tracepoint stops the process and reports
  * it through the {@code netns_events} ring buffer; this class opens the listeners, lists the namespace and continues
- * the process) or when a spec change finds an intercepted process already running in it. A namespace whose last
+ * the process), when a spec change finds an intercepted process already running in it, or when a process the spec's
+ * default intercepts had a connect refused there (reported too; its next connection finds the engine). A namespace whose last
  * process is gone is forgotten and its listeners closed (they would otherwise keep the namespace alive).
  *
  * <p>Why stop at exec rather than watch Docker: the kernel sees every container runtime (Docker, Podman, containerd,
@@ -112,19 +113,23 @@ final class NetnsListeners implements AutoCloseable {
         }
     }
 
+    /** {@code struct netns_event { u64 netns; u32 tgid; u32 held; }}. */
     private int onEvent(Pointer context, Pointer data, long size) {
-        if (size < 12) {
+        if (size < 16) {
             return 0;
         }
         int tgid = data.getInt(8);
+        boolean held = data.getInt(12) != 0;
         try {
             prepare(Integer.toUnsignedLong(tgid));
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "apptap could not prepare the network namespace of process " + tgid
                     + ": " + e);
         } finally {
-            // Stopped by the exec tracepoint until now; continued whatever happened, never left stopped.
-            LibC.INSTANCE.kill(tgid, LibC.SIGCONT);
+            if (held) {
+                // Stopped by the exec tracepoint until now; continued whatever happened, never left stopped.
+                LibC.INSTANCE.kill(tgid, LibC.SIGCONT);
+            }
         }
         return 0;
     }
