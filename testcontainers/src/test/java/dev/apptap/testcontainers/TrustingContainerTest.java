@@ -46,7 +46,8 @@ class TrustingContainerTest {
 
         assertThat(curl.getStdout()).as(curl.getStderr()).isEqualTo("hello, container");
         assertThat(flows).within(PATIENCE).httpFlows().hasRequest(hello, exactly(1));
-        HttpFlow flow = flows.httpFlows().get(0);
+        HttpFlow flow = flows.httpFlows().stream().filter(f -> f.request().path().equals("/v1/hello")).findFirst()
+                .orElseThrow();
         assertThat(flow.tls()).as("decrypted").isPresent();
         ContainerInfo container = flow.process().container().orElseThrow();
         assertThat(container.id()).isEqualTo(app.getContainerId());

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apptap.flow.ContainerInfo;
 import dev.apptap.flow.DnsFlow;
-import dev.apptap.flow.Flow;
 import dev.apptap.flow.FlowStore;
 import dev.apptap.flow.HttpFlow;
 import dev.apptap.proxy.ca.CertificateAuthority;
@@ -160,11 +159,14 @@ class ContainerInterceptionTest {
         int enginePort = session.transparentAddresses().get(0).getPort();
         // nc and netstat are not in the spec: nc's connect stays in the container, where nothing listens, and apptap
         // opened nothing there.
-        Docker.Result nc = docker(containerName(), "bridge", Docker.BUSYBOX, "sh", "-c",
+        String name = containerName();
+        Docker.Result nc = docker(name, "bridge", Docker.BUSYBOX, "sh", "-c",
                 "nc -w 2 127.0.0.1 " + hostServer.getAddress().getPort() + " </dev/null; echo nc=$?; netstat -ltn");
 
         assertThat(nc.out()).as("%s", nc).contains("nc=1").doesNotContain(":" + enginePort + " ");
-        assertThat(session.flows().since(mark).flows()).extracting(Flow::summary).isEmpty();
+        // Machine-wide, the engine may meet other runs' curls on a shared host; none of its flows is this container's.
+        assertThat(session.flows().since(mark).flows()).filteredOn(
+                f -> f.process().container().map(c -> c.name().equals(name)).orElse(false)).isEmpty();
     }
 
     private static String containerName() {
