@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what apptap's build and tests need: the JDK and Maven, and the native programs the tests
-# drive (curl, wget, python3, node, nft, ...).
+# drive (curl, wget, python3, node, nft, ...), then starts the services they need (Docker's engine).
 # Idempotent and quiet: prints nothing when everything is already there, and apt-get's output
 # only when an install fails. Needs root (or passwordless sudo) on Debian 12 / Ubuntu.
 set -euo pipefail
@@ -26,6 +26,7 @@ declare -A PROVIDES=(
   [npm]=npm
   [python3-pip]=pip3
   [chromium]=chromium
+  [docker.io]=dockerd
 )
 
 missing=()
@@ -48,7 +49,13 @@ if ! compgen -G '/usr/lib/*/libbpf.so.1' >/dev/null && ! compgen -G '/lib/*/libb
   missing+=(libbpf1)
 fi
 
+# The services the tests need, started once their packages are there: Docker's engine for the container tests.
+start_services() {
+  bash "$(dirname "$0")/start-docker.sh"
+}
+
 if [[ ${#missing[@]} -eq 0 ]]; then
+  start_services
   exit 0
 fi
 
@@ -81,3 +88,4 @@ run() {
 run "${sudo_cmd[@]}" apt-get update -q
 run "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
   ca-certificates "${missing[@]}"
+start_services

@@ -33,6 +33,16 @@
  * leaves it alone, so no connection is redirected twice (which would send it to the wrong engine with a wrong
  * original destination). UDP needs no claim: a rewritten datagram goes to a responder port, not 53 or 443.
  *
+ * Network namespaces (containers): the programs see every process on the machine, but a redirect to 127.0.0.1:P
+ * only reaches the engine when P listens in the app's own network namespace. So connects are redirected only in
+ * namespaces listed in `netns_ready` (netns cookie -> state), where userspace opened the engine's listeners and the
+ * DNS responder on the same ports as in its own namespace (the engine still talks upstream from the host). When an
+ * intercepted program is exec'd in a namespace not listed yet, the exec tracepoint stops it (SIGSTOP, before its
+ * first instruction) and tells userspace through the `netns_events` ring buffer; userspace opens the listeners
+ * there, lists the namespace and continues the process (SIGCONT). A connect from an intercepted process in a
+ * namespace that is not ready (no listeners could be opened, or no userspace to open them: the sudo helper) is
+ * refused rather than sent on, so nothing an app meant for apptap leaves its namespace.
+ *
  * Rebuild with build.sh (clang -O2 -g -target bpf); the object is committed, users need no compiler.
  */
 #include <linux/types.h>
@@ -71,6 +81,18 @@ struct task_struct {
 	int tgid;
 } __attribute__((preserve_access_index));
 
+struct net {
+	__u64 net_cookie;
+} __attribute__((preserve_access_index));
+
+struct nsproxy {
+	struct net *net_ns;
+} __attribute__((preserve_access_index));
+
+struct task_struct___ns {
+	struct nsproxy *nsproxy;
+} __attribute__((preserve_access_index));
+
 struct linux_binprm {
 	const char *filename;
 } __attribute__((preserve_access_index));
@@ -84,6 +106,19 @@ struct config {
 	__u32 default_intercept; /* verdict for a process in neither procs nor names */
 	__u32 scoped;            /* 1 = only processes in `scope` may be intercepted; 0 = any process (machine-wide) */
 	__u32 explicit_port;     /* the engine's explicit proxy on loopback (LAUNCH mode's apps use it); 0 = none */
+	__u32 stop_unready;      /* 1 = userspace opens listeners in new namespaces: stop a process exec'd in one */
+};
+
+/* netns_ready values */
+#define NETNS_READY 1  /* the engine's listeners and DNS responder listen there on the same ports */
+#define NETNS_FAILED 2 /* userspace could not open them: intercepted connects there are refused */
+
+/* A process exec'd as an intercepted program in a namespace not in netns_ready; it is stopped until userspace
+ * has prepared the namespace. */
+struct netns_event {
+	__u64 netns;
+	__u32 tgid;
+	__u32 held; /* 1: stopped at exec, continue it when ready; 0: a running process had a connect refused */
 };
 
 /* procs value */
@@ -118,6 +153,7 @@ struct connector {
 };
 
 struct port_key {
+	__u64 netns;    /* the network namespace (cookie) the connection lives in: ports repeat across namespaces */
 	__u32 port;     /* the client's local port, host order */
 	__u32 via_ip6;
 };
@@ -174,6 +210,19 @@ struct {
 	__type(value, struct orig);
 } by_port SEC(".maps");
 
+/* Network namespaces by cookie (bpf_get_netns_cookie): NETNS_READY or NETNS_FAILED; userspace lists its own. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u8);
+} netns_ready SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} netns_events SEC(".maps");
+
 /* Scratch space for exec's path (too big for the stack next to the name key). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -214,6 +263,29 @@ static __always_inline int is_v4_mapped(const __u32 *ip6)
 static __always_inline int is_loopback6(const __u32 *ip6)
 {
 	return ip6[0] == 0 && ip6[1] == 0 && ip6[2] == 0 && ip6[3] == bpf_htonl(1);
+}
+
+/*
+ * Whether the engine listens in the namespace of this socket (ctx: a sock_addr context). When it does not and the
+ * namespace is unknown, userspace is told, so that the process's next connection finds the engine (a process that was
+ * running before the spec matched it was not held at exec).
+ */
+static __always_inline int netns_ok(struct bpf_sock_addr *ctx, struct config *c)
+{
+	__u64 netns = bpf_get_netns_cookie(ctx);
+	__u8 *state = bpf_map_lookup_elem(&netns_ready, &netns);
+	if (state)
+		return *state == NETNS_READY;
+	if (c->stop_unready) {
+		struct netns_event *e = bpf_ringbuf_reserve(&netns_events, sizeof(*e), 0);
+		if (e) {
+			e->netns = netns;
+			e->tgid = bpf_get_current_pid_tgid() >> 32;
+			e->held = 0;
+			bpf_ringbuf_submit(e, 0);
+		}
+	}
+	return 0;
 }
 
 /* ---------------------------------------------------------------- connect4 / connect6 */
@@ -273,6 +345,8 @@ int apptap_connect4(struct bpf_sock_addr *ctx)
 			return 1; /* apptap's own listeners */
 		if (!intercepted(c) || claimed_by_another(ctx))
 			return 1;
+		if (!netns_ok(ctx, c))
+			return 0; /* no engine listens in this namespace: refuse rather than let it go elsewhere */
 		claim(ctx);
 		if (port == 53 && c->dns_port) {
 			remember(ctx, AF_INET, ip, 0, 0, 0, ctx->user_port, 0);
@@ -296,6 +370,8 @@ int apptap_connect4(struct bpf_sock_addr *ctx)
 			return 0; /* QUIC: refused, the app falls back to TCP */
 		if (!c->dns_port)
 			return 1;
+		if (!netns_ok(ctx, c))
+			return 0;
 		remember(ctx, AF_INET, ip, 0, 0, 0, ctx->user_port, 0);
 		ctx->user_ip4 = c->dns_ip4;
 		ctx->user_port = bpf_htons(c->dns_port);
@@ -323,6 +399,8 @@ int apptap_connect6(struct bpf_sock_addr *ctx)
 			return 1;
 		if (!intercepted(c) || claimed_by_another(ctx))
 			return 1;
+		if (!netns_ok(ctx, c))
+			return 0;
 		int to_dns = port == 53 && c->dns_port;
 		if (!mapped && to_dns)
 			return 1; /* the responder listens on IPv4 only; leave native IPv6 DNS over TCP alone */
@@ -355,6 +433,8 @@ int apptap_connect6(struct bpf_sock_addr *ctx)
 			return 0;
 		if (!c->dns_port || !mapped)
 			return 1; /* native IPv6 DNS: an IPv4 responder cannot be reached from a v6-only path */
+		if (!netns_ok(ctx, c))
+			return 0;
 		remember(ctx, AF_INET, ip6[3], 0, 0, 0, ctx->user_port, 0);
 		ctx->user_ip6[3] = c->dns_ip4;
 		ctx->user_port = bpf_htons(c->dns_port);
@@ -382,6 +462,8 @@ int apptap_sendmsg4(struct bpf_sock_addr *ctx)
 		return 0;
 	if (!c->dns_port)
 		return 1;
+	if (!netns_ok(ctx, c))
+		return 0;
 	remember(ctx, AF_INET, ip, 0, 0, 0, ctx->user_port, 0);
 	ctx->user_ip4 = c->dns_ip4;
 	ctx->user_port = bpf_htons(c->dns_port);
@@ -411,6 +493,8 @@ int apptap_sendmsg6(struct bpf_sock_addr *ctx)
 		return 0;
 	if (!c->dns_port || !mapped)
 		return 1;
+	if (!netns_ok(ctx, c))
+		return 0;
 	remember(ctx, AF_INET, ip6[3], 0, 0, 0, ctx->user_port, 0);
 	ctx->user_ip6[3] = c->dns_ip4;
 	ctx->user_port = bpf_htons(c->dns_port);
@@ -500,6 +584,7 @@ int apptap_sockops(struct bpf_sock_ops *skops)
 	if (!o)
 		return 1;
 	struct port_key key = {};
+	key.netns = bpf_get_netns_cookie(skops);
 	key.port = skops->local_port;
 	key.via_ip6 = o->via_ip6;
 	bpf_map_update_elem(&by_port, &key, o, BPF_ANY);
@@ -528,6 +613,7 @@ int apptap_getsockopt(struct bpf_sockopt *ctx)
 		return 1; /* only the engine's accepted sockets */
 
 	struct port_key key = {};
+	key.netns = bpf_get_netns_cookie(ctx);
 	key.port = bpf_ntohs(sk->dst_port);
 	key.via_ip6 = sk->family == AF_INET6 && sk->src_ip6[0] == 0 && sk->src_ip6[1] == 0 &&
 		      sk->src_ip6[2] == 0 && sk->src_ip6[3] == bpf_htonl(1);
@@ -614,6 +700,37 @@ int apptap_fork(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
+/*
+ * An intercepted program starts in a namespace where the engine does not listen yet: stop it before its first
+ * instruction and ask userspace to open the listeners there (userspace continues it). Without such a userspace
+ * (config.stop_unready unset) its connects are refused instead, by netns_ok.
+ */
+static __always_inline void hold_until_netns_ready(__u32 tgid)
+{
+	struct config *c = cfg();
+	if (!c || !c->stop_unready)
+		return;
+	if (bpf_map_lookup_elem(&excluded, &tgid) || (c->scoped && !bpf_map_lookup_elem(&scope, &tgid)))
+		return; /* not this engine's to intercept */
+	struct task_struct___ns *task = (struct task_struct___ns *)bpf_get_current_task();
+	__u64 netns = BPF_CORE_READ(task, nsproxy, net_ns, net_cookie);
+	if (bpf_map_lookup_elem(&netns_ready, &netns))
+		return;
+	struct netns_event *e = bpf_ringbuf_reserve(&netns_events, sizeof(*e), 0);
+	if (!e)
+		return; /* the ring is full: the process runs on, and its connects are refused until the namespace is ready */
+	e->netns = netns;
+	e->tgid = tgid;
+	e->held = 1;
+	/* Stop first, tell userspace second: its SIGCONT must not overtake the SIGSTOP. A pid namespace's init is
+	 * stopped too, since the signal comes from the kernel. */
+	if (bpf_send_signal(19) != 0) {
+		bpf_ringbuf_discard(e, 0);
+		return;
+	}
+	bpf_ringbuf_submit(e, 0);
+}
+
 SEC("raw_tp/sched_process_exec")
 int apptap_exec(struct bpf_raw_tracepoint_args *ctx)
 {
@@ -658,6 +775,8 @@ int apptap_exec(struct bpf_raw_tracepoint_args *ctx)
 		return 0; /* the spec's default applies */
 	}
 	bpf_map_update_elem(&procs, &tgid, &v, BPF_ANY);
+	if (v.intercept)
+		hold_until_netns_ready(tgid);
 	return 0;
 }
 

@@ -11,7 +11,8 @@ import java.util.Optional;
 
 /**
  * One line per finished flow, in plain ASCII so that it survives any terminal's encoding:
- * {@code curl[4242] GET https://api.example.test/v1/items -> 200, 5 B in, 0 B out, 12 ms (stubbed)}.
+ * {@code curl[4242] GET https://api.example.test/v1/items -> 200, 5 B in, 0 B out, 12 ms (stubbed)}; a process in a
+ * container says which: {@code curl[4242 in container web (curl:8, 3f4e5d6c7b8a, pid 1)] GET ...}.
  */
 final class FlowLine {
 
@@ -38,7 +39,11 @@ final class FlowLine {
     }
 
     static String process(ProcessInfo process) {
-        return process.isKnown() ? process.name() + "[" + process.pid() + "]" : "?";
+        if (!process.isKnown()) {
+            return "?";
+        }
+        return process.name() + "[" + process.pid() + process.container().map(c -> " in " + c.describe()).orElse("")
+                + "]";
     }
 
     private static String millis(Duration d) {

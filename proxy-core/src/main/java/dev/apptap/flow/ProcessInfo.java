@@ -2,6 +2,7 @@ package dev.apptap.flow;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The local process that opened an intercepted connection.
@@ -16,8 +17,10 @@ import java.util.Objects;
  *                    executable cannot be read; {@code "unknown"} when unknown
  * @param executable  the absolute path of the executable, or an empty string when unknown
  * @param commandLine the command line, argument by argument; empty when unknown
+ * @param container   the container the process runs in (its pid there too), if it runs in one
  */
-public record ProcessInfo(long pid, String name, String executable, List<String> commandLine) {
+public record ProcessInfo(long pid, String name, String executable, List<String> commandLine,
+                          Optional<ContainerInfo> container) {
 
     /** The process could not be determined (it exited, or it runs on another host). */
     public static final ProcessInfo UNKNOWN = new ProcessInfo(-1, "unknown", "", List.of());
@@ -25,7 +28,18 @@ public record ProcessInfo(long pid, String name, String executable, List<String>
     public ProcessInfo {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(executable, "executable");
+        Objects.requireNonNull(container, "container");
         commandLine = List.copyOf(commandLine);
+    }
+
+    /** A process that runs in no container (or whose container is unknown). */
+    public ProcessInfo(long pid, String name, String executable, List<String> commandLine) {
+        this(pid, name, executable, commandLine, Optional.empty());
+    }
+
+    /** This process, placed in {@code container}. */
+    public ProcessInfo inContainer(ContainerInfo container) {
+        return new ProcessInfo(pid, name, executable, commandLine, Optional.of(container));
     }
 
     /** Whether a real process stands behind this value. */
@@ -33,9 +47,13 @@ public record ProcessInfo(long pid, String name, String executable, List<String>
         return pid >= 0;
     }
 
-    /** {@code curl (pid 4242)}, or {@code an unknown process}: for messages. */
+    /** {@code curl (pid 4242)}, {@code curl (pid 4242 in container web (busybox, 3f4e5d6c7b8a, pid 1))}, or
+     * {@code an unknown process}: for messages. */
     public String describe() {
-        return isKnown() ? name + " (pid " + pid + ")" : "an unknown process";
+        if (!isKnown()) {
+            return "an unknown process";
+        }
+        return name + " (pid " + pid + container.map(c -> " in " + c.describe()).orElse("") + ")";
     }
 
     @Override

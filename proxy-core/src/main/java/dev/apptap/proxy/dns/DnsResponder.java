@@ -2,6 +2,7 @@ package dev.apptap.proxy.dns;
 
 import dev.apptap.flow.DnsFlow;
 import dev.apptap.flow.FlowStore;
+import dev.apptap.proxy.netns.NetworkNamespace;
 import dev.apptap.proxy.origin.ProcessResolver;
 import dev.apptap.proxy.origin.ProcfsProcessResolver;
 import io.netty.bootstrap.Bootstrap;
@@ -32,6 +33,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -81,12 +83,16 @@ public final class DnsResponder implements AutoCloseable {
     private final List<InetSocketAddress> addresses;
     private final LoopbackAddressPool pool;
     private final Optional<InetSocketAddress> upstream;
+    private final QueryProcessor processor;
+    /** Bound later, inside other network namespaces; closed with the responder at the latest. */
+    private final List<Channel> namespaceChannels = new CopyOnWriteArrayList<>();
 
     private DnsResponder(EventLoopGroup group, ExecutorService workers, List<Channel> channels,
                          List<InetSocketAddress> addresses, LoopbackAddressPool pool,
-                         Optional<InetSocketAddress> upstream) {
+                         Optional<InetSocketAddress> upstream, QueryProcessor processor) {
         this.group = group;
         this.workers = workers;
+        this.processor = processor;
         this.channels = channels;
         this.addresses = addresses;
         this.pool = pool;
@@ -113,6 +119,34 @@ public final class DnsResponder implements AutoCloseable {
         return address().getPort();
     }
 
+    /**
+     * Listens again inside {@code namespace} (a container's), on {@link #address()} for UDP and TCP, so a redirector
+     * can send the DNS queries of apps in that namespace to the same address there. Queries are answered and recorded
+     * like any other; forwarded ones leave from the responder's own namespace.
+     *
+     * @return closes the sockets in {@code namespace}
+     * @throws IOException when the namespace cannot be entered or the port is taken there
+     */
+    public AutoCloseable listenIn(NetworkNamespace namespace) throws IOException {
+        List<Channel> opened = namespace.call(() -> {
+            // Created on the namespace's thread, so the sockets live there; Netty binds them later on its loop.
+            Channel udp = Builder.bindUdp(group, processor, address());
+            try {
+                return List.of(udp, Builder.bindTcp(group, processor, address()));
+            } catch (IOException e) {
+                udp.close();
+                throw e;
+            }
+        });
+        namespaceChannels.addAll(opened);
+        return () -> {
+            for (Channel channel : opened) {
+                channel.close().awaitUninterruptibly();
+                namespaceChannels.remove(channel);
+            }
+        };
+    }
+
     /** Where stubbed and offline names get their addresses; the engine maps destination addresses back with it. */
     public LoopbackAddressPool addressPool() {
         return pool;
@@ -126,6 +160,9 @@ public final class DnsResponder implements AutoCloseable {
     /** Stops listening; waits at most a second for the event loop to finish. */
     @Override
     public void close() {
+        for (Channel channel : namespaceChannels) {
+            channel.close().awaitUninterruptibly();
+        }
         for (Channel channel : channels) {
             channel.close().awaitUninterruptibly();
         }
@@ -253,7 +290,7 @@ public final class DnsResponder implements AutoCloseable {
                 }
                 processor.ownAddresses(bound);
                 DnsResponder responder = new DnsResponder(group, workers, channels, List.copyOf(bound), addresses,
-                        upstream.address());
+                        upstream.address(), processor);
                 LOG.log(System.Logger.Level.DEBUG, "apptap''s DNS responder listens on {0} (UDP and TCP) and forwards"
                         + " to {1}.", bound, upstream.address().map(Object::toString).orElse(upstream.missingReason()));
                 return responder;

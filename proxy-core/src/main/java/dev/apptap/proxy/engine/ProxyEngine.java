@@ -7,6 +7,7 @@ import dev.apptap.proxy.ca.TrustExports;
 import dev.apptap.flow.FlowStore;
 import dev.apptap.flow.ProcessInfo;
 import dev.apptap.proxy.dns.LoopbackAddressPool;
+import dev.apptap.proxy.netns.NetworkNamespace;
 import dev.apptap.proxy.origin.OriginalDestinationResolver;
 import dev.apptap.proxy.origin.ProcessResolver;
 import dev.apptap.proxy.origin.ProcfsProcessResolver;
@@ -19,6 +20,10 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -32,6 +37,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -66,6 +72,8 @@ public final class ProxyEngine implements AutoCloseable {
     private final EngineRuntime runtime;
     private final EventLoopGroup bosses;
     private final List<Channel> listeners;
+    /** Bound later, inside other network namespaces; closed with the engine at the latest. */
+    private final List<Channel> namespaceListeners = new CopyOnWriteArrayList<>();
     private final InetSocketAddress explicitAddress;
     private final List<InetSocketAddress> transparentAddresses;
 
@@ -137,8 +145,45 @@ public final class ProxyEngine implements AutoCloseable {
         });
     }
 
+    /**
+     * Opens the transparent listeners again inside {@code namespace}, on the same addresses and ports, so a redirector
+     * that sends an app in that namespace to {@code 127.0.0.1:P} reaches this engine. Connections accepted there are
+     * handled like any other; the engine's upstream connections still leave from its own namespace.
+     *
+     * @return closes the listeners in {@code namespace}
+     * @throws IOException when the namespace cannot be entered or a port is taken there; an IPv6 listener is skipped
+     *                     when the namespace has no {@code ::1} (Docker's containers by default)
+     */
+    public AutoCloseable transparentListenersIn(NetworkNamespace namespace) throws IOException {
+        List<Channel> opened = namespace.call(() -> {
+            List<Channel> bound = new ArrayList<>();
+            for (InetSocketAddress address : transparentAddresses) {
+                try {
+                    // The socket is created here, on the namespace's thread; Netty binds it later on its loop.
+                    bound.add(Builder.listen(runtime, bosses, address, ConnectionContext.Entry.TRANSPARENT));
+                } catch (IllegalStateException e) {
+                    if (address.getAddress() instanceof Inet4Address) {
+                        bound.forEach(Channel::close);
+                        throw new IOException(e.getMessage(), e);
+                    }
+                }
+            }
+            return bound;
+        });
+        namespaceListeners.addAll(opened);
+        return () -> {
+            for (Channel channel : opened) {
+                channel.close().awaitUninterruptibly();
+                namespaceListeners.remove(channel);
+            }
+        };
+    }
+
     @Override
     public void close() {
+        for (Channel listener : namespaceListeners) {
+            listener.close().awaitUninterruptibly();
+        }
         for (Channel listener : listeners) {
             listener.close().awaitUninterruptibly();
         }
@@ -381,6 +426,13 @@ public final class ProxyEngine implements AutoCloseable {
 
         private static Channel bind(EngineRuntime runtime, EventLoopGroup bosses, InetSocketAddress address,
                                     ConnectionContext.Entry entry) {
+            Channel channel = listen(runtime, bosses, address, entry);
+            runtime.addListener((InetSocketAddress) channel.localAddress());
+            return channel;
+        }
+
+        static Channel listen(EngineRuntime runtime, EventLoopGroup bosses, InetSocketAddress address,
+                              ConnectionContext.Entry entry) {
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(bosses, runtime.workers())
                     .channel(runtime.transport().serverChannel)
@@ -395,9 +447,7 @@ public final class ProxyEngine implements AutoCloseable {
                         }
                     });
             try {
-                Channel channel = bootstrap.bind(address).sync().channel();
-                runtime.addListener((InetSocketAddress) channel.localAddress());
-                return channel;
+                return bootstrap.bind(address).sync().channel();
             } catch (Exception e) {
                 throw new IllegalStateException("apptap could not listen on " + address + " for its " 
                         + entry.name().toLowerCase(Locale.ROOT) + " listener: " + e.getMessage()

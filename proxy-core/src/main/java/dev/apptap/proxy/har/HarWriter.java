@@ -31,7 +31,8 @@ import java.util.Optional;
 /**
  * apptap's one HAR 1.2 writer (http://www.softwareishard.com/blog/har-12-spec/), shared by the JUnit extension and
  * the CLI so that both write the same file for the same flows. Every entry carries apptap's own {@code _process}
- * (pid, name, executable, command line) and {@code _error} (kind and sentence, or null) fields; connections that
+ * (pid, name, executable, command line, and {@code container} with id, name, image and in-container pid when it runs in
+ * one) and {@code _error} (kind and sentence, or null) fields; connections that
  * did not speak HTTP (including TLS the app refused) are entries with method {@code CONNECT}, status 0 and
  * {@code _tcp} set, so a refused certificate shows up in HAR viewers too. DNS flows have no HAR form and are left
  * out.
@@ -259,8 +260,8 @@ public final class HarWriter {
     }
 
     /**
-     * The {@code _process} node ({@code pid, name, executable, commandLine}), which the CLI's {@code --json} lines
-     * share so that a process reads the same in both.
+     * The {@code _process} object: pid, name, executable, command line, and {@code container} (id, name, image, pid
+     * inside) when the process runs in one. The CLI's JSON lines use the same object.
      */
     public static ObjectNode process(ProcessInfo process) {
         ObjectNode node = JSON.createObjectNode();
@@ -269,6 +270,13 @@ public final class HarWriter {
         node.put("executable", process.executable());
         ArrayNode commandLine = node.putArray("commandLine");
         process.commandLine().forEach(commandLine::add);
+        process.container().ifPresent(container -> {
+            ObjectNode c = node.putObject("container");
+            c.put("id", container.id());
+            c.put("name", container.name());
+            c.put("image", container.image());
+            c.put("pid", container.pid());
+        });
         return node;
     }
 

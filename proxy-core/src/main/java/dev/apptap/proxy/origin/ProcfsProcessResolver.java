@@ -110,7 +110,8 @@ public final class ProcfsProcessResolver implements ProcessResolver {
         if (!Files.isDirectory(dir)) {
             return ProcessInfo.UNKNOWN;
         }
-        return new ProcessInfo(pid, name.isEmpty() ? "unknown" : name, executable, commandLine);
+        ProcessInfo process = new ProcessInfo(pid, name.isEmpty() ? "unknown" : name, executable, commandLine);
+        return Containers.system().of(proc, pid).map(process::inContainer).orElse(process);
     }
 
     private static long threadGroupOf(Path proc, long pid) {

@@ -16,16 +16,26 @@ import java.util.Set;
  * @param explicitProxy  the engine's explicit proxy listener on loopback, if it has one: connections to it are never
  *                       redirected, so an app that uses it as its proxy (LAUNCH mode) keeps talking to it while a
  *                       spec that matches the app is in force
+ * @param namespaces     opens the listeners above inside another network namespace (a container's), if this JVM may;
+ *                       without it, intercepted apps in other namespaces have their connections refused
  */
 public record RedirectTarget(InetSocketAddress tcpIpv4, InetSocketAddress tcpIpv6, Optional<InetSocketAddress> dns,
-                             Set<Long> excludedPids, Optional<InetSocketAddress> explicitProxy) {
+                             Set<Long> excludedPids, Optional<InetSocketAddress> explicitProxy,
+                             Optional<NamespaceListeners> namespaces) {
 
     public RedirectTarget {
         Objects.requireNonNull(tcpIpv4, "tcpIpv4");
         Objects.requireNonNull(tcpIpv6, "tcpIpv6");
         Objects.requireNonNull(dns, "dns");
         Objects.requireNonNull(explicitProxy, "explicitProxy");
+        Objects.requireNonNull(namespaces, "namespaces");
         excludedPids = Set.copyOf(excludedPids);
+    }
+
+    /** A target whose listeners exist only in the engine's own network namespace. */
+    public RedirectTarget(InetSocketAddress tcpIpv4, InetSocketAddress tcpIpv6, Optional<InetSocketAddress> dns,
+                          Set<Long> excludedPids, Optional<InetSocketAddress> explicitProxy) {
+        this(tcpIpv4, tcpIpv6, dns, excludedPids, explicitProxy, Optional.empty());
     }
 
     /** A target without an explicit proxy listener. */

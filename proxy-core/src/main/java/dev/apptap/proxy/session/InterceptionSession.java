@@ -11,6 +11,7 @@ import dev.apptap.proxy.engine.ProxyEngine;
 import dev.apptap.flow.FlowStore;
 import dev.apptap.flow.ProcessInfo;
 import dev.apptap.proxy.redirect.ConnectionHandover;
+import dev.apptap.proxy.netns.NetworkNamespace;
 import dev.apptap.proxy.redirect.RedirectTarget;
 import dev.apptap.proxy.redirect.Redirector;
 import dev.apptap.proxy.redirect.RedirectorProvider;
@@ -196,7 +197,7 @@ public final class InterceptionSession implements AutoCloseable {
             InetSocketAddress v4 = listeners.get(0);
             RedirectTarget target = new RedirectTarget(v4, listeners.size() > 1 ? listeners.get(1) : v4,
                     dns.map(DnsResponder::address), Set.of(ProcessHandle.current().pid()),
-                    Optional.of(engine.explicitAddress()));
+                    Optional.of(engine.explicitAddress()), Optional.of(this::listenIn));
             try {
                 redirector = provider.start(target, handover());
             } catch (IOException e) {
@@ -219,6 +220,36 @@ public final class InterceptionSession implements AutoCloseable {
                 engine.adopt(channel, destination, process);
             }
         };
+    }
+
+    /** The engine's transparent listeners and the DNS responder, opened again in another network namespace. */
+    private AutoCloseable listenIn(NetworkNamespace namespace) throws IOException {
+        AutoCloseable listeners = engine.transparentListenersIn(namespace);
+        if (dns.isEmpty()) {
+            return listeners;
+        }
+        AutoCloseable resolver;
+        try {
+            resolver = dns.get().listenIn(namespace);
+        } catch (IOException e) {
+            closeQuietly(listeners);
+            throw e;
+        }
+        return () -> {
+            try {
+                resolver.close();
+            } finally {
+                listeners.close();
+            }
+        };
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception ignored) {
+            // closing what was just opened: nothing to report beyond the failure that led here
+        }
     }
 
     /** The running redirector's description for reports, if it has started. */

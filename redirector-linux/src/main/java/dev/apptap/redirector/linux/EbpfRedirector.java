@@ -70,6 +70,7 @@ final class EbpfRedirector implements Redirector {
     private final int namesFd;
     private final int excludedFd;
     private final int scopeFd;
+    private NetnsListeners namespaces;
     private final Set<String> namesInMap = new HashSet<>();
     private InterceptSpec spec = InterceptSpec.NOTHING;
     private InterceptScope scope = InterceptScope.MACHINE;
@@ -126,6 +127,8 @@ final class EbpfRedirector implements Redirector {
         EbpfRedirector redirector = new EbpfRedirector(bpf, target, cgroup, image, object);
         try {
             redirector.configure();
+            redirector.namespaces = new NetnsListeners(bpf, redirector.mapFd("netns_ready"),
+                    redirector.mapFd("netns_events"), target.namespaces());
             redirector.attach();
         } catch (IOException | RuntimeException e) {
             redirector.close();
@@ -144,7 +147,7 @@ final class EbpfRedirector implements Redirector {
     }
 
     private void writeConfig(boolean defaultIntercept, boolean scoped) throws IOException {
-        ByteBuffer config = ByteBuffer.allocate(28).order(ByteOrder.nativeOrder());
+        ByteBuffer config = ByteBuffer.allocate(32).order(ByteOrder.nativeOrder());
         config.putInt(0, target.tcpIpv4().getPort());
         config.putInt(4, target.tcpIpv6().getPort());
         if (target.dns().isPresent()) {
@@ -155,6 +158,7 @@ final class EbpfRedirector implements Redirector {
         config.putInt(16, defaultIntercept ? 1 : 0);
         config.putInt(20, scoped ? 1 : 0);
         config.putInt(24, target.explicitProxy().map(InetSocketAddress::getPort).orElse(0));
+        config.putInt(28, target.namespaces().isPresent() ? 1 : 0);
         update(configFd, u32(0), config.array(), "config");
     }
 
@@ -221,6 +225,9 @@ final class EbpfRedirector implements Redirector {
             Map<Long, KernelPlan.Verdict> entries = plan.processes(Procfs.snapshot());
             long scanned = System.nanoTime();
             for (Map.Entry<Long, KernelPlan.Verdict> e : entries.entrySet()) {
+                if (e.getValue().intercept()) {
+                    namespaces.prepare(e.getKey()); // a process in a container: the engine must listen there first
+                }
                 update(procsFd, u32(e.getKey()), e.getValue().bytes(), "procs");
             }
             for (long stale : before) {
@@ -290,6 +297,9 @@ final class EbpfRedirector implements Redirector {
             bpf.bpf_link__destroy(link);
         }
         links.clear();
+        if (namespaces != null) {
+            namespaces.close();
+        }
         bpf.bpf_object__close(object);
         image.close();
     }

@@ -4,7 +4,10 @@ import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 
-/** libc: opening the cgroup directory for attaching, and formatting libbpf's log lines. */
+/**
+ * libc: opening the cgroup directory for attaching, formatting libbpf's log lines, reading a network namespace's
+ * cookie and continuing a process stopped until its namespace was ready.
+ */
 interface LibC extends Library {
 
     LibC INSTANCE = Native.load("c", LibC.class);
@@ -17,5 +20,17 @@ interface LibC extends Library {
 
     int close(int fd);
 
+    int AF_INET = 2;
+    int SOCK_DGRAM = 2;
+    int SOL_SOCKET = 1;
+    int SO_NETNS_COOKIE = 71;
+    int SIGCONT = 18;
+
     int vsnprintf(byte[] buffer, long size, String format, Pointer args);
+
+    int socket(int domain, int type, int protocol);
+
+    int getsockopt(int fd, int level, int option, byte[] value, int[] length);
+
+    int kill(int pid, int signal);
 }

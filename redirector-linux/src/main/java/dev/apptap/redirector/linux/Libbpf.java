@@ -44,6 +44,17 @@ interface Libbpf extends Library {
 
     Pointer libbpf_set_print(PrintFn fn);
 
+    Pointer ring_buffer__new(int mapFd, RingSample sample, Pointer context, Pointer options);
+
+    int ring_buffer__poll(Pointer ring, int timeoutMillis);
+
+    void ring_buffer__free(Pointer ring);
+
+    /** {@code int (*)(void *ctx, void *data, size_t size)}: one record of a BPF ring buffer. */
+    interface RingSample extends Callback {
+        int invoke(Pointer context, Pointer data, long size);
+    }
+
     /** {@code int (*)(enum libbpf_print_level, const char *format, va_list)}; on x86-64 a va_list is passed as a pointer. */
     interface PrintFn extends Callback {
         int invoke(int level, String format, Pointer args);

@@ -155,15 +155,15 @@ class KillNineTest {
         return bpftool(List.of("cgroup", "show", cgroup.toString()));
     }
 
-    private static String loadedPrograms() throws Exception {
+    static String loadedPrograms() throws Exception {
         return bpftool(List.of("prog", "show"));
     }
 
     /** bpftool lists what is attached; without it (it is not a runtime dependency) only the curl check runs. */
-    private static final Path BPFTOOL = List.of(Path.of("/usr/sbin/bpftool"), Path.of("/usr/bin/bpftool"), Path.of("/sbin/bpftool"))
+    static final Path BPFTOOL = List.of(Path.of("/usr/sbin/bpftool"), Path.of("/usr/bin/bpftool"), Path.of("/sbin/bpftool"))
             .stream().filter(Files::isExecutable).findFirst().orElse(null);
 
-    private static String bpftool(List<String> args) throws Exception {
+    static String bpftool(List<String> args) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(BPFTOOL.toString());
         command.addAll(args);
