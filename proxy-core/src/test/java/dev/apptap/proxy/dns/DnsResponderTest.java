@@ -320,6 +320,8 @@ class DnsResponderTest {
             }
         }
         assertThat(DnsWire.parse(DnsWire.udp(dns.address(), DnsWire.query(1, "after.test", DnsWire.A))).rcode()).isZero();
+        // the answer can reach the client before its flow is stored: wait for that flow, then count
+        flows.view().awaitFirst(DnsFlow.class, f -> f.name().equals("after.test"), WAIT);
         assertThat(flows.flows()).hasSize(1);
     }
 
