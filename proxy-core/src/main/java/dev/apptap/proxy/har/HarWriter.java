@@ -14,6 +14,7 @@ import dev.apptap.flow.HttpRequest;
 import dev.apptap.flow.HttpResponse;
 import dev.apptap.flow.ProcessInfo;
 import dev.apptap.flow.TcpFlow;
+import dev.apptap.flow.WebSocketMessage;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -149,6 +151,32 @@ public final class HarWriter {
         t.put("send", send);
         t.put("wait", wait);
         t.put("receive", receive);
+        if (!flow.webSocket().isEmpty()) {
+            webSocketMessages(entry, flow);
+        }
+    }
+
+    /**
+     * The messages of an upgraded flow the way Chrome's DevTools exports them, so that HAR viewers show them:
+     * {@code _resourceType: "websocket"} and {@code _webSocketMessages}, each {@code {type: "send"|"receive", time:
+     * <epoch seconds>, opcode: 1|2, data}}, binary payloads in Base64. Like Chrome, only text and binary messages are
+     * listed; pings, pongs and the close are on the flow ({@link HttpFlow#webSocket()}).
+     */
+    private static void webSocketMessages(ObjectNode entry, HttpFlow flow) {
+        entry.put("_resourceType", "websocket");
+        ArrayNode messages = entry.putArray("_webSocketMessages");
+        for (WebSocketMessage message : flow.webSocket()) {
+            boolean text = message.type() == WebSocketMessage.Type.TEXT;
+            if (!text && message.type() != WebSocketMessage.Type.BINARY) {
+                continue;
+            }
+            ObjectNode m = messages.addObject();
+            m.put("type", message.direction() == WebSocketMessage.Direction.FROM_APP ? "send" : "receive");
+            Instant at = flow.startedAt().plus(message.at());
+            m.put("time", at.getEpochSecond() + at.getNano() / 1e9);
+            m.put("opcode", text ? 1 : 2);
+            m.put("data", text ? message.text() : Base64.getEncoder().encodeToString(message.payload().rawBytes()));
+        }
     }
 
     private static void tcpEntry(ObjectNode entry, TcpFlow flow) {

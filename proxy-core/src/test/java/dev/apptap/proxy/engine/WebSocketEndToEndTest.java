@@ -2,8 +2,10 @@ package dev.apptap.proxy.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.apptap.flow.HttpFlow;
 import dev.apptap.flow.WebSocketMessage;
+import dev.apptap.proxy.har.HarWriter;
 import dev.apptap.proxy.testing.nft.CgroupRedirect;
 import dev.apptap.proxy.testing.Clients;
 import java.net.InetAddress;
@@ -85,6 +87,21 @@ class WebSocketEndToEndTest {
                 assertThat(m.type()).isEqualTo(WebSocketMessage.Type.CLOSE);
                 assertThat(m.closeCode()).isEqualTo(1000);
             });
+
+            // in the HAR as Chrome writes them, so that HAR viewers list the messages
+            JsonNode entry = HarWriter.toHar(List.of(flow)).at("/log/entries/0");
+            assertThat(entry.get("_resourceType").asText()).isEqualTo("websocket");
+            JsonNode har = entry.get("_webSocketMessages");
+            assertThat(har).hasSize(4);
+            assertThat(har.get(0).get("type").asText()).isEqualTo("send");
+            assertThat(har.get(0).get("opcode").asInt()).isEqualTo(1);
+            assertThat(har.get(0).get("data").asText()).isEqualTo("hello");
+            assertThat(har.get(1).get("type").asText()).isEqualTo("receive");
+            assertThat(har.get(1).get("data").asText()).isEqualTo("HELLO");
+            assertThat(har.get(3).get("opcode").asInt()).isEqualTo(2);
+            assertThat(har.get(3).get("data").asText()).isEqualTo("AwIB");
+            assertThat(har.get(3).get("time").asDouble()).isGreaterThanOrEqualTo(har.get(0).get("time").asDouble())
+                    .isGreaterThan(1.7e9);
         } finally {
             server.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
         }
