@@ -113,8 +113,16 @@ public final class RuleSet {
         Probe probe = new Probe(request);
         for (Rule rule : snapshot) {
             if (rule.matcher().matches(probe)) {
-                rule.hit();
                 Action action = rule.action();
+                if (action instanceof Answer answer) {
+                    Decision decision = answer.decide(rule, request);
+                    if (decision instanceof Decision.PassThrough) {
+                        continue; // declined: the older rules decide
+                    }
+                    rule.hit();
+                    return decision;
+                }
+                rule.hit();
                 if (action instanceof Respond response) {
                     return new Decision.Stubbed(rule, response);
                 }
@@ -144,6 +152,13 @@ public final class RuleSet {
             if (rule.matcher().headMatches(probe)) {
                 if (rule.matcher().needsBody()) {
                     return true;
+                }
+                if (rule.action() instanceof Answer answer) {
+                    // It may decline, and an older rule may then look at the body: keep it either way.
+                    if (answer.needsBody()) {
+                        return true;
+                    }
+                    continue;
                 }
                 return false;
             }
