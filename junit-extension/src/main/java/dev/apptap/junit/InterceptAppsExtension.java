@@ -187,7 +187,8 @@ public class InterceptAppsExtension implements ExecutionCondition, BeforeEachCal
         }
         boolean failed = context.getExecutionException().isPresent();
         HarPolicy har = scope.settings().har();
-        if (!failed && har != HarPolicy.ALWAYS) {
+        Optional<Path> harFile = scope.settings().harFile();
+        if (!failed && har != HarPolicy.ALWAYS && harFile.isEmpty()) {
             return;
         }
         try {
@@ -199,6 +200,13 @@ public class InterceptAppsExtension implements ExecutionCondition, BeforeEachCal
         if (failed) {
             context.publishReportEntry("apptap.flows", FlowTable.render(flows, scope.mode())
                     + FlowTable.unusedStubs(scope.stubs().unusedRules()));
+        }
+        if (harFile.isPresent()) {
+            try {
+                context.publishReportEntry("apptap.harFile", HarFiles.record(harFile.get(), flows).toString());
+            } catch (IOException e) {
+                context.publishReportEntry("apptap.harFile", HarFiles.notWritten(e));
+            }
         }
         if (har == HarPolicy.ALWAYS || (har == HarPolicy.ON_FAILURE && failed)) {
             Path file = HarFiles.pathFor(scope.settings().reportDirectory(), context);
@@ -344,6 +352,8 @@ public class InterceptAppsExtension implements ExecutionCondition, BeforeEachCal
         private final List<Path> upstreamTrustFiles = new ArrayList<>();
         private final List<X509Certificate> upstreamTrust = new ArrayList<>();
         private Duration timeout;
+        private Path harFile;
+        private Path replay;
 
         private Builder() {
         }
@@ -406,6 +416,18 @@ public class InterceptAppsExtension implements ExecutionCondition, BeforeEachCal
             return this;
         }
 
+        /** See {@link InterceptApps#harFile()}. */
+        public Builder harFile(Path file) {
+            this.harFile = Objects.requireNonNull(file, "file");
+            return this;
+        }
+
+        /** See {@link InterceptApps#replay()}. */
+        public Builder replay(Path har) {
+            this.replay = Objects.requireNonNull(har, "har");
+            return this;
+        }
+
         /** The default wait for apps and assertions, instead of {@code apptap.timeout}. */
         public Builder timeout(Duration timeout) {
             this.timeout = Objects.requireNonNull(timeout, "timeout");
@@ -414,7 +436,8 @@ public class InterceptAppsExtension implements ExecutionCondition, BeforeEachCal
 
         public InterceptAppsExtension build() {
             return new InterceptAppsExtension(new Options(spec, mode, scope, offline, bodyLimit, upstreamInsecure, har,
-                    upstreamTrustFiles, upstreamTrust, Optional.ofNullable(timeout)));
+                    upstreamTrustFiles, upstreamTrust, Optional.ofNullable(timeout), Optional.ofNullable(harFile),
+                    Optional.ofNullable(replay)));
         }
     }
 }
