@@ -32,8 +32,8 @@ import java.util.zip.InflaterInputStream;
  * }
  * }</pre>
  *
- * <p>Jackson's tree rather than a typed HAR library: the typed models reject what browsers and mitmproxy write
- * differently (dates, numbers as text, missing "required" fields), and a replay needs a dozen fields.
+ * <p>Jackson's tree rather than a typed HAR library (see the README's design section): a replay reads a dozen
+ * fields and must shrug off whatever else browsers and mitmproxy write.
  */
 public final class HarReader {
 

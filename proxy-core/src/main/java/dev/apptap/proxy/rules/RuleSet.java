@@ -103,8 +103,9 @@ public final class RuleSet {
     }
 
     /**
-     * What to do with this request: the newest rule that matches it decides and counts a hit; without one, the
-     * request passes through, or gets the offline 502.
+     * What to do with this request: the newest rule that matches it decides and counts a hit (an {@link Answer}
+     * that declines the request leaves it to the older rules); without one, the request passes through, or gets the
+     * offline 502.
      *
      * @param request the whole request when {@link #needsBody} said so for its head, else the head alone
      */
