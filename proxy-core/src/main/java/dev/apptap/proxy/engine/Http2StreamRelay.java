@@ -24,6 +24,7 @@ import io.netty.handler.codec.http2.Http2StreamFrame;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.util.ArrayDeque;
+import java.util.Locale;
 
 /**
  * Relays one HTTP/2 stream between the app and the upstream, frame by frame (headers, data, trailers,
@@ -198,14 +199,20 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
             byte[] bytes = RuleActions.body(stub);
             exchange.responseHead(stub.status(), "", "HTTP/2", headers);
             exchange.responseContent(io.netty.buffer.Unpooled.wrappedBuffer(bytes));
+            boolean trailers = !stub.trailers().isEmpty();
             if (error != null) {
                 exchange.fail(error);
             } else {
-                exchange.responseEnd(null);
+                exchange.responseEnd(trailers ? stub.trailers() : null);
             }
-            ctx.write(new DefaultHttp2HeadersFrame(headers, bytes.length == 0));
+            ctx.write(new DefaultHttp2HeadersFrame(headers, bytes.length == 0 && !trailers));
             if (bytes.length > 0) {
-                ctx.write(new DefaultHttp2DataFrame(io.netty.buffer.Unpooled.wrappedBuffer(bytes), true));
+                ctx.write(new DefaultHttp2DataFrame(io.netty.buffer.Unpooled.wrappedBuffer(bytes), !trailers));
+            }
+            if (trailers) {
+                Http2Headers trailing = new DefaultHttp2Headers();
+                stub.trailers().forEach(field -> trailing.add(field.getKey().toLowerCase(Locale.ROOT), field.getValue()));
+                ctx.write(new DefaultHttp2HeadersFrame(trailing, true));
             }
             ctx.flush();
         };

@@ -43,13 +43,14 @@ public final class HarReader {
     }
 
     /**
-     * One recorded request and its response; bodies are decoded (HAR stores them without content encoding).
+     * One recorded request and its response; bodies are decoded (HAR stores them without content encoding). Trailers
+     * come from apptap's own {@code _trailers} field (HAR has none), so other writers' HARs have none.
      *
      * @param entry the entry's index in {@code log.entries}, from 0
      */
     public record Exchange(int entry, String method, String url, List<Map.Entry<String, String>> requestHeaders,
                            byte[] requestBody, int status, List<Map.Entry<String, String>> responseHeaders,
-                           byte[] responseBody) {
+                           byte[] responseBody, List<Map.Entry<String, String>> responseTrailers) {
     }
 
     /**
@@ -97,7 +98,7 @@ public final class HarReader {
             }
             exchanges.add(new Exchange(i, method.toUpperCase(Locale.ROOT), url, headers(request.path("headers")),
                     requestBody(request.path("postData")), status, headers(response.path("headers")),
-                    content(response.path("content"))));
+                    content(response.path("content")), headers(response.path("_trailers"))));
         }
         return List.copyOf(exchanges);
     }

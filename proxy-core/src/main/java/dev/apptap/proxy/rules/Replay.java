@@ -44,7 +44,8 @@ import dev.apptap.proxy.har.HarReader;
  *
  * <p>Responses are sent as recorded, less the headers that described how the recorded bytes travelled
  * (Content-Length, Content-Encoding, Transfer-Encoding, hop-by-hop headers, HTTP/2 pseudo-headers, Alt-Svc): HAR
- * keeps bodies decoded, and the engine frames them itself, over HTTP/1.1 or h2.
+ * keeps bodies decoded, and the engine frames them itself, over HTTP/1.1 or h2. Trailers apptap recorded (gRPC's
+ * {@code grpc-status}) are sent after the body over h2, so a grpc-java call replays too.
  */
 public final class Replay {
 
@@ -213,6 +214,9 @@ public final class Replay {
         }
         if (exchange.responseBody().length > 0) {
             response = response.withBody(exchange.responseBody());
+        }
+        for (Map.Entry<String, String> trailer : exchange.responseTrailers()) {
+            response = response.withTrailer(trailer.getKey(), trailer.getValue());
         }
         return response;
     }
