@@ -129,8 +129,8 @@ public final class Answer implements Action {
         @Override
         public String describe() {
             // A lambda's toString says nothing; a template or a constant describes itself.
-            String own = function.toString();
-            return own.contains("$$Lambda") || own.contains("$Lambda") ? "respond computed from the request" : own;
+            return function instanceof ResponseTemplate || function instanceof Constant ? function.toString()
+                    : "respond computed from the request";
         }
     }
 
