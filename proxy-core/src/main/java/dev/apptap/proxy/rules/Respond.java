@@ -115,11 +115,7 @@ public final class Respond implements Action {
 
     /** Adds a header (repeat the call for repeated headers such as Set-Cookie). */
     public Respond withHeader(String name, String value) {
-        Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(value, "value");
-        List<Map.Entry<String, String>> more = new ArrayList<>(headers);
-        more.add(Map.entry(name, value));
-        return new Respond(status, more, defaultContentType, content, delay, trailers);
+        return new Respond(status, plus(headers, name, value), defaultContentType, content, delay, trailers);
     }
 
     /**
@@ -127,11 +123,7 @@ public final class Respond implements Action {
      * HTTP/1.1 it is recorded on the flow but not sent.
      */
     public Respond withTrailer(String name, String value) {
-        Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(value, "value");
-        List<Map.Entry<String, String>> more = new ArrayList<>(trailers);
-        more.add(Map.entry(name, value));
-        return new Respond(status, headers, defaultContentType, content, delay, more);
+        return new Respond(status, headers, defaultContentType, content, delay, plus(trailers, name, value));
     }
 
     /** The trailers to send after the body, in order; usually none. */
@@ -221,6 +213,15 @@ public final class Respond implements Action {
 
     private Respond withContent(Content content, String contentType) {
         return new Respond(status, headers, contentType, content, delay, trailers);
+    }
+
+    private static List<Map.Entry<String, String>> plus(List<Map.Entry<String, String>> fields, String name,
+            String value) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(value, "value");
+        List<Map.Entry<String, String>> more = new ArrayList<>(fields);
+        more.add(Map.entry(name, value));
+        return more;
     }
 
     private boolean hasHeader(String name) {

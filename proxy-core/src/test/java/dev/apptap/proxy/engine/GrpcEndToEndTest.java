@@ -69,12 +69,7 @@ class GrpcEndToEndTest {
         try (EngineFixture apptap = EngineFixture.start(dir.resolve("trust"))) {
             ManagedChannel channel = channelThrough(apptap, server.getPort());
             try {
-                String greeting = ClientCalls.blockingUnaryCall(channel, GREET, CallOptions.DEFAULT, "apptap");
-                List<String> counted = new ArrayList<>();
-                ClientCalls.blockingServerStreamingCall(channel, COUNT, CallOptions.DEFAULT, "n").forEachRemaining(counted::add);
-
-                assertThat(greeting).isEqualTo("hello apptap");
-                assertThat(counted).containsExactly("n1", "n2", "n3");
+                callsEchoUnaryAndStreaming(channel);
                 HttpFlow unary = apptap.awaitHttp(f -> f.request().path().equals("/apptap.Echo/Greet"));
                 HttpFlow stream = apptap.awaitHttp(f -> f.request().path().equals("/apptap.Echo/Count"));
                 for (HttpFlow flow : List.of(unary, stream)) {
@@ -101,8 +96,7 @@ class GrpcEndToEndTest {
         try (EngineFixture apptap = EngineFixture.start(dir.resolve("trust-record"))) {
             ManagedChannel channel = channelThrough(apptap, port);
             try {
-                ClientCalls.blockingUnaryCall(channel, GREET, CallOptions.DEFAULT, "apptap");
-                ClientCalls.blockingServerStreamingCall(channel, COUNT, CallOptions.DEFAULT, "n").forEachRemaining(m -> { });
+                callsEchoUnaryAndStreaming(channel);
                 apptap.awaitHttp(f -> f.request().path().equals("/apptap.Echo/Count"));
                 HarWriter.write(apptap.all(), har);
             } finally {
@@ -116,12 +110,7 @@ class GrpcEndToEndTest {
             apptap.engine.rules().on(RequestMatcher.anyRequest()).respond(Replay.of(har).answer());
             ManagedChannel channel = channelThrough(apptap, port);
             try {
-                String greeting = ClientCalls.blockingUnaryCall(channel, GREET, CallOptions.DEFAULT, "apptap");
-                List<String> counted = new ArrayList<>();
-                ClientCalls.blockingServerStreamingCall(channel, COUNT, CallOptions.DEFAULT, "n").forEachRemaining(counted::add);
-
-                assertThat(greeting).isEqualTo("hello apptap");
-                assertThat(counted).containsExactly("n1", "n2", "n3");
+                callsEchoUnaryAndStreaming(channel);
                 HttpFlow unary = apptap.awaitHttp(f -> f.request().path().equals("/apptap.Echo/Greet"));
                 assertThat(unary.isStubbed()).isTrue();
                 assertThat(unary.request().version()).isEqualTo("HTTP/2");
@@ -130,6 +119,16 @@ class GrpcEndToEndTest {
                 channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
         }
+    }
+
+    /** One unary and one server-streaming call, and their answers. */
+    private static void callsEchoUnaryAndStreaming(ManagedChannel channel) {
+        String greeting = ClientCalls.blockingUnaryCall(channel, GREET, CallOptions.DEFAULT, "apptap");
+        List<String> counted = new ArrayList<>();
+        ClientCalls.blockingServerStreamingCall(channel, COUNT, CallOptions.DEFAULT, "n").forEachRemaining(counted::add);
+
+        assertThat(greeting).isEqualTo("hello apptap");
+        assertThat(counted).containsExactly("n1", "n2", "n3");
     }
 
     /** A grpc-java channel to localhost:port through apptap's explicit proxy, trusting apptap's CA. */
