@@ -123,19 +123,6 @@ public final class Replay {
         return exchanges.size();
     }
 
-    /** The hosts the HAR recorded requests to, so that DNS can answer them locally. */
-    public Set<String> hosts() {
-        Set<String> hosts = new LinkedHashSet<>();
-        for (HarReader.Exchange exchange : exchanges) {
-            try {
-                hosts.add(RequestFacts.of(exchange.method(), exchange.url()).host());
-            } catch (IllegalArgumentException notHttp) {
-                // left out of the replay as well
-            }
-        }
-        return hosts;
-    }
-
     /**
      * The answer for a rule; each call starts the repeated-request sequences afresh (the JUnit extension makes one
      * per test).
