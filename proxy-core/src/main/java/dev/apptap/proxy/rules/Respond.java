@@ -119,8 +119,8 @@ public final class Respond implements Action {
     }
 
     /**
-     * Adds a trailer, sent after the body: over h2 as a trailing HEADERS frame (gRPC's {@code grpc-status}); over
-     * HTTP/1.1 it is recorded on the flow but not sent.
+     * Adds a trailer, sent after the body over h2 as a trailing HEADERS frame (gRPC's {@code grpc-status}) and
+     * recorded on the flow; HTTP/1.1 answers leave trailers out.
      */
     public Respond withTrailer(String name, String value) {
         return new Respond(status, headers, defaultContentType, content, delay, plus(trailers, name, value));
