@@ -1,6 +1,8 @@
 package dev.apptap.cli;
 
 import dev.apptap.proxy.redirect.RedirectorProvider;
+import dev.apptap.proxy.rules.Replay;
+import dev.apptap.proxy.rules.RequestMatcher;
 import dev.apptap.proxy.rules.RuleSet;
 import dev.apptap.proxy.session.InterceptionSession;
 import dev.apptap.proxy.session.SessionOptions;
@@ -22,8 +24,13 @@ final class EngineOptions {
     @Option(names = "--offline", description = "Nothing leaves the machine: unmatched requests get a 502 that says so.")
     boolean offline;
 
-    @Option(names = "--stub", paramLabel = "'METHOD URL STATUS [BODY|@file]'", converter = StubSpec.Converter.class,
-            description = "Answer matching requests (repeatable), such as 'GET https://api.example.test/v1 200 [1,2]'.")
+    @Option(names = "--stub", paramLabel = "'METHOD URL STATUS[,STATUS…] [BODY|@file]'",
+            converter = StubSpec.Converter.class,
+            description = {"Answer matching requests (repeatable), such as 'GET https://api.example.test/v1 200 [1,2]'.",
+                    "Several statuses answer in turn, then the last again; the body goes with the last:"
+                            + " 'GET URL 503,200 ok' tests retries.",
+                    "The body may echo the request: {{path.2}} (2nd path segment), {{query.NAME}}, {{header.NAME}},"
+                            + " {{json.FIELD.FIELD}}, {{body}}, {{method}}, {{url}}."})
     List<StubSpec> stubs = new ArrayList<>();
 
     @Option(names = "--route", paramLabel = "HOST[:PORT]=HOST:PORT", converter = RouteSpec.Converter.class,
@@ -43,6 +50,22 @@ final class EngineOptions {
     @Option(names = "--report", paramLabel = "FILE",
             description = "Write every flow to FILE as one HTML page at the end: a table, a waterfall, each flow on click.")
     Path report;
+
+    @Option(names = "--replay", paramLabel = "FILE",
+            description = "Answer from a recorded HAR (apptap's --har, a browser's, mitmproxy's): same method, URL and"
+                    + " body get the recorded response, repeats in recorded order then the last again; others a 502.")
+    Path replay;
+
+    @Option(names = "--replay-pass-through",
+            description = "With --replay, let requests the HAR did not record through instead of answering 502.")
+    boolean replayPassThrough;
+
+    @Option(names = "--replay-ignore-param", paramLabel = "NAME", split = ",",
+            description = "With --replay, leave these query parameters out of the match (timestamps, nonces).")
+    List<String> replayIgnoredParams = new ArrayList<>();
+
+    @Option(names = "--replay-ignore-body", description = "With --replay, match on method and URL alone.")
+    boolean replayIgnoreBody;
 
     @Option(names = "--body-limit", paramLabel = "BYTES", converter = ByteSize.class, defaultValue = "1m",
             description = "Bytes of each body to keep (${DEFAULT-VALUE}); 512k, 1m. Bodies still stream whole.")
@@ -93,6 +116,8 @@ final class EngineOptions {
         RuleSet rules = new RuleSet();
         Optional<ProjectConfig> shared = mixee != null && mixee.defaultValueProvider() instanceof ProjectConfig config
                 ? Optional.of(config) : Optional.empty();
+        // the broadest rule first, so that routes and stubs win over the recording
+        replay().ifPresent(recording -> rules.on(RequestMatcher.anyRequest()).respond(recording.answer()));
         // routes first: a stub for one URL of a routed host then still wins, because the newest rule wins; and the
         // command line's after the shared file's, so that they win where both match
         shared.ifPresent(config -> config.routes().forEach(route -> route.addTo(rules)));
@@ -101,5 +126,28 @@ final class EngineOptions {
         stubs.forEach(stub -> stub.addTo(rules));
         rules.offline(offline);
         return rules;
+    }
+
+    private Optional<Replay> replay() {
+        if (replay == null) {
+            if (replayPassThrough || replayIgnoreBody || !replayIgnoredParams.isEmpty()) {
+                throw new CliFailure("--replay-pass-through, --replay-ignore-param and --replay-ignore-body refine"
+                        + " --replay; give the HAR file with --replay FILE", Apptap.USAGE);
+            }
+            return Optional.empty();
+        }
+        Replay recording;
+        try {
+            recording = Replay.of(replay);
+        } catch (IllegalArgumentException e) {
+            throw new CliFailure(Sentences.clause(e.getMessage()), Apptap.USAGE);
+        }
+        if (replayIgnoreBody) {
+            recording = recording.ignoringBody();
+        }
+        if (!replayIgnoredParams.isEmpty()) {
+            recording = recording.ignoringQueryParams(replayIgnoredParams.toArray(String[]::new));
+        }
+        return Optional.of(replayPassThrough ? recording.passingThroughUnrecorded() : recording);
     }
 }

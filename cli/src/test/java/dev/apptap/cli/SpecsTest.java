@@ -47,6 +47,27 @@ class SpecsTest {
     }
 
     @Test
+    void stubWithStatusesAnswersInTurnWithTheBodyOnTheLast() {
+        RuleSet rules = new RuleSet();
+        StubSpec.parse("GET https://api.example.test/v1/flaky 503,200 ok").addTo(rules);
+        RequestFacts flaky = RequestFacts.of("GET", "https://api.example.test/v1/flaky");
+
+        assertThat(((Decision.Stubbed) rules.decide(flaky)).response().describe()).isEqualTo("respond 503");
+        assertThat(((Decision.Stubbed) rules.decide(flaky)).response().describe()).startsWith("respond 200 (2 B");
+        assertThat(((Decision.Stubbed) rules.decide(flaky)).response().status()).isEqualTo(200);
+    }
+
+    @Test
+    void stubTemplateWithAnUnknownPlaceholderIsRefusedNamingIt() {
+        assertThatThrownBy(() -> StubSpec.parse("GET https://api.example.test/v1/users/* 200 {\"id\":\"{{segment.2}}\"}"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("--stub 'GET https://api.example.test/v1/users/* 200 {\"id\":\"{{segment.2}}\"}':")
+                .hasMessageContaining("{{segment.2}}, which apptap does not know; use {{method}}");
+        assertThatThrownBy(() -> StubSpec.parse("GET https://api.example.test/ 503,,200"))
+                .hasMessageContaining("has the status ''");
+    }
+
+    @Test
     void routes() {
         RouteSpec plain = RouteSpec.parse("api.example.test=127.0.0.1:8089");
         assertThat(plain.host()).isEqualTo("api.example.test");

@@ -1,16 +1,41 @@
 package dev.apptap.junit;
 
+import dev.apptap.flow.Flow;
+import dev.apptap.proxy.har.HarWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.MediaType;
 
 /** Where a test's HAR file goes, and attaching it to the test's report. */
 final class HarFiles {
 
+    /** The flows each {@code harFile} has received in this run, by absolute path, oldest first. */
+    private static final Map<Path, List<Flow>> RECORDED = new HashMap<>();
+
     private HarFiles() {
+    }
+
+    /**
+     * Adds a test's flows to a {@code harFile} and rewrites it: the first test of the run that names the file
+     * replaces what an earlier run left there, later ones add theirs after it.
+     *
+     * @return the file's absolute path
+     */
+    static Path record(Path file, List<Flow> flows) throws IOException {
+        Path absolute = file.toAbsolutePath().normalize();
+        synchronized (RECORDED) {
+            List<Flow> all = RECORDED.computeIfAbsent(absolute, f -> new ArrayList<>());
+            all.addAll(flows);
+            HarWriter.write(all, absolute);
+        }
+        return absolute;
     }
 
     /** {@code <dir>/<class>/<method>.har}; repeated and parameterized invocations add their display name. */

@@ -88,4 +88,20 @@ public @interface InterceptApps {
 
     /** When to write the test's flows to a HAR file; default {@code apptap.har}, else ON_FAILURE. */
     HarPolicy har() default HarPolicy.DEFAULT;
+
+    /**
+     * Also writes the flows to this HAR file (relative to the working directory, the module's under Maven), passed
+     * or failed, to {@link #replay() replay} later: run once against the real servers, then switch to {@code replay}.
+     * Every test of the run that names the same file adds its flows after the earlier ones'. Empty: none.
+     */
+    String harFile() default "";
+
+    /**
+     * Answers the apps from this HAR file instead of the network: apptap's own, a browser's or mitmproxy's
+     * ({@code "src/test/resources/api.har"}). Requests match on method, URL and body; repeated requests get the
+     * recorded responses in order, then the last again; a request the HAR does not hold gets a {@code 502} naming
+     * the closest recorded ones, and nothing leaves the machine (see {@link dev.apptap.proxy.rules.Replay}). Stubs the
+     * test adds win over the replay. Such tests hold {@value #OFFLINE_LOCK} exclusively, like offline ones.
+     */
+    String replay() default "";
 }

@@ -192,7 +192,8 @@ public class InterceptAppsExtension implements ExecutionCondition, BeforeEachCal
         boolean failed = context.getExecutionException().isPresent();
         HarPolicy har = scope.settings().har();
         boolean html = new Config(context).htmlReport();
-        if (!failed && har != HarPolicy.ALWAYS) {
+        Optional<Path> harFile = scope.settings().harFile();
+        if (!failed && har != HarPolicy.ALWAYS && harFile.isEmpty()) {
             if (html) {
                 RunReport.of(context, scope.settings().reportDirectory())
                         .record(context, RunReport.name(context), Optional.empty(), scope.flowList());
@@ -212,6 +213,13 @@ public class InterceptAppsExtension implements ExecutionCondition, BeforeEachCal
         if (html) {
             RunReport.of(context, scope.settings().reportDirectory())
                     .record(context, RunReport.name(context), context.getExecutionException(), flows);
+        }
+        if (harFile.isPresent()) {
+            try {
+                context.publishReportEntry("apptap.harFile", HarFiles.record(harFile.get(), flows).toString());
+            } catch (IOException e) {
+                context.publishReportEntry("apptap.harFile", HarFiles.notWritten(e));
+            }
         }
         if (har == HarPolicy.ALWAYS || (har == HarPolicy.ON_FAILURE && failed)) {
             Path file = HarFiles.pathFor(scope.settings().reportDirectory(), context);
@@ -357,6 +365,8 @@ public class InterceptAppsExtension implements ExecutionCondition, BeforeEachCal
         private final List<Path> upstreamTrustFiles = new ArrayList<>();
         private final List<X509Certificate> upstreamTrust = new ArrayList<>();
         private Duration timeout;
+        private Path harFile;
+        private Path replay;
 
         private Builder() {
         }
@@ -419,6 +429,18 @@ public class InterceptAppsExtension implements ExecutionCondition, BeforeEachCal
             return this;
         }
 
+        /** See {@link InterceptApps#harFile()}. */
+        public Builder harFile(Path file) {
+            this.harFile = Objects.requireNonNull(file, "file");
+            return this;
+        }
+
+        /** See {@link InterceptApps#replay()}. */
+        public Builder replay(Path har) {
+            this.replay = Objects.requireNonNull(har, "har");
+            return this;
+        }
+
         /** The default wait for apps and assertions, instead of {@code apptap.timeout}. */
         public Builder timeout(Duration timeout) {
             this.timeout = Objects.requireNonNull(timeout, "timeout");
@@ -427,7 +449,8 @@ public class InterceptAppsExtension implements ExecutionCondition, BeforeEachCal
 
         public InterceptAppsExtension build() {
             return new InterceptAppsExtension(new Options(spec, mode, scope, offline, bodyLimit, upstreamInsecure, har,
-                    upstreamTrustFiles, upstreamTrust, Optional.ofNullable(timeout)));
+                    upstreamTrustFiles, upstreamTrust, Optional.ofNullable(timeout), Optional.ofNullable(harFile),
+                    Optional.ofNullable(replay)));
         }
     }
 }

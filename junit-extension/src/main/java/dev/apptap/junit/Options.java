@@ -13,10 +13,11 @@ import java.util.Optional;
  */
 record Options(List<String> spec, InterceptMode mode, ProcessScope scope, boolean offline, int bodyLimit,
                boolean upstreamInsecure, HarPolicy har, List<Path> upstreamTrustFiles,
-               List<X509Certificate> upstreamTrust, Optional<Duration> timeout) {
+               List<X509Certificate> upstreamTrust, Optional<Duration> timeout, Optional<Path> harFile,
+               Optional<Path> replay) {
 
     static final Options NONE = new Options(List.of(), InterceptMode.DEFAULT, ProcessScope.DEFAULT, false, -1, false,
-            HarPolicy.DEFAULT, List.of(), List.of(), Optional.empty());
+            HarPolicy.DEFAULT, List.of(), List.of(), Optional.empty(), Optional.empty(), Optional.empty());
 
     Options {
         spec = List.copyOf(spec);
@@ -27,6 +28,10 @@ record Options(List<String> spec, InterceptMode mode, ProcessScope scope, boolea
     static Options of(InterceptApps annotation) {
         return new Options(List.of(annotation.value()), annotation.mode(), annotation.scope(), annotation.offline(),
                 annotation.bodyLimit(), annotation.upstreamInsecure(), annotation.har(), List.of(), List.of(),
-                Optional.empty());
+                Optional.empty(), path(annotation.harFile()), path(annotation.replay()));
+    }
+
+    private static Optional<Path> path(String file) {
+        return file.isBlank() ? Optional.empty() : Optional.of(Path.of(file.strip()));
     }
 }

@@ -51,7 +51,8 @@ final class OsProxyLockProvider implements ResourceLocksProvider {
         if (annotation.isEmpty()) {
             return Set.of();
         }
-        Lock offline = annotation.get().offline() ? OFFLINE : ONLINE;
+        // A replay answers every request of the engine while its test runs, as offline mode does.
+        Lock offline = annotation.get().offline() || !annotation.get().replay().isEmpty() ? OFFLINE : ONLINE;
         if (!mayUseOsProxy(annotation.get().mode())) {
             return Set.of(offline);
         }

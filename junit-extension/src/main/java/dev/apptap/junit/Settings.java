@@ -3,11 +3,16 @@ package dev.apptap.junit;
 import dev.apptap.proxy.ca.Pem;
 import dev.apptap.proxy.redirect.InterceptSpec;
 import java.io.UncheckedIOException;
+import dev.apptap.proxy.rules.Replay;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 
 /**
@@ -17,7 +22,8 @@ import org.junit.jupiter.api.extension.ExtensionConfigurationException;
  * @param scope JVM or MACHINE (never DEFAULT)
  */
 record Settings(InterceptSpec spec, InterceptMode mode, ProcessScope scope, boolean offline, HarPolicy har,
-                boolean requireOsProxy, Duration timeout, Path reportDirectory, EngineKey engineKey) {
+                boolean requireOsProxy, Duration timeout, Path reportDirectory, EngineKey engineKey,
+                Optional<Path> harFile, Optional<Replay> replay) {
 
     /** One MiB, as proxy-core records by default. */
     static final int DEFAULT_BODY_LIMIT = 1 << 20;
@@ -43,8 +49,15 @@ record Settings(InterceptSpec spec, InterceptMode mode, ProcessScope scope, bool
         EngineKey key = new EngineKey(config.caDirectory(),
                 declared.bodyLimit() >= 0 ? declared.bodyLimit() : DEFAULT_BODY_LIMIT,
                 declared.upstreamInsecure(), trust, config.systemLookups() && !offline);
+        Optional<Replay> replay;
+        try {
+            replay = declared.replay().map(Replay::of);
+        } catch (IllegalArgumentException e) {
+            throw new ExtensionConfigurationException(e.getMessage(), e);
+        }
         return new Settings(spec, mode, scope, offline, har, config.requireOsProxy(),
-                declared.timeout().orElseGet(config::timeout), config.reportDirectory(), key);
+                declared.timeout().orElseGet(config::timeout), config.reportDirectory(), key, declared.harFile(),
+                replay);
     }
 
     private static List<X509Certificate> readPem(Path file, String source) {

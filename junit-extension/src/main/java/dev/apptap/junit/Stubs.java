@@ -3,9 +3,12 @@ package dev.apptap.junit;
 import dev.apptap.assertions.RequestPattern;
 import dev.apptap.proxy.rules.Action;
 import dev.apptap.proxy.rules.Actions;
+import dev.apptap.proxy.rules.Answer;
 import dev.apptap.proxy.rules.CloseConnection;
 import dev.apptap.proxy.rules.Forward;
 import dev.apptap.proxy.rules.OngoingRule;
+import dev.apptap.proxy.rules.Replay;
+import dev.apptap.proxy.rules.RequestFacts;
 import dev.apptap.proxy.rules.RequestMatcher;
 import dev.apptap.proxy.rules.Respond;
 import dev.apptap.proxy.rules.Rule;
@@ -14,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * The stubs and routes of one test: answers apptap gives instead of the upstream, requests it sends elsewhere (a
@@ -31,6 +35,10 @@ import java.util.Objects;
  *         RequestPattern items = get("https://api.example.test/v1/items");
  *         stubs.on(items).respond(respondJson(200, "[1]"));
  *         stubs.on(anyRequestTo("payments.example.test")).forwardTo("127.0.0.1", 8089);
+ *         stubs.on(post("https://api.example.test/v1/items"))                       // computed per request
+ *              .respond(request -> respondJson(201, Map.of("name", request.jsonAt("/name").orElse(""))));
+ *         stubs.on(get("https://api.example.test/v1/flaky"))                        // retries: 503, then 200
+ *              .respond(respondInSequence(respond(503), respond(200)));
  *         apps.run("curl", "-sS", "https://api.example.test/v1/items");   // prints [1]
  *         assertThat(flows).hasRequest(items, exactly(1));
  *     }
@@ -73,6 +81,27 @@ public final class Stubs {
      */
     public OngoingRule on(RequestPattern pattern) {
         return OngoingRule.adding(Objects.requireNonNull(pattern, "pattern").matcher(), this::add);
+    }
+
+    /**
+     * Answers requests from a recorded HAR file until the test ends; stubs added afterwards win over it. Requests
+     * the HAR does not hold get a 502 naming the closest recorded ones, unless the replay lets them through.
+     *
+     * <pre>{@code
+     * stubs.replay(Replay.of(Path.of("src/test/resources/api.har")).ignoringQueryParams("ts"));
+     * }</pre>
+     */
+    public Rule replay(Replay replay) {
+        return add(RequestMatcher.anyRequest(), Objects.requireNonNull(replay, "replay").answer());
+    }
+
+    /**
+     * Answers requests from this HAR file (see {@link Replay} for matching, repeated and unrecorded requests).
+     *
+     * @throws IllegalArgumentException naming the file when it is missing or not a HAR
+     */
+    public Rule replay(Path har) {
+        return replay(Replay.of(har));
     }
 
     /**
@@ -164,6 +193,16 @@ public final class Stubs {
     /** @see Actions#respondWithFile(int, Path) */
     public static Respond respondWithFile(int status, Path file) {
         return Actions.respondWithFile(status, file);
+    }
+
+    /** @see Actions#respondWith(Function) */
+    public static Answer respondWith(Function<RequestFacts, Respond> function) {
+        return Actions.respondWith(function);
+    }
+
+    /** @see Actions#respondInSequence(Respond, Respond...) */
+    public static Answer respondInSequence(Respond first, Respond... then) {
+        return Actions.respondInSequence(first, then);
     }
 
     /** @see Actions#forwardTo(String, int) */

@@ -90,6 +90,8 @@ final class TestScope implements ExtensionContext.Store.CloseableResource, AutoC
                 shared.trust().caBundle(), shared.trust().trustStore(), environment,
                 shared.explicitProxy(), redirector.map(Redirector::describe), settings.timeout());
         Stubs stubs = new Stubs(shared.rules(), shared.offline());
+        // First, so that the test's own stubs win over the recording.
+        settings.replay().ifPresent(stubs::replay);
         if (settings.offline()) {
             // Before the test's first app starts, so that not even its first request can leave the machine.
             stubs.offline();

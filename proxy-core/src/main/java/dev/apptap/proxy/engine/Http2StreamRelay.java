@@ -196,14 +196,20 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
             byte[] bytes = answer.body();
             exchange.responseHead(answer.status(), "", "HTTP/2", headers);
             exchange.responseContent(Unpooled.wrappedBuffer(bytes));
+            boolean trailers = !answer.trailers().isEmpty();
             if (answer.error() != null) {
                 exchange.fail(answer.error());
             } else {
-                exchange.responseEnd(null);
+                exchange.responseEnd(trailers ? answer.trailers() : null);
             }
-            ctx.write(new DefaultHttp2HeadersFrame(headers, bytes.length == 0));
+            ctx.write(new DefaultHttp2HeadersFrame(headers, bytes.length == 0 && !trailers));
             if (bytes.length > 0) {
-                ctx.write(new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(bytes), true));
+                ctx.write(new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(bytes), !trailers));
+            }
+            if (trailers) {
+                Http2Headers trailing = new DefaultHttp2Headers();
+                answer.trailers().forEach(field -> trailing.add(field.getKey().toLowerCase(Locale.ROOT), field.getValue()));
+                ctx.write(new DefaultHttp2HeadersFrame(trailing, true));
             }
             ctx.flush();
         });

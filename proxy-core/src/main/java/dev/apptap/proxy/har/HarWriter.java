@@ -34,7 +34,8 @@ import java.util.Optional;
  * apptap's one HAR 1.2 writer (http://www.softwareishard.com/blog/har-12-spec/), shared by the JUnit extension and
  * the CLI so that both write the same file for the same flows. Every entry carries apptap's own {@code _process}
  * (pid, name, executable, command line, and {@code container} with id, name, image and in-container pid when it runs in
- * one) and {@code _error} (kind and sentence, or null) fields; connections that
+ * one) and {@code _error} (kind and sentence, or null) fields, and a response with trailers (gRPC) a {@code _trailers}
+ * list shaped like {@code headers}; connections that
  * did not speak HTTP (including TLS the app refused) are entries with method {@code CONNECT}, status 0 and
  * {@code _tcp} set, so a refused certificate shows up in HAR viewers too. DNS flows have no HAR form and are left
  * out.
@@ -244,6 +245,10 @@ public final class HarWriter {
         }
         if (body.isTruncated()) {
             content.put("comment", "apptap recorded only the first " + body.recordedSize() + " bytes.");
+        }
+        if (!response.trailers().asList().isEmpty()) {
+            // HAR has no field for trailers; gRPC's status travels in them, and a replay sends them back.
+            node.set("_trailers", headers(response.trailers()));
         }
         node.put("redirectURL", response.headers().first("Location").orElse(""));
         node.put("headersSize", -1);

@@ -1,6 +1,7 @@
 package dev.apptap.proxy.rules;
 
 import java.nio.file.Path;
+import java.util.function.Function;
 
 /**
  * Static factories for {@link Action}s, meant to be imported statically next to {@link RequestMatcher}'s.
@@ -33,6 +34,24 @@ public final class Actions {
     /** A response whose body the engine streams from this file. */
     public static Respond respondWithFile(int status, Path file) {
         return Respond.status(status).withBodyFromFile(file);
+    }
+
+    /**
+     * An answer computed from each request: {@code respondWith(request -> respondJson(201, Map.of("id",
+     * request.pathSegments().get(1))))}. The function runs on the engine's event loop (it must not block) and sees
+     * the whole body (up to the body limit); returning null declines the request, so older rules decide it. A
+     * function that throws answers 500 with the exception.
+     */
+    public static Answer respondWith(Function<RequestFacts, Respond> function) {
+        return Answer.computed(function);
+    }
+
+    /**
+     * One response per request in this order, then the last one again for every later request: {@code
+     * respondInSequence(respond(503), respond(503), respond(200))} tests an app's retries.
+     */
+    public static Answer respondInSequence(Respond first, Respond... then) {
+        return Answer.inSequence(first, then);
     }
 
     /** Forward over plain HTTP to this host and port. */

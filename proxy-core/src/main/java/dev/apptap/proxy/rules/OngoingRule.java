@@ -2,6 +2,7 @@ package dev.apptap.proxy.rules;
 
 import java.util.Objects;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * The second half of {@code stubs.on(matcher)}: say what to do and get the {@link Rule}. Nothing is added until one of
@@ -11,6 +12,7 @@ import java.util.function.BiFunction;
  * stubs.on(get("https://api.example.test/v1/items")).respond(respond(200).withBody("[]"));
  * stubs.on(anyRequestTo("api.example.test")).forwardTo("127.0.0.1", 8089);
  * stubs.on(post("https://api.example.test/v1/upload")).close();
+ * stubs.on(get("https://api.example.test/v1/items/*")).respond(request -> respond(200).withBody(request.path()));
  * }</pre>
  */
 public final class OngoingRule {
@@ -38,6 +40,19 @@ public final class OngoingRule {
     /** Answer locally. */
     public Rule respond(Respond response) {
         return then(response);
+    }
+
+    /**
+     * Answer locally with what {@code function} computes from each request (see {@link Actions#respondWith}):
+     * {@code .respond(request -> respondJson(201, Map.of("name", request.jsonAt("/name").orElse(""))))}.
+     */
+    public Rule respond(Function<RequestFacts, Respond> function) {
+        return then(Actions.respondWith(function));
+    }
+
+    /** Answer with an {@link Answer}: a sequence ({@link Actions#respondInSequence}) or a {@link Replay}. */
+    public Rule respond(Answer answer) {
+        return then(answer);
     }
 
     /** Send to another upstream (plain or TLS, see {@link Actions#forwardToTls}). */

@@ -1,5 +1,6 @@
 package dev.apptap.proxy.rules;
 
+import dev.apptap.flow.UrlEncoded;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -9,6 +10,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+
+import com.fasterxml.jackson.core.JsonPointer;
+import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.apptap.flow.Body;
 import dev.apptap.flow.HttpRequest;
@@ -181,6 +185,51 @@ public record RequestFacts(String method, String scheme, String host, int port, 
         }
         return new Body(body, body.length, false, header("Content-Type").orElse(""),
                 header("Content-Encoding").orElse("")).text();
+    }
+
+    /**
+     * The path's segments, percent-decoded: {@code /users/42/posts} gives {@code [users, 42, posts]}. An answer
+     * computed from the request reads an id from here.
+     */
+    public List<String> pathSegments() {
+        List<String> segments = new ArrayList<>();
+        for (String segment : path.split("/")) {
+            if (!segment.isEmpty()) {
+                segments.add(UrlEncoded.decode(segment, false));
+            }
+        }
+        return segments;
+    }
+
+    /** The first value of this query parameter, percent-decoded; empty when the query does not hold it. */
+    public Optional<String> queryParam(String name) {
+        return UrlEncoded.values(rawQuery, name).stream().findFirst();
+    }
+
+    /**
+     * The value at this JSON Pointer ({@code /user/name}, {@code /items/0/id}) of the JSON body: a string as
+     * itself, anything else as JSON text ({@code 7}, {@code true}, {@code {"a":1}}); empty when the body is not
+     * JSON or holds nothing there.
+     *
+     * @throws IllegalArgumentException if {@code pointer} is not a JSON Pointer
+     */
+    public Optional<String> jsonAt(String pointer) {
+        JsonPointer compiled;
+        try {
+            compiled = JsonPointer.compile(pointer);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("\"" + pointer + "\" is not a JSON Pointer (" + e.getMessage()
+                    + "); write it like /user/name or /items/0", e);
+        }
+        JsonNode json = Json.tryParse(bodyText());
+        if (json == null) {
+            return Optional.empty();
+        }
+        JsonNode value = json.at(compiled);
+        if (value.isMissingNode()) {
+            return Optional.empty();
+        }
+        return Optional.of(value.isValueNode() ? value.asText() : value.toString());
     }
 
     static int defaultPort(String scheme) {

@@ -208,6 +208,11 @@ public final class RequestMatcher extends RequestCriteria<RequestMatcher> {
         return true;
     }
 
+    /** How many criteria it has: a replay lets the recorded request with more to compare win. */
+    int specificity() {
+        return criteria.size();
+    }
+
     /** Whether every criterion that does not need the body matches. */
     boolean headMatches(Probe request) {
         for (Criterion criterion : criteria) {

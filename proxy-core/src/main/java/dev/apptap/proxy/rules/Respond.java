@@ -70,21 +70,23 @@ public final class Respond implements Action {
     private final String defaultContentType;
     private final Content content;
     private final Duration delay;
+    private final List<Map.Entry<String, String>> trailers;
 
     private Respond(int status, List<Map.Entry<String, String>> headers, String defaultContentType, Content content,
-            Duration delay) {
+            Duration delay, List<Map.Entry<String, String>> trailers) {
         this.status = status;
         this.headers = List.copyOf(headers);
         this.defaultContentType = defaultContentType;
         this.content = content;
         this.delay = delay;
+        this.trailers = List.copyOf(trailers);
     }
 
     static Respond status(int status) {
         if (status < 100 || status > 999) {
             throw new IllegalArgumentException("status " + status + " is not an HTTP status (100 to 999)");
         }
-        return new Respond(status, List.of(), null, Content.Inline.EMPTY, Duration.ZERO);
+        return new Respond(status, List.of(), null, Content.Inline.EMPTY, Duration.ZERO, List.of());
     }
 
     public int status() {
@@ -113,11 +115,20 @@ public final class Respond implements Action {
 
     /** Adds a header (repeat the call for repeated headers such as Set-Cookie). */
     public Respond withHeader(String name, String value) {
-        Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(value, "value");
-        List<Map.Entry<String, String>> more = new ArrayList<>(headers);
-        more.add(Map.entry(name, value));
-        return new Respond(status, more, defaultContentType, content, delay);
+        return new Respond(status, plus(headers, name, value), defaultContentType, content, delay, trailers);
+    }
+
+    /**
+     * Adds a trailer, sent after the body over h2 as a trailing HEADERS frame (gRPC's {@code grpc-status}) and
+     * recorded on the flow; HTTP/1.1 answers leave trailers out.
+     */
+    public Respond withTrailer(String name, String value) {
+        return new Respond(status, headers, defaultContentType, content, delay, plus(trailers, name, value));
+    }
+
+    /** The trailers to send after the body, in order; usually none. */
+    public List<Map.Entry<String, String>> trailers() {
+        return trailers;
     }
 
     /** A text body in UTF-8; Content-Type {@code text/plain; charset=utf-8} unless set. */
@@ -174,7 +185,7 @@ public final class Respond implements Action {
         if (delay.isNegative()) {
             throw new IllegalArgumentException("delay " + delay + " is negative");
         }
-        return new Respond(status, headers, defaultContentType, content, delay);
+        return new Respond(status, headers, defaultContentType, content, delay, trailers);
     }
 
     @Override
@@ -201,7 +212,16 @@ public final class Respond implements Action {
     }
 
     private Respond withContent(Content content, String contentType) {
-        return new Respond(status, headers, contentType, content, delay);
+        return new Respond(status, headers, contentType, content, delay, trailers);
+    }
+
+    private static List<Map.Entry<String, String>> plus(List<Map.Entry<String, String>> fields, String name,
+            String value) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(value, "value");
+        List<Map.Entry<String, String>> more = new ArrayList<>(fields);
+        more.add(Map.entry(name, value));
+        return more;
     }
 
     private boolean hasHeader(String name) {

@@ -103,8 +103,9 @@ public final class RuleSet {
     }
 
     /**
-     * What to do with this request: the newest rule that matches it decides and counts a hit; without one, the
-     * request passes through, or gets the offline 502.
+     * What to do with this request: the newest rule that matches it decides and counts a hit (an {@link Answer}
+     * that declines the request leaves it to the older rules); without one, the request passes through, or gets the
+     * offline 502.
      *
      * @param request the whole request when {@link #needsBody} said so for its head, else the head alone
      */
@@ -113,8 +114,16 @@ public final class RuleSet {
         Probe probe = new Probe(request);
         for (Rule rule : snapshot) {
             if (rule.matcher().matches(probe)) {
-                rule.hit();
                 Action action = rule.action();
+                if (action instanceof Answer answer) {
+                    Decision decision = answer.decide(rule, request);
+                    if (decision instanceof Decision.PassThrough) {
+                        continue; // declined: the older rules decide
+                    }
+                    rule.hit();
+                    return decision;
+                }
+                rule.hit();
                 if (action instanceof Respond response) {
                     return new Decision.Stubbed(rule, response);
                 }
@@ -144,6 +153,13 @@ public final class RuleSet {
             if (rule.matcher().headMatches(probe)) {
                 if (rule.matcher().needsBody()) {
                     return true;
+                }
+                if (rule.action() instanceof Answer answer) {
+                    // It may decline, and an older rule may then look at the body: keep it either way.
+                    if (answer.needsBody()) {
+                        return true;
+                    }
+                    continue;
                 }
                 return false;
             }

@@ -9,6 +9,9 @@
  *      .respond(respondJson(200, "{\"token\":\"t\"}"));
  * stubs.on(get("https://api.example.test/v1/items/*")).respond(respond(200).withBody("[]"));
  * stubs.on(anyRequestTo("*.payments.example.test")).forwardTo("127.0.0.1", 8089);
+ * stubs.on(post("https://api.example.test/v1/users")).respond(request -> respondJson(201, request.bodyText()));
+ * stubs.on(get("https://api.example.test/v1/flaky")).respond(respondInSequence(respond(503), respond(200)));
+ * stubs.on(anyRequest()).respond(Replay.of(Path.of("api.har")).answer());   // answers from a recorded HAR
  * stubs.offline(true);
  * }</pre>
  *

@@ -3,6 +3,9 @@ package dev.apptap.proxy.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.apptap.flow.HttpFlow;
+import dev.apptap.proxy.har.HarWriter;
+import dev.apptap.proxy.rules.Replay;
+import dev.apptap.proxy.rules.RequestMatcher;
 import dev.apptap.proxy.testing.TestPki;
 import io.grpc.CallOptions;
 import io.grpc.Grpc;
@@ -34,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A grpc-java client and server (TLS, HTTP/2 end to end) through apptap's proxy: unary and server-streaming
- * calls pass intact, and each is recorded with its trailers ({@code grpc-status}).
+ * calls pass intact, and each is recorded with its trailers ({@code grpc-status}); recorded to a HAR, they replay
+ * with the server stopped.
  */
 class GrpcEndToEndTest {
 
@@ -63,20 +67,9 @@ class GrpcEndToEndTest {
     void relaysUnaryAndServerStreamingCallsWithTheirTrailers() throws Exception {
         Server server = startServer();
         try (EngineFixture apptap = EngineFixture.start(dir.resolve("trust"))) {
-            ManagedChannel channel = Grpc.newChannelBuilderForAddress("localhost", server.getPort(),
-                            TlsChannelCredentials.newBuilder().trustManager(apptap.trust.caCertificate().toFile()).build())
-                    .proxyDetector(target -> HttpConnectProxiedSocketAddress.newBuilder()
-                            .setTargetAddress((InetSocketAddress) target)
-                            .setProxyAddress(apptap.engine.explicitAddress())
-                            .build())
-                    .build();
+            ManagedChannel channel = channelThrough(apptap, server.getPort());
             try {
-                String greeting = ClientCalls.blockingUnaryCall(channel, GREET, CallOptions.DEFAULT, "apptap");
-                List<String> counted = new ArrayList<>();
-                ClientCalls.blockingServerStreamingCall(channel, COUNT, CallOptions.DEFAULT, "n").forEachRemaining(counted::add);
-
-                assertThat(greeting).isEqualTo("hello apptap");
-                assertThat(counted).containsExactly("n1", "n2", "n3");
+                callsEchoUnaryAndStreaming(channel);
                 HttpFlow unary = apptap.awaitHttp(f -> f.request().path().equals("/apptap.Echo/Greet"));
                 HttpFlow stream = apptap.awaitHttp(f -> f.request().path().equals("/apptap.Echo/Count"));
                 for (HttpFlow flow : List.of(unary, stream)) {
@@ -93,6 +86,60 @@ class GrpcEndToEndTest {
         } finally {
             server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
+    }
+
+    @Test
+    void replaysRecordedCallsWithTheirTrailersWithTheServerStopped() throws Exception {
+        Path har = dir.resolve("grpc.har");
+        Server server = startServer();
+        int port = server.getPort();
+        try (EngineFixture apptap = EngineFixture.start(dir.resolve("trust-record"))) {
+            ManagedChannel channel = channelThrough(apptap, port);
+            try {
+                callsEchoUnaryAndStreaming(channel);
+                apptap.awaitHttp(f -> f.request().path().equals("/apptap.Echo/Count"));
+                HarWriter.write(apptap.all(), har);
+            } finally {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        } finally {
+            server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+
+        try (EngineFixture apptap = EngineFixture.start(dir.resolve("trust-replay"))) {
+            apptap.engine.rules().on(RequestMatcher.anyRequest()).respond(Replay.of(har).answer());
+            ManagedChannel channel = channelThrough(apptap, port);
+            try {
+                callsEchoUnaryAndStreaming(channel);
+                HttpFlow unary = apptap.awaitHttp(f -> f.request().path().equals("/apptap.Echo/Greet"));
+                assertThat(unary.isStubbed()).isTrue();
+                assertThat(unary.request().version()).isEqualTo("HTTP/2");
+                assertThat(unary.response().orElseThrow().trailers().first("grpc-status")).hasValue("0");
+            } finally {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** One unary and one server-streaming call, and their answers. */
+    private static void callsEchoUnaryAndStreaming(ManagedChannel channel) {
+        String greeting = ClientCalls.blockingUnaryCall(channel, GREET, CallOptions.DEFAULT, "apptap");
+        List<String> counted = new ArrayList<>();
+        ClientCalls.blockingServerStreamingCall(channel, COUNT, CallOptions.DEFAULT, "n").forEachRemaining(counted::add);
+
+        assertThat(greeting).isEqualTo("hello apptap");
+        assertThat(counted).containsExactly("n1", "n2", "n3");
+    }
+
+    /** A grpc-java channel to localhost:port through apptap's explicit proxy, trusting apptap's CA. */
+    private static ManagedChannel channelThrough(EngineFixture apptap, int port) throws IOException {
+        return Grpc.newChannelBuilderForAddress("localhost", port,
+                        TlsChannelCredentials.newBuilder().trustManager(apptap.trust.caCertificate().toFile()).build())
+                .proxyDetector(target -> HttpConnectProxiedSocketAddress.newBuilder()
+                        .setTargetAddress((InetSocketAddress) target)
+                        .setProxyAddress(apptap.engine.explicitAddress())
+                        .build())
+                .build();
     }
 
     private Server startServer() throws IOException {

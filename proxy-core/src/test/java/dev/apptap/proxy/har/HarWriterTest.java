@@ -16,12 +16,16 @@ import dev.apptap.flow.HttpResponse;
 import dev.apptap.flow.ProcessInfo;
 import dev.apptap.flow.TcpFlow;
 import dev.apptap.flow.TlsInfo;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.zip.DeflaterOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,6 +67,39 @@ class HarWriterTest {
         assertThat(tcp.get("_tcp").asBoolean()).isTrue();
         assertThat(tcp.at("/_error/kind").asText()).isEqualTo("CLIENT_REJECTED_CERTIFICATE");
         assertThat(tcp.at("/_error/message").asText()).contains("refused apptap's certificate");
+    }
+
+    @Test
+    void harReaderReadsBackWhatTheWriterWroteAndSkipsNonHttpEntries() throws Exception {
+        Path file = dir.resolve("run.har");
+        HarWriter.write(List.of(answered(), refusedCertificate(), dnsQuery()), file);
+
+        List<HarReader.Exchange> exchanges = HarReader.read(file);
+
+        assertThat(exchanges).singleElement().satisfies(exchange -> {
+            assertThat(exchange.entry()).isZero();
+            assertThat(exchange.method()).isEqualTo("GET");
+            assertThat(exchange.url()).isEqualTo("https://api.example.test/v1/items?page=2&q=a%20b");
+            assertThat(exchange.status()).isEqualTo(200);
+            assertThat(new String(exchange.responseBody(), StandardCharsets.UTF_8)).isEqualTo("[1,2]");
+            assertThat(exchange.requestHeaders()).contains(Map.entry("Host", "api.example.test"));
+        });
+    }
+
+    @Test
+    void harReaderReadsMitmproxysZlibCompressedZhar() throws Exception {
+        byte[] json = "{\"log\":{\"entries\":[{\"request\":{\"method\":\"GET\",\"url\":\"http://a.test/\"},\"response\":{\"status\":204,\"content\":{}}}]}}"
+                .getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream compressed = new ByteArrayOutputStream();
+        try (DeflaterOutputStream zlib = new DeflaterOutputStream(compressed)) {
+            zlib.write(json);
+        }
+        Path file = Files.write(dir.resolve("flows.zhar"), compressed.toByteArray());
+
+        assertThat(HarReader.read(file)).singleElement().satisfies(exchange -> {
+            assertThat(exchange.status()).isEqualTo(204);
+            assertThat(exchange.responseBody()).isEmpty();
+        });
     }
 
     @Test
