@@ -23,6 +23,7 @@ declare -A PROVIDES=(
   [nghttp2-client]=h2load
   [openjdk-17-jdk-headless]=javac
   [bpftool]=bpftool
+  [zsh]=zsh
   [npm]=npm
   [python3-pip]=pip3
   [chromium]=chromium
