@@ -43,6 +43,11 @@ public record FlowError(Kind kind, String message) {
         NO_STUB_MATCHED,
         /** A rule closed the connection instead of answering. */
         CLOSED_BY_RULE,
+        /**
+         * A rule asked apptap for a fault (a reset, a cut-off body, a delay, a hang, …) and apptap did it; the
+         * message says what apptap did and which rule asked.
+         */
+        FAULT,
         /** apptap itself failed; the message says how. */
         INTERNAL
     }

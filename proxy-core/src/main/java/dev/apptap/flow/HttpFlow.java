@@ -149,6 +149,15 @@ public record HttpFlow(long id, Instant startedAt, ProcessInfo process, Endpoint
         public enum Kind { UPSTREAM, STUBBED, ROUTED, CLOSED, OFFLINE }
     }
 
+    /**
+     * The fault a rule had apptap apply to this exchange (a reset, a cut-off body, a delay, …), as the sentence of
+     * what apptap did: {@code apptap closed the connection of curl (pid 42) after 512 bytes of the response body to
+     * GET https://api.example.test/x, as the rule #1 GET https://api.example.test/x asked.}
+     */
+    public Optional<FlowError> fault() {
+        return error.filter(e -> e.kind() == FlowError.Kind.FAULT);
+    }
+
     /** The response's status, or -1 while no response head arrived. */
     public int status() {
         return response.map(HttpResponse::status).orElse(-1);

@@ -206,14 +206,26 @@ final class HttpExchange {
         }
     }
 
-    /** Ends the exchange with {@code failure}; the first failure wins, later ones change nothing. */
+    /**
+     * Ends the exchange with {@code failure}; the first failure wins, later ones change nothing, and a fault apptap
+     * applied stays the flow's error (the app's disconnect after a reset is the fault's doing).
+     */
     void fail(FlowError failure) {
         if (complete) {
             return;
         }
-        error = failure;
+        if (error == null || error.kind() != FlowError.Kind.FAULT) {
+            error = failure;
+        }
         complete = true;
         publish();
+    }
+
+    /** A rule's fault is applied to this exchange: {@code fault} says what apptap did; published with the next snapshot. */
+    void faulted(FlowError fault) {
+        if (!complete) {
+            error = fault;
+        }
     }
 
     /** Who answers this exchange (a stub, a route, apptap offline); published with the next snapshot. */

@@ -3,6 +3,7 @@ package dev.apptap.proxy.engine;
 import dev.apptap.flow.FlowError;
 import dev.apptap.flow.HttpFlow;
 import dev.apptap.proxy.rules.Decision;
+import dev.apptap.proxy.rules.Fault;
 import dev.apptap.proxy.rules.Forward;
 import dev.apptap.proxy.rules.RequestFacts;
 import dev.apptap.proxy.rules.Respond;
@@ -58,15 +59,23 @@ final class RuleStep {
     /** What the relay does with one request. */
     sealed interface Outcome {
         /** No rule took the request: send it where the app meant it to go. */
-        Relay RELAY = new Relay();
+        Relay RELAY = new Relay(null);
+
+        /** The fault to arm for the response ({@link FaultInjector#arm}), or {@code null} for none. */
+        default InjectedFault fault() {
+            return null;
+        }
     }
 
-    /** Send the request where the app meant it to go. */
-    record Relay() implements Outcome {
+    /** Send the request where the app meant it to go (with a rule's fault on the answer, if {@code fault} is set). */
+    record Relay(InjectedFault fault) implements Outcome {
     }
 
     /** Send the request to {@code target}, with {@code hostHeader} (and h2 {@code :authority}) instead of the app's. */
-    record Route(UpstreamTarget target, Optional<String> hostHeader) implements Outcome {
+    record Route(UpstreamTarget target, Optional<String> hostHeader, InjectedFault fault) implements Outcome {
+        Route(UpstreamTarget target, Optional<String> hostHeader) {
+            this(target, hostHeader, null);
+        }
     }
 
     /**
@@ -76,13 +85,23 @@ final class RuleStep {
      * @param trailers trailing headers after the body (gRPC's status), sent by the h2 relay; empty for most answers
      */
     record Answer(int status, List<Map.Entry<String, String>> headers, byte[] body, FlowError error, Duration delay,
-                  List<Map.Entry<String, String>> trailers) implements Outcome {
+                  List<Map.Entry<String, String>> trailers, InjectedFault fault) implements Outcome {
+
+        Answer(int status, List<Map.Entry<String, String>> headers, byte[] body, FlowError error, Duration delay,
+               List<Map.Entry<String, String>> trailers) {
+            this(status, headers, body, error, delay, trailers, null);
+        }
 
         /** apptap's own error answer: plain text whose body is the error's sentence. */
         static Answer ofError(int status, FlowError error) {
             return new Answer(status, List.of(Map.entry("Content-Type", "text/plain; charset=utf-8"),
                     Map.entry("X-Apptap-Error", "true")), (error.message() + "\n").getBytes(StandardCharsets.UTF_8),
                     error, Duration.ZERO, List.of());
+        }
+
+        /** This answer with a rule's fault on the wire. */
+        Answer withFault(InjectedFault injected) {
+            return new Answer(status, headers, body, error, delay, trailers, injected);
         }
 
         /** Runs {@code send} on {@code loop} once the delay has passed (at once when there is none). */
@@ -123,7 +142,9 @@ final class RuleStep {
         Decision decision = rules.decide(request);
         if (decision instanceof Decision.Stubbed stubbed) {
             exchange.handledBy(handling(HttpFlow.Handling.Kind.STUBBED, stubbed.rule()));
-            return answer(stubbed.response(), null);
+            Answer answer = answer(stubbed.response(), null);
+            return stubbed.response().fault().map(f -> answer.withFault(injected(f, stubbed.rule(), exchange)))
+                    .orElse(answer);
         }
         if (decision instanceof Decision.OfflineUnmatched offline) {
             exchange.handledBy(handling(HttpFlow.Handling.Kind.OFFLINE, null));
@@ -137,9 +158,18 @@ final class RuleStep {
         }
         if (decision instanceof Decision.Routed routed) {
             exchange.handledBy(handling(HttpFlow.Handling.Kind.ROUTED, routed.rule()));
-            return new Route(target(routed.forward()), routed.forward().hostHeader());
+            return new Route(target(routed.forward()), routed.forward().hostHeader(),
+                    routed.forward().fault().map(f -> injected(f, routed.rule(), exchange)).orElse(null));
+        }
+        if (decision instanceof Decision.Faulted faulted) {
+            exchange.handledBy(handling(HttpFlow.Handling.Kind.UPSTREAM, faulted.rule()));
+            return new Relay(injected(faulted.fault(), faulted.rule(), exchange));
         }
         return Outcome.RELAY;
+    }
+
+    private InjectedFault injected(Fault fault, Rule rule, HttpExchange exchange) {
+        return new InjectedFault(fault, exchange, rule, connection.process.describe());
     }
 
     /** The facts a rule set decides on, from the request's URL and header fields (the body is added if needed). */

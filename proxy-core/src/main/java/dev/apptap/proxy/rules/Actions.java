@@ -64,6 +64,15 @@ public final class Actions {
         return Forward.to(host, port, true);
     }
 
+    /**
+     * Lets the request go where the app meant it to, and applies {@code fault} to the real server's answer:
+     * {@code passThroughWith(Fault.closeAfterBodyBytes(512))}.
+     */
+    public static PassThrough passThroughWith(Fault fault) {
+        return new PassThrough(fault);
+    }
+
+    /** Closes the app's connection instead of answering (over h2: resets the stream). */
     public static CloseConnection closeConnection() {
         return CLOSE;
     }

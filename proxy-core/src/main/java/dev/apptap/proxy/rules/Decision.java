@@ -12,6 +12,8 @@ import java.util.Optional;
  *     answerLocally(stubbed.response());            // record the flow as stubbed by stubbed.rule()
  * } else if (decision instanceof Decision.Routed routed) {
  *     connectTo(routed.forward());                  // record the flow as routed by routed.rule()
+ * } else if (decision instanceof Decision.Faulted faulted) {
+ *     connectToOriginalDestination();               // and apply faulted.fault() to the answer
  * } else if (decision instanceof Decision.Closed) {
  *     closeClient();                                // h2: reset the stream
  * } else if (decision instanceof Decision.OfflineUnmatched offline) {
@@ -41,6 +43,14 @@ public sealed interface Decision {
 
     /** A rule sends the request to another upstream. */
     record Routed(Rule rule, Forward forward) implements Decision {
+        @Override
+        public Optional<Rule> matchedRule() {
+            return Optional.of(rule);
+        }
+    }
+
+    /** A rule lets the request through to where the app meant it to go, with a fault on the way back. */
+    record Faulted(Rule rule, Fault fault) implements Decision {
         @Override
         public Optional<Rule> matchedRule() {
             return Optional.of(rule);

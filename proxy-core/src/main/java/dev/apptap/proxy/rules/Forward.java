@@ -16,6 +16,7 @@ import java.util.Optional;
  * forwardToTls("127.0.0.1", 8443).trusting(wireMockCertificate)   // TLS, verified against extra trust
  * forwardToTls("staging.example.test", 443).withHostHeader("staging.example.test")
  * forwardToTls("127.0.0.1", 8443).insecure()                      // TLS without verification
+ * forwardTo("127.0.0.1", 8089).withFault(Fault.closeBeforeBody())  // the route's answer, cut off after its head
  * }</pre>
  *
  * <p>TLS upstreams are verified as usual (JDK trust, the OS bundle, the engine's extra trust) plus
@@ -30,15 +31,17 @@ public final class Forward implements Action {
     private final List<X509Certificate> trustedCertificates;
     private final boolean insecure;
     private final String hostHeader;
+    private final Fault fault;
 
     private Forward(String host, int port, boolean tls, List<X509Certificate> trustedCertificates, boolean insecure,
-            String hostHeader) {
+            String hostHeader, Fault fault) {
         this.host = host;
         this.port = port;
         this.tls = tls;
         this.trustedCertificates = List.copyOf(trustedCertificates);
         this.insecure = insecure;
         this.hostHeader = hostHeader;
+        this.fault = fault;
     }
 
     static Forward to(String host, int port, boolean tls) {
@@ -49,7 +52,7 @@ public final class Forward implements Action {
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port " + port + " is not between 1 and 65535");
         }
-        return new Forward(RequestFacts.normalizeHost(host), port, tls, List.of(), false, null);
+        return new Forward(RequestFacts.normalizeHost(host), port, tls, List.of(), false, null, null);
     }
 
     public String host() {
@@ -98,7 +101,7 @@ public final class Forward implements Action {
         requireTls("trusting certificates");
         List<X509Certificate> more = new ArrayList<>(trustedCertificates);
         more.addAll(certificates);
-        return new Forward(host, port, tls, more, insecure, hostHeader);
+        return new Forward(host, port, tls, more, insecure, hostHeader, fault);
     }
 
     /**
@@ -108,13 +111,27 @@ public final class Forward implements Action {
      */
     public Forward insecure() {
         requireTls("insecure()");
-        return new Forward(host, port, tls, trustedCertificates, true, hostHeader);
+        return new Forward(host, port, tls, trustedCertificates, true, hostHeader, fault);
     }
 
     /** Sends this Host header (and h2 {@code :authority}) instead of the app's. */
     public Forward withHostHeader(String hostHeader) {
         Objects.requireNonNull(hostHeader, "hostHeader");
-        return new Forward(host, port, tls, trustedCertificates, insecure, hostHeader);
+        return new Forward(host, port, tls, trustedCertificates, insecure, hostHeader, fault);
+    }
+
+    /**
+     * Applies a fault to what the other upstream answers: {@code forwardTo("127.0.0.1", 8089).withFault(
+     * Fault.throttle(1024))}. One fault per route; a later call replaces it.
+     */
+    public Forward withFault(Fault fault) {
+        Objects.requireNonNull(fault, "fault");
+        return new Forward(host, port, tls, trustedCertificates, insecure, hostHeader, fault);
+    }
+
+    /** The fault apptap applies to the routed response, if any. */
+    public Optional<Fault> fault() {
+        return Optional.ofNullable(fault);
     }
 
     @Override
@@ -128,6 +145,9 @@ public final class Forward implements Action {
         }
         if (hostHeader != null) {
             text.append(" as Host ").append(hostHeader);
+        }
+        if (fault != null) {
+            text.append(", then ").append(fault.describe());
         }
         return text.toString();
     }

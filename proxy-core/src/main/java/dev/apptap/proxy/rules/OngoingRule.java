@@ -12,6 +12,7 @@ import java.util.function.Function;
  * stubs.on(get("https://api.example.test/v1/items")).respond(respond(200).withBody("[]"));
  * stubs.on(anyRequestTo("api.example.test")).forwardTo("127.0.0.1", 8089);
  * stubs.on(post("https://api.example.test/v1/upload")).close();
+ * stubs.on(get("https://api.example.test/v1/big")).passThroughWith(Fault.closeAfterBodyBytes(512));
  * stubs.on(get("https://api.example.test/v1/items/*")).respond(request -> respond(200).withBody(request.path()));
  * }</pre>
  */
@@ -68,6 +69,15 @@ public final class OngoingRule {
     /** Close the app's connection instead of answering. */
     public Rule close() {
         return then(Actions.closeConnection());
+    }
+
+    /**
+     * Let the request through to where the app meant it to go, with a fault on the answer:
+     * {@code .passThroughWith(Fault.hang())}. For a stub's or a route's answer use {@link Respond#withFault} or
+     * {@link Forward#withFault}.
+     */
+    public Rule passThroughWith(Fault fault) {
+        return then(Actions.passThroughWith(fault));
     }
 
     /** Any action. */

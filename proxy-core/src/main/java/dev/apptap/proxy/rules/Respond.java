@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Answer a request locally. Immutable: each {@code with…} returns a new response.
@@ -21,6 +22,7 @@ import java.util.Objects;
  * respondJson(201, "{\"id\":1}")                              // the JSON text as given (checked to be JSON)
  * respondWithFile(200, Path.of("fixtures/app.tar.gz"))         // streamed by the engine, not held in memory
  * respond(503).withDelay(Duration.ofSeconds(2))                // answered after two seconds
+ * respond(200).withBody(body).withFault(Fault.closeAfterBodyBytes(512))   // cut off after 512 body bytes
  * }</pre>
  *
  * <p>A body sets a default Content-Type (text, JSON, or guessed from a file's name); a Content-Type header given with
@@ -71,22 +73,24 @@ public final class Respond implements Action {
     private final Content content;
     private final Duration delay;
     private final List<Map.Entry<String, String>> trailers;
+    private final Fault fault;
 
     private Respond(int status, List<Map.Entry<String, String>> headers, String defaultContentType, Content content,
-            Duration delay, List<Map.Entry<String, String>> trailers) {
+            Duration delay, List<Map.Entry<String, String>> trailers, Fault fault) {
         this.status = status;
         this.headers = List.copyOf(headers);
         this.defaultContentType = defaultContentType;
         this.content = content;
         this.delay = delay;
         this.trailers = List.copyOf(trailers);
+        this.fault = fault;
     }
 
     static Respond status(int status) {
         if (status < 100 || status > 999) {
             throw new IllegalArgumentException("status " + status + " is not an HTTP status (100 to 999)");
         }
-        return new Respond(status, List.of(), null, Content.Inline.EMPTY, Duration.ZERO, List.of());
+        return new Respond(status, List.of(), null, Content.Inline.EMPTY, Duration.ZERO, List.of(), null);
     }
 
     public int status() {
@@ -115,7 +119,7 @@ public final class Respond implements Action {
 
     /** Adds a header (repeat the call for repeated headers such as Set-Cookie). */
     public Respond withHeader(String name, String value) {
-        return new Respond(status, plus(headers, name, value), defaultContentType, content, delay, trailers);
+        return new Respond(status, plus(headers, name, value), defaultContentType, content, delay, trailers, fault);
     }
 
     /**
@@ -123,7 +127,7 @@ public final class Respond implements Action {
      * recorded on the flow; HTTP/1.1 answers leave trailers out.
      */
     public Respond withTrailer(String name, String value) {
-        return new Respond(status, headers, defaultContentType, content, delay, plus(trailers, name, value));
+        return new Respond(status, headers, defaultContentType, content, delay, plus(trailers, name, value), fault);
     }
 
     /** The trailers to send after the body, in order; usually none. */
@@ -185,7 +189,22 @@ public final class Respond implements Action {
         if (delay.isNegative()) {
             throw new IllegalArgumentException("delay " + delay + " is negative");
         }
-        return new Respond(status, headers, defaultContentType, content, delay, trailers);
+        return new Respond(status, headers, defaultContentType, content, delay, trailers, fault);
+    }
+
+    /**
+     * Answers with a fault on the wire: {@code respond(200).withBody(body).withFault(Fault.closeAfterBodyBytes(512))}
+     * cuts the body off after 512 bytes, {@code respond(200).withFault(Fault.connectionReset())} resets the
+     * connection instead of answering. One fault per response; a later call replaces it.
+     */
+    public Respond withFault(Fault fault) {
+        Objects.requireNonNull(fault, "fault");
+        return new Respond(status, headers, defaultContentType, content, delay, trailers, fault);
+    }
+
+    /** The fault apptap applies when it sends this response, if any. */
+    public Optional<Fault> fault() {
+        return Optional.ofNullable(fault);
     }
 
     @Override
@@ -203,6 +222,9 @@ public final class Respond implements Action {
         if (!delay.isZero()) {
             text.append(" after ").append(delay.toMillis()).append(" ms");
         }
+        if (fault != null) {
+            text.append(", then ").append(fault.describe());
+        }
         return text.toString();
     }
 
@@ -212,7 +234,7 @@ public final class Respond implements Action {
     }
 
     private Respond withContent(Content content, String contentType) {
-        return new Respond(status, headers, contentType, content, delay, trailers);
+        return new Respond(status, headers, contentType, content, delay, trailers, fault);
     }
 
     private static List<Map.Entry<String, String>> plus(List<Map.Entry<String, String>> fields, String name,

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -130,6 +131,9 @@ public final class RuleSet {
                 if (action instanceof Forward forward) {
                     return new Decision.Routed(rule, forward);
                 }
+                if (action instanceof PassThrough passThrough) {
+                    return new Decision.Faulted(rule, passThrough.fault());
+                }
                 return new Decision.Closed(rule);
             }
         }
@@ -178,6 +182,33 @@ public final class RuleSet {
             }
         }
         return false;
+    }
+
+    /**
+     * The newest rule that fails the TLS handshake of apps for this host ({@link Fault#tlsHandshakeFailure()} on a
+     * rule whose pattern could match a request to it), if any: at the handshake only the host is known.
+     */
+    public Optional<Rule> failingTlsHandshakeFor(String host) {
+        for (Rule rule : newestFirst) {
+            if (faultOf(rule.action()).filter(f -> f.kind() == Fault.Kind.TLS_HANDSHAKE_FAILURE).isPresent()
+                    && rule.matcher().couldMatchHost(host)) {
+                return Optional.of(rule);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<Fault> faultOf(Action action) {
+        if (action instanceof PassThrough passThrough) {
+            return Optional.of(passThrough.fault());
+        }
+        if (action instanceof Respond response) {
+            return response.fault();
+        }
+        if (action instanceof Forward forward) {
+            return forward.fault();
+        }
+        return Optional.empty();
     }
 
     /**
