@@ -263,7 +263,8 @@ final class FaultInjector extends ChannelDuplexHandler {
             }
         }
         ctx.flush();
-        if (!held.isEmpty()) {
+        // a tick that sent something is spent even if the queue ran dry: the next write waits for the next tick
+        if (!held.isEmpty() || budget < perTick) {
             long nanos = TimeUnit.SECONDS.toNanos(1) * perTick / fault.amount();
             timer = ctx.executor().schedule(() -> pace(ctx), nanos, TimeUnit.NANOSECONDS);
         }
