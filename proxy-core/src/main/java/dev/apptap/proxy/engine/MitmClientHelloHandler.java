@@ -2,8 +2,11 @@ package dev.apptap.proxy.engine;
 
 import dev.apptap.flow.FlowError;
 import dev.apptap.flow.TlsInfo;
+import dev.apptap.proxy.rules.Rule;
 import dev.apptap.proxy.rules.RuleSet;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.handler.ssl.ApplicationProtocolNames;
@@ -28,7 +31,12 @@ final class MitmClientHelloHandler extends SslClientHelloHandler<Optional<SslCon
     static final String NAME = "tls-hello";
     static final String TLS = "tls";
 
+    /** A TLS 1.2-framed fatal alert record, handshake_failure (40): what a server that refuses the handshake sends. */
+    private static final byte[] HANDSHAKE_FAILURE_ALERT = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28};
+
     private final ConnectionContext connection;
+    /** The rule that asked to fail this handshake ({@code Fault.tlsHandshakeFailure()}), if one did. */
+    private Rule failingHandshake;
 
     MitmClientHelloHandler(ConnectionContext connection) {
         super(64 * 1024);
@@ -43,6 +51,11 @@ final class MitmClientHelloHandler extends SslClientHelloHandler<Optional<SslCon
             connection.host = hello.sni();
         }
         Promise<Optional<SslContext>> promise = ctx.executor().newPromise();
+        failingHandshake = connection.runtime.settings().rules().failingTlsHandshakeFor(connection.host).orElse(null);
+        if (failingHandshake != null) {
+            closeProbe();
+            return promise.setSuccess(Optional.empty());
+        }
         if (connection.runtime.settings().isPassthrough(connection.host)) {
             return promise.setSuccess(Optional.empty());
         }
@@ -151,6 +164,10 @@ final class MitmClientHelloHandler extends SslClientHelloHandler<Optional<SslCon
             ctx.close();
             return;
         }
+        if (failingHandshake != null) {
+            failHandshake(ctx);
+            return;
+        }
         Optional<SslContext> context = future.getNow();
         if (context.isEmpty()) {
             connection.tls = new TlsInfo(hello.sni(), hello.alpn(), "", "", "", true);
@@ -163,5 +180,16 @@ final class MitmClientHelloHandler extends SslClientHelloHandler<Optional<SslCon
         // at once, and a failure it raises must find the handler that records it.
         ctx.pipeline().addAfter(NAME, ClientTlsOutcome.NAME, new ClientTlsOutcome(connection));
         ctx.pipeline().replace(this, TLS, tls);
+    }
+
+    /** Ends the app's handshake with a fatal alert, as a rule asked, and records that apptap did. */
+    private void failHandshake(ChannelHandlerContext ctx) {
+        ClientHello hello = connection.hello == null ? ClientHello.NONE : connection.hello;
+        connection.tls = new TlsInfo(hello.sni(), hello.alpn(), "", "", "", false);
+        connection.runtime.connectionFlows().failed(connection, new FlowError(FlowError.Kind.FAULT, "apptap ended the"
+                + " TLS handshake of " + connection.process.describe() + " for " + connection.host + " with a fatal"
+                + " handshake_failure alert, as the rule #" + failingHandshake.id() + " "
+                + failingHandshake.matcher().describe() + " asked."));
+        ctx.writeAndFlush(Unpooled.wrappedBuffer(HANDSHAKE_FAILURE_ALERT)).addListener(ChannelFutureListener.CLOSE);
     }
 }

@@ -3,6 +3,7 @@ package dev.apptap.proxy.engine;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static dev.apptap.proxy.rules.Actions.forwardTo;
 import static dev.apptap.proxy.rules.Actions.respond;
+import static dev.apptap.proxy.rules.RequestMatcher.anyRequestTo;
 import static dev.apptap.proxy.rules.RequestMatcher.get;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -11,6 +12,7 @@ import com.github.tomakehurst.wiremock.client.WireMock;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import dev.apptap.flow.FlowError;
 import dev.apptap.flow.HttpFlow;
+import dev.apptap.flow.TcpFlow;
 import dev.apptap.proxy.rules.Fault;
 import dev.apptap.proxy.testing.ClientResult;
 import dev.apptap.proxy.testing.Clients;
@@ -178,6 +180,30 @@ class FaultsEndToEndTest {
         // http.client's RemoteDisconnected is its ConnectionResetError for a reset before the status line
         assertThat(python.stdout().lines()).containsExactly("RemoteDisconnected True", "IncompleteRead False",
                 "BadStatusLine False", "IncompleteRead False");
+    }
+
+    @Test
+    void failsTheTlsHandshakeOfCurlAndPython3ForTheRulesHost() {
+        apptap.engine.rules().on(anyRequestTo("api.example.test")).passThroughWith(Fault.tlsHandshakeFailure());
+
+        ClientResult curl = Clients.curl(apptap.proxyEnvironment(), "-sS", "https://api.example.test/x");
+
+        assertThat(curl.exitCode()).as(curl.stderr()).isEqualTo(35);
+        assertThat(curl.stderr()).contains("handshake failure");
+        TcpFlow flow = apptap.awaitTcp(f -> f.error().isPresent());
+        assertThat(flow.error().orElseThrow().kind()).isEqualTo(FlowError.Kind.FAULT);
+        assertThat(flow.error().orElseThrow().message()).startsWith("apptap ended the TLS handshake of curl")
+                .endsWith("for api.example.test with a fatal handshake_failure alert, as the rule #1 any request to"
+                        + " api.example.test asked.");
+        if (Clients.isInstalled("python3")) {
+            ClientResult python = Clients.python3(apptap.proxyEnvironment(), String.join("\n",
+                    "import urllib.request",
+                    "try:",
+                    "    urllib.request.urlopen('https://api.example.test/x')",
+                    "except Exception as e:",
+                    "    print(e)")).requireSuccess();
+            assertThat(python.stdout()).contains("SSLV3_ALERT_HANDSHAKE_FAILURE");
+        }
     }
 
     private void stub(String path, Fault fault) {
