@@ -164,6 +164,7 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
     /** Applies the rule step's outcome: relay, route to an HTTP/1.1 server, answer locally, or reset. */
     private void decide(RequestFacts request) {
         RuleStep.Outcome outcome = rules.decide(request, exchange);
+        Http2StreamFaults.arm(ctx, outcome.fault());
         if (outcome instanceof RuleStep.Relay) {
             passThrough();
         } else if (outcome instanceof RuleStep.Route route) {

@@ -1,0 +1,192 @@
+package dev.apptap.proxy.engine;
+
+import dev.apptap.proxy.rules.Fault;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.channels.ClosedChannelException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Applies a rule's {@link Fault} to one h2 stream's response frames, first in the stream channel's pipeline, so the
+ * other streams of the connection go on: a cut is a RST_STREAM, a delay or a hang holds this stream only. A
+ * connection reset takes the whole connection down, as a crashing server would. Throttling and garbage have no
+ * per-stream form in h2: they reset the stream, and the flow says so.
+ *
+ * <pre>{@code
+ * Http2StreamFaults.arm(ctx, outcome.fault());   // in the stream relay, once the rule step decided
+ * }</pre>
+ */
+final class Http2StreamFaults extends ChannelDuplexHandler {
+
+    static final String NAME = "h2-stream-faults";
+
+    private final Fault fault;
+    private long bodyBytes;
+    private boolean headersSent;
+    private boolean cut;
+    private boolean delayOver;
+    private ScheduledFuture<?> timer;
+    private final ArrayDeque<Object[]> held = new ArrayDeque<>();
+    private final List<ChannelPromise> hanging = new ArrayList<>();
+
+    private Http2StreamFaults(Fault fault) {
+        this.fault = fault;
+    }
+
+    /** Puts the fault on this stream's response and records what apptap does; nothing when {@code injected} is null. */
+    static void arm(ChannelHandlerContext stream, InjectedFault injected) {
+        if (injected == null) {
+            return;
+        }
+        stream.pipeline().addFirst(NAME, new Http2StreamFaults(injected.fault));
+        injected.record(sentence(injected));
+    }
+
+    static String sentence(InjectedFault injected) {
+        Fault fault = injected.fault;
+        String stream = "the HTTP/2 stream of " + injected.request();
+        return switch (fault.kind()) {
+            case CONNECTION_RESET -> "reset the connection (TCP RST) of " + injected.app() + ", with every stream on"
+                    + " it, instead of answering " + injected.request();
+            case CLOSE_BEFORE_BODY -> "reset " + stream + " after the response's headers, before its body";
+            case CLOSE_AFTER_BODY_BYTES -> "reset " + stream + " after " + fault.amount() + " bytes of the response body";
+            case DELAY -> "held the response to " + injected.request() + " back for " + fault.amount() + " ms";
+            case HANG -> "sent nothing in answer to " + injected.request() + " and kept its HTTP/2 stream open until "
+                    + injected.app() + " gave up";
+            case THROTTLE -> "reset " + stream + " instead of throttling it (apptap throttles HTTP/1 responses only)";
+            case MALFORMED_RESPONSE -> "reset " + stream + " instead of sending bytes that are not HTTP (in h2 they"
+                    + " would break every stream of the connection)";
+            case TLS_HANDSHAKE_FAILURE -> "reset " + stream + ", since the app's TLS handshake was over before the"
+                    + " rule applied";
+        };
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (cut) {
+            ReferenceCountUtil.release(msg);
+            promise.tryFailure(new ClosedChannelException());
+            return;
+        }
+        switch (fault.kind()) {
+            case CONNECTION_RESET -> {
+                ReferenceCountUtil.release(msg);
+                cut = true;
+                Channel connection = ctx.channel().parent();
+                connection.config().setOption(ChannelOption.SO_LINGER, 0);
+                connection.pipeline().firstContext().close(); // straight to the socket, skipping TLS's close_notify
+                promise.tryFailure(new ClosedChannelException());
+            }
+            case CLOSE_BEFORE_BODY, CLOSE_AFTER_BODY_BYTES -> cutAfter(ctx, msg, promise,
+                    fault.kind() == Fault.Kind.CLOSE_BEFORE_BODY ? 0 : fault.amount());
+            case DELAY -> {
+                if (delayOver) {
+                    ctx.write(msg, promise);
+                    return;
+                }
+                held.add(new Object[]{msg, promise});
+                if (timer == null) {
+                    timer = ctx.executor().schedule(() -> {
+                        timer = null;
+                        delayOver = true;
+                        while (!held.isEmpty()) {
+                            Object[] next = held.poll();
+                            ctx.write(next[0], (ChannelPromise) next[1]);
+                        }
+                        ctx.flush();
+                    }, fault.amount(), TimeUnit.MILLISECONDS);
+                }
+            }
+            case HANG -> {
+                ReferenceCountUtil.release(msg);
+                hanging.add(promise);
+            }
+            default -> {
+                ReferenceCountUtil.release(msg);
+                promise.tryFailure(new ClosedChannelException());
+                reset(ctx);
+            }
+        }
+    }
+
+    /** HEADERS go out, then DATA up to {@code allowed} bytes, then RST_STREAM (a shorter body goes out whole). */
+    private void cutAfter(ChannelHandlerContext ctx, Object msg, ChannelPromise promise, long allowed) {
+        if (msg instanceof Http2HeadersFrame && !headersSent) {
+            headersSent = true;
+            ctx.write(msg, promise);
+            return;
+        }
+        if (msg instanceof Http2DataFrame data) {
+            int size = data.content().readableBytes();
+            if (bodyBytes + size <= allowed) {
+                bodyBytes += size;
+                ctx.write(msg, promise);
+                return;
+            }
+            int take = (int) (allowed - bodyBytes);
+            if (take > 0) {
+                ctx.write(new DefaultHttp2DataFrame(data.content().retainedSlice(data.content().readerIndex(), take),
+                        false));
+            }
+            bodyBytes = allowed;
+        }
+        // the rest of the body, or trailers after a body cut short
+        ReferenceCountUtil.release(msg);
+        promise.tryFailure(new ClosedChannelException());
+        reset(ctx);
+    }
+
+    private void reset(ChannelHandlerContext ctx) {
+        cut = true;
+        ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.CANCEL));
+    }
+
+    @Override
+    public void flush(ChannelHandlerContext ctx) {
+        if (fault.kind() == Fault.Kind.HANG || fault.kind() == Fault.Kind.DELAY && !delayOver) {
+            return;
+        }
+        ctx.flush();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        dropAll();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        dropAll();
+    }
+
+    private void dropAll() {
+        cut = true;
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+        while (!held.isEmpty()) {
+            Object[] next = held.poll();
+            ReferenceCountUtil.release(next[0]);
+            ((ChannelPromise) next[1]).tryFailure(new ClosedChannelException());
+        }
+        for (ChannelPromise promise : hanging) {
+            promise.tryFailure(new ClosedChannelException());
+        }
+        hanging.clear();
+    }
+}
