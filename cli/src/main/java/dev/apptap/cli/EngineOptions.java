@@ -33,6 +33,13 @@ final class EngineOptions {
                             + " {{json.FIELD.FIELD}}, {{body}}, {{method}}, {{url}}."})
     List<StubSpec> stubs = new ArrayList<>();
 
+    @Option(names = "--fault", paramLabel = "'METHOD URL FAULT'", converter = FaultSpec.Converter.class,
+            description = {"Break matching requests on the wire (repeatable), such as"
+                    + " 'GET https://api.example.test/v1 close-after=512'; a --stub or --route for the URL still"
+                    + " answers, with the fault on the way back.",
+                    "FAULT: " + FaultSpec.FAULTS + "."})
+    List<FaultSpec> faults = new ArrayList<>();
+
     @Option(names = "--route", paramLabel = "HOST[:PORT]=HOST:PORT", converter = RouteSpec.Converter.class,
             description = "Send every request for HOST to another server (repeatable); https://HOST:PORT for TLS.")
     List<RouteSpec> routes = new ArrayList<>();
@@ -124,6 +131,9 @@ final class EngineOptions {
         routes.forEach(route -> route.addTo(rules));
         shared.ifPresent(config -> config.stubs().forEach(stub -> stub.addTo(rules)));
         stubs.forEach(stub -> stub.addTo(rules));
+        // faults last: each wraps the stub or route that would otherwise answer its requests
+        shared.ifPresent(config -> config.faults().forEach(fault -> fault.addTo(rules)));
+        faults.forEach(fault -> fault.addTo(rules));
         rules.offline(offline);
         return rules;
     }

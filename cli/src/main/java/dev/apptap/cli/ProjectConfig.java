@@ -29,6 +29,7 @@ import picocli.CommandLine.Model.OptionSpec;
  * stub.login=POST https://api.example.test/v1/login 200 {"token":"t"}
  * stub.items=GET https://api.example.test/v1/items 200 @fixtures/items.json
  * route.payments=payments.example.test=localhost:8443
+ * fault.slow-items=GET https://api.example.test/v1/items delay=2s
  * </pre>
  */
 final class ProjectConfig implements IDefaultValueProvider {
@@ -73,16 +74,17 @@ final class ProjectConfig implements IDefaultValueProvider {
     }
 
     /**
-     * Fails, naming the file, on a key that is neither {@code stub.*}, {@code route.*} nor a long option of
+     * Fails, naming the file, on a key that is neither {@code stub.*}, {@code route.*}, {@code fault.*} nor a long option of
      * {@code root} or its subcommands, so that a typo does not silently do nothing.
      */
     ProjectConfig checkKeys(CommandLine root) {
         Set<String> known = new TreeSet<>();
         collectOptions(root.getCommandSpec(), known);
         for (String key : values.keySet()) {
-            if (!key.startsWith("stub.") && !key.startsWith("route.") && !known.contains(key)) {
+            if (!key.startsWith("stub.") && !key.startsWith("route.") && !key.startsWith("fault.")
+                    && !known.contains(key)) {
                 throw new CliFailure(origin.get(key) + " sets '" + key + "', which is not an option of apptap; use"
-                        + " stub.<name>, route.<name> or an option's long name without its dashes, such as offline",
+                        + " stub.<name>, route.<name>, fault.<name> or an option's long name without its dashes, such as offline",
                         Apptap.USAGE);
             }
         }
@@ -99,7 +101,7 @@ final class ProjectConfig implements IDefaultValueProvider {
     @Override
     public String defaultValue(ArgSpec argument) {
         if (argument instanceof OptionSpec option && !option.longestName().equals("--stub")
-                && !option.longestName().equals("--route")) {
+                && !option.longestName().equals("--route") && !option.longestName().equals("--fault")) {
             return values.get(key(option));
         }
         return null;
@@ -113,6 +115,11 @@ final class ProjectConfig implements IDefaultValueProvider {
     /** The {@code route.*} entries, in key order, parsed as {@code --route} values. */
     List<RouteSpec> routes() {
         return parsed("route.", "--route", value -> new RouteSpec.Converter().convert(value));
+    }
+
+    /** The {@code fault.*} entries, in key order, parsed as {@code --fault} values. */
+    List<FaultSpec> faults() {
+        return parsed("fault.", "--fault", value -> new FaultSpec.Converter().convert(value));
     }
 
     private <T> List<T> parsed(String prefix, String option, ITypeConverter<T> converter) {

@@ -5,8 +5,10 @@ import dev.apptap.proxy.rules.Action;
 import dev.apptap.proxy.rules.Actions;
 import dev.apptap.proxy.rules.Answer;
 import dev.apptap.proxy.rules.CloseConnection;
+import dev.apptap.proxy.rules.Fault;
 import dev.apptap.proxy.rules.Forward;
 import dev.apptap.proxy.rules.OngoingRule;
+import dev.apptap.proxy.rules.PassThrough;
 import dev.apptap.proxy.rules.Replay;
 import dev.apptap.proxy.rules.RequestFacts;
 import dev.apptap.proxy.rules.RequestMatcher;
@@ -39,6 +41,9 @@ import java.util.function.Function;
  *              .respond(request -> respondJson(201, Map.of("name", request.jsonAt("/name").orElse(""))));
  *         stubs.on(get("https://api.example.test/v1/flaky"))                        // retries: 503, then 200
  *              .respond(respondInSequence(respond(503), respond(200)));
+ *         stubs.on(get("https://api.example.test/v1/big"))                          // a body cut off mid-way
+ *              .respond(respond(200).withBody(big).withFault(Fault.closeAfterBodyBytes(512)));
+ *         stubs.on(anyRequestTo("cdn.example.test")).passThroughWith(Fault.throttle(1024));   // the real server, slowly
  *         apps.run("curl", "-sS", "https://api.example.test/v1/items");   // prints [1]
  *         assertThat(flows).hasRequest(items, exactly(1));
  *     }
@@ -218,5 +223,10 @@ public final class Stubs {
     /** @see Actions#closeConnection() */
     public static CloseConnection closeConnection() {
         return Actions.closeConnection();
+    }
+
+    /** @see Actions#passThroughWith(Fault) */
+    public static PassThrough passThroughWith(Fault fault) {
+        return Actions.passThroughWith(fault);
     }
 }
