@@ -207,6 +207,19 @@ class RunCommandTest {
         assertThat(flows.get(0).get("status").asInt()).isEqualTo(200);
     }
 
+    @Test
+    void faultCutsAStubsBodyOffAndTheFlowSaysSo() throws Exception {
+        CliProcess.Result result = apptap("run", "--json", "--offline",
+                "--stub", "GET " + ITEMS + " 200 " + "x".repeat(100), "--fault", "GET " + ITEMS + " close-after=10",
+                "--", "curl", "-sS", ITEMS);
+
+        assertThat(result.exit()).as(result.toString()).isEqualTo(18);
+        assertThat(result.stderr()).contains("curl: (18) transfer closed with 90 bytes remaining to read");
+        JsonNode flow = jsonFlows(result.stdout()).get(0);
+        assertThat(flow.at("/error/kind").asText()).isEqualTo("FAULT");
+        assertThat(flow.at("/error/message").asText()).contains("after 10 bytes of the response body to GET " + ITEMS);
+    }
+
     private CliProcess.Result apptap(String... args) throws Exception {
         List<String> all = new ArrayList<>(List.of(args));
         // a fresh CA per test: nothing is written to ~/.apptap

@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.apptap.proxy.rules.Decision;
+import dev.apptap.proxy.rules.Fault;
 import dev.apptap.proxy.rules.RequestFacts;
 import dev.apptap.proxy.rules.RuleSet;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine.TypeConversionException;
@@ -36,6 +38,34 @@ class SpecsTest {
         assertThat(rules.decide(RequestFacts.of("GET", "https://api.example.test/v1/file")))
                 .isInstanceOf(Decision.Stubbed.class);
         assertThat(StubSpec.parse("GET https://api.example.test/ 204").host()).isEqualTo("api.example.test");
+    }
+
+    @Test
+    void faultGoesOnTheStubOrRouteThatAnswersItsUrlElseOnTheRequestPassedThrough() {
+        RuleSet rules = new RuleSet();
+        StubSpec.parse("GET https://api.example.test/v1/items 200 [1,2]").addTo(rules);
+        RouteSpec.parse("payments.example.test=127.0.0.1:8089").addTo(rules);
+        FaultSpec.parse("GET https://api.example.test/v1/items close-after=1").addTo(rules);
+        FaultSpec.parse("GET https://payments.example.test/v1/pay throttle=1k").addTo(rules);
+        FaultSpec.parse("* https://cdn.example.test/* delay=2s").addTo(rules);
+
+        Decision.Stubbed items = (Decision.Stubbed) rules.decide(RequestFacts.of("GET", "https://api.example.test/v1/items"));
+        assertThat(items.response().describe()).startsWith("respond 200 (5 B").endsWith(", then close after 1 body bytes");
+        Decision.Routed pay = (Decision.Routed) rules.decide(RequestFacts.of("GET", "https://payments.example.test/v1/pay"));
+        assertThat(pay.forward().describe()).isEqualTo("forward to http://127.0.0.1:8089, then throttle to 1024 B/s");
+        assertThat(((Decision.Faulted) rules.decide(RequestFacts.of("POST", "https://cdn.example.test/app.js"))).fault())
+                .isEqualTo(Fault.delay(Duration.ofSeconds(2)));
+    }
+
+    @Test
+    void badFaultsSayWhichFaultsThereAre() {
+        assertThatThrownBy(() -> new FaultSpec.Converter().convert("GET https://api.example.test/ explode"))
+                .isInstanceOf(TypeConversionException.class)
+                .hasMessageContaining("has the fault 'explode', which is not a fault; write one of reset,");
+        assertThatThrownBy(() -> FaultSpec.parse("GET https://api.example.test/ delay=soon"))
+                .hasMessageContaining("'soon' is not a duration such as 2s or 500ms");
+        assertThatThrownBy(() -> FaultSpec.parse("GET https://api.example.test/"))
+                .hasMessageContaining("needs a method, a URL and a fault");
     }
 
     @Test
