@@ -89,6 +89,14 @@ public final class Flows {
         return new Flows(store, afterId, combined, this.description + " " + description);
     }
 
+    /**
+     * A narrower view: the flows a rule's fault broke on purpose (a reset, a cut-off body, a failed TLS handshake, …;
+     * see {@code dev.apptap.proxy.rules.Fault}), whose error says what apptap did.
+     */
+    public Flows faulted() {
+        return filter("faulted by apptap", f -> f.error().filter(e -> e.kind() == FlowError.Kind.FAULT).isPresent());
+    }
+
     /** A narrower view: the flows opened by processes that satisfy {@code condition}. */
     public Flows fromProcesses(Predicate<? super ProcessInfo> condition) {
         Objects.requireNonNull(condition, "condition");

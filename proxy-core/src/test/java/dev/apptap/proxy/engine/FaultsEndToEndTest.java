@@ -155,6 +155,8 @@ class FaultsEndToEndTest {
         assertThat(curl.stderr()).contains("Connection reset by peer");
         assertThat(apptap.awaitHttp(f -> f.request().path().equals("/big")).error().orElseThrow().kind())
                 .isEqualTo(FlowError.Kind.FAULT);
+        assertThat(apptap.engine.flows().view().faulted().httpFlows()).singleElement()
+                .satisfies(flow -> assertThat(flow.request().path()).isEqualTo("/big"));
     }
 
     @Test
