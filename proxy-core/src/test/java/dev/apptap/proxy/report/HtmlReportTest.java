@@ -133,6 +133,27 @@ class HtmlReportTest {
         }
     }
 
+    @Test
+    void chromiumLabelsAFaultARuleAskedForAndShowsWhatApptapDid() throws Exception {
+        assumeTrue(HeadlessChromium.find().isPresent(),
+                "Chromium is not installed (Debian's chromium package), so the report cannot be opened in a browser.");
+        String did = "apptap closed the connection of curl (pid 4242) after 2 bytes of the response body to GET"
+                + " https://api.example.test/v1/items, as the rule #1 GET https://api.example.test/v1/items asked.";
+        HtmlReport report = new HtmlReport("faults");
+        report.add("RetryTest.retries", Optional.empty(), List.of(flow(1, "GET", "/v1/items", 200, "[1,2]", 0)
+                .withError(new FlowError(FlowError.Kind.FAULT, did)).completed()));
+        Path page = dir.resolve("faults.html");
+        report.write(page);
+
+        try (HeadlessChromium chromium = HeadlessChromium.open(page.toUri())) {
+            assertThat(chromium.evaluate("document.querySelector('tr.flow').cells[7].textContent").asText())
+                    .isEqualTo("fault");
+            chromium.evaluate("document.querySelector('tr.flow').click()");
+            assertThat(chromium.evaluate("document.querySelector('tr.detail').innerText").asText())
+                    .contains("FAULT: " + did);
+        }
+    }
+
     private static String quoted(String text) {
         return JsonNodeFactory.instance.textNode(text).toString();
     }
