@@ -3,6 +3,7 @@ package dev.apptap.proxy.engine;
 import dev.apptap.proxy.rules.Fault;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -11,12 +12,8 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -50,13 +47,8 @@ final class FaultInjector extends ChannelDuplexHandler {
     private boolean cut;
     /** DELAY: the timer has fired, writes pass. */
     private boolean delayOver;
-    private ScheduledFuture<?> timer;
-    /** Writes held for DELAY and THROTTLE, and the promises of HANG's swallowed writes. */
-    private final ArrayDeque<Held> held = new ArrayDeque<>();
-    private final List<ChannelPromise> hanging = new ArrayList<>();
-
-    private record Held(ByteBuf bytes, ChannelPromise promise) {
-    }
+    /** Writes held for DELAY and THROTTLE, and HANG's swallowed ones. */
+    private final HeldWrites held = new HeldWrites();
 
     /**
      * Arms the injector of this app-facing pipeline (adding it below the HTTP codec on first use) for the next
@@ -142,7 +134,7 @@ final class FaultInjector extends ChannelDuplexHandler {
             case CONNECTION_RESET, TLS_HANDSHAKE_FAILURE -> {
                 bytes.release();
                 cut = true;
-                reset(ctx); // before failing the write: its listener would close the polite way, through TLS
+                reset(ctx.channel()); // before failing the write: its listener would close the polite way, through TLS
                 promise.tryFailure(new ClosedChannelException());
             }
             case MALFORMED_RESPONSE -> {
@@ -151,16 +143,13 @@ final class FaultInjector extends ChannelDuplexHandler {
                 ctx.writeAndFlush(Unpooled.wrappedBuffer(MALFORMED)).addListener(ChannelFutureListener.CLOSE);
                 promise.trySuccess();
             }
-            case HANG -> {
-                bytes.release();
-                hanging.add(promise);
-            }
+            case HANG -> held.swallow(bytes, promise);
             case CLOSE_BEFORE_BODY, CLOSE_AFTER_BODY_BYTES -> cutAfter(ctx, bytes, promise,
                     fault.kind() == Fault.Kind.CLOSE_BEFORE_BODY ? 0 : fault.amount());
             case DELAY -> delay(ctx, bytes, promise);
             case THROTTLE -> {
-                held.add(new Held(bytes, promise));
-                if (timer == null) {
+                held.hold(bytes, promise);
+                if (!held.timerRunning()) {
                     pace(ctx);
                 }
             }
@@ -232,49 +221,43 @@ final class FaultInjector extends ChannelDuplexHandler {
             ctx.write(bytes, promise);
             return;
         }
-        held.add(new Held(bytes, promise));
-        if (timer == null) {
-            timer = ctx.executor().schedule(() -> {
-                timer = null;
+        held.hold(bytes, promise);
+        if (!held.timerRunning()) {
+            held.after(ctx, TimeUnit.MILLISECONDS.toNanos(fault.amount()), () -> {
                 delayOver = true;
-                while (!held.isEmpty()) {
-                    Held next = held.poll();
-                    ctx.write(next.bytes, next.promise);
-                }
-                ctx.flush();
-            }, fault.amount(), TimeUnit.MILLISECONDS);
+                held.writeAll(ctx);
+            });
         }
     }
 
     /** Sends one tick's worth of the held bytes, and comes back next tick while some are left. */
     private void pace(ChannelHandlerContext ctx) {
-        timer = null;
         long perTick = Math.max(1, fault.amount() * TICK_NANOS / TimeUnit.SECONDS.toNanos(1));
         long budget = perTick;
-        while (!held.isEmpty() && (budget > 0 || !held.peek().bytes.isReadable())) {
-            Held next = held.peek();
-            int take = (int) Math.min(budget, next.bytes.readableBytes());
+        while (!held.queue.isEmpty() && (budget > 0 || !((ByteBuf) held.queue.peek().msg()).isReadable())) {
+            HeldWrites.Write next = held.queue.peek();
+            ByteBuf bytes = (ByteBuf) next.msg();
+            int take = (int) Math.min(budget, bytes.readableBytes());
             budget -= take;
-            if (take == next.bytes.readableBytes()) {
-                held.poll();
-                ctx.write(next.bytes, next.promise);
+            if (take == bytes.readableBytes()) {
+                held.queue.poll();
+                ctx.write(bytes, next.promise());
             } else {
-                ctx.write(next.bytes.readRetainedSlice(take));
+                ctx.write(bytes.readRetainedSlice(take));
             }
         }
         ctx.flush();
         // a tick that sent something is spent even if the queue ran dry: the next write waits for the next tick
-        if (!held.isEmpty() || budget < perTick) {
-            long nanos = TimeUnit.SECONDS.toNanos(1) * perTick / fault.amount();
-            timer = ctx.executor().schedule(() -> pace(ctx), nanos, TimeUnit.NANOSECONDS);
+        if (!held.queue.isEmpty() || budget < perTick) {
+            held.after(ctx, TimeUnit.SECONDS.toNanos(1) * perTick / fault.amount(), () -> pace(ctx));
         }
     }
 
     /** A TCP RST: linger 0, then a close that skips TLS's close_notify, so the app sees "connection reset by peer". */
-    static void reset(ChannelHandlerContext ctx) {
-        ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
+    static void reset(Channel connection) {
+        connection.config().setOption(ChannelOption.SO_LINGER, 0);
         // Closing from the first handler goes straight to the socket: no close_notify, no flush that would wait.
-        ctx.pipeline().firstContext().close();
+        connection.pipeline().firstContext().close();
     }
 
     @Override
@@ -291,18 +274,6 @@ final class FaultInjector extends ChannelDuplexHandler {
     /** The app left: held bytes are released and their writes fail, so nothing waits for them any more. */
     private void dropAll() {
         cut = true;
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
-        while (!held.isEmpty()) {
-            Held next = held.poll();
-            next.bytes.release();
-            next.promise.tryFailure(new ClosedChannelException());
-        }
-        for (ChannelPromise promise : hanging) {
-            promise.tryFailure(new ClosedChannelException());
-        }
-        hanging.clear();
+        held.dropAll();
     }
 }

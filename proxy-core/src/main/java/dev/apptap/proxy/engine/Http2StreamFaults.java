@@ -1,10 +1,8 @@
 package dev.apptap.proxy.engine;
 
 import dev.apptap.proxy.rules.Fault;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
@@ -12,11 +10,7 @@ import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.channels.ClosedChannelException;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -38,9 +32,7 @@ final class Http2StreamFaults extends ChannelDuplexHandler {
     private boolean headersSent;
     private boolean cut;
     private boolean delayOver;
-    private ScheduledFuture<?> timer;
-    private final ArrayDeque<Object[]> held = new ArrayDeque<>();
-    private final List<ChannelPromise> hanging = new ArrayList<>();
+    private final HeldWrites held = new HeldWrites();
 
     private Http2StreamFaults(Fault fault) {
         this.fault = fault;
@@ -85,9 +77,7 @@ final class Http2StreamFaults extends ChannelDuplexHandler {
             case CONNECTION_RESET -> {
                 ReferenceCountUtil.release(msg);
                 cut = true;
-                Channel connection = ctx.channel().parent();
-                connection.config().setOption(ChannelOption.SO_LINGER, 0);
-                connection.pipeline().firstContext().close(); // straight to the socket, skipping TLS's close_notify
+                FaultInjector.reset(ctx.channel().parent());
                 promise.tryFailure(new ClosedChannelException());
             }
             case CLOSE_BEFORE_BODY, CLOSE_AFTER_BODY_BYTES -> cutAfter(ctx, msg, promise,
@@ -97,23 +87,15 @@ final class Http2StreamFaults extends ChannelDuplexHandler {
                     ctx.write(msg, promise);
                     return;
                 }
-                held.add(new Object[]{msg, promise});
-                if (timer == null) {
-                    timer = ctx.executor().schedule(() -> {
-                        timer = null;
+                held.hold(msg, promise);
+                if (!held.timerRunning()) {
+                    held.after(ctx, TimeUnit.MILLISECONDS.toNanos(fault.amount()), () -> {
                         delayOver = true;
-                        while (!held.isEmpty()) {
-                            Object[] next = held.poll();
-                            ctx.write(next[0], (ChannelPromise) next[1]);
-                        }
-                        ctx.flush();
-                    }, fault.amount(), TimeUnit.MILLISECONDS);
+                        held.writeAll(ctx);
+                    });
                 }
             }
-            case HANG -> {
-                ReferenceCountUtil.release(msg);
-                hanging.add(promise);
-            }
+            case HANG -> held.swallow(msg, promise);
             default -> {
                 ReferenceCountUtil.release(msg);
                 promise.tryFailure(new ClosedChannelException());
@@ -175,18 +157,6 @@ final class Http2StreamFaults extends ChannelDuplexHandler {
 
     private void dropAll() {
         cut = true;
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
-        while (!held.isEmpty()) {
-            Object[] next = held.poll();
-            ReferenceCountUtil.release(next[0]);
-            ((ChannelPromise) next[1]).tryFailure(new ClosedChannelException());
-        }
-        for (ChannelPromise promise : hanging) {
-            promise.tryFailure(new ClosedChannelException());
-        }
-        hanging.clear();
+        held.dropAll();
     }
 }
