@@ -146,7 +146,13 @@ final class FaultInjector extends ChannelDuplexHandler {
             case HANG -> held.swallow(bytes, promise);
             case CLOSE_BEFORE_BODY, CLOSE_AFTER_BODY_BYTES -> cutAfter(ctx, bytes, promise,
                     fault.kind() == Fault.Kind.CLOSE_BEFORE_BODY ? 0 : fault.amount());
-            case DELAY -> delay(ctx, bytes, promise);
+            case DELAY -> {
+                if (delayOver) {
+                    ctx.write(bytes, promise);
+                } else {
+                    held.delay(ctx, bytes, promise, fault.amount(), () -> delayOver = true);
+                }
+            }
             case THROTTLE -> {
                 held.hold(bytes, promise);
                 if (!held.timerRunning()) {
@@ -214,20 +220,6 @@ final class FaultInjector extends ChannelDuplexHandler {
             }
         }
         return bytes.readableBytes();
-    }
-
-    private void delay(ChannelHandlerContext ctx, ByteBuf bytes, ChannelPromise promise) {
-        if (delayOver) {
-            ctx.write(bytes, promise);
-            return;
-        }
-        held.hold(bytes, promise);
-        if (!held.timerRunning()) {
-            held.after(ctx, TimeUnit.MILLISECONDS.toNanos(fault.amount()), () -> {
-                delayOver = true;
-                held.writeAll(ctx);
-            });
-        }
     }
 
     /** Sends one tick's worth of the held bytes, and comes back next tick while some are left. */

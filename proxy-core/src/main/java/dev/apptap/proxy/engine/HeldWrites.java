@@ -47,6 +47,20 @@ final class HeldWrites {
         }, nanos, TimeUnit.NANOSECONDS);
     }
 
+    /**
+     * Holds {@code msg} until {@code millis} after the first write held, then runs {@code over} and writes everything
+     * held, in order.
+     */
+    void delay(ChannelHandlerContext ctx, Object msg, ChannelPromise promise, long millis, Runnable over) {
+        hold(msg, promise);
+        if (timer == null) {
+            after(ctx, TimeUnit.MILLISECONDS.toNanos(millis), () -> {
+                over.run();
+                writeAll(ctx);
+            });
+        }
+    }
+
     /** Writes everything held, in order, and flushes. */
     void writeAll(ChannelHandlerContext ctx) {
         while (!queue.isEmpty()) {

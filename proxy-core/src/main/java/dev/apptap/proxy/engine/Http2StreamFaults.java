@@ -11,7 +11,6 @@ import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.channels.ClosedChannelException;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Applies a rule's {@link Fault} to one h2 stream's response frames, first in the stream channel's pipeline, so the
@@ -85,14 +84,8 @@ final class Http2StreamFaults extends ChannelDuplexHandler {
             case DELAY -> {
                 if (delayOver) {
                     ctx.write(msg, promise);
-                    return;
-                }
-                held.hold(msg, promise);
-                if (!held.timerRunning()) {
-                    held.after(ctx, TimeUnit.MILLISECONDS.toNanos(fault.amount()), () -> {
-                        delayOver = true;
-                        held.writeAll(ctx);
-                    });
+                } else {
+                    held.delay(ctx, msg, promise, fault.amount(), () -> delayOver = true);
                 }
             }
             case HANG -> held.swallow(msg, promise);
