@@ -173,11 +173,13 @@ public final class RuleSet {
 
     /**
      * Whether some rule could match a request to this host (whatever the other fields): the DNS responder answers
-     * such names even when they do not resolve. True for every host once a rule names no host.
+     * such names even when they do not resolve. True for every host once a rule names no host. Rules that pass
+     * requests through with a fault do not count.
      */
     public boolean matchesHost(String host) {
         for (Rule rule : newestFirst) {
-            if (rule.matcher().couldMatchHost(host)) {
+            // a fault on traffic passed through still goes to the real server: its host is not apptap's to answer
+            if (!(rule.action() instanceof PassThrough) && rule.matcher().couldMatchHost(host)) {
                 return true;
             }
         }
