@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * ({@link #disarm}); unarmed, it passes everything through.
  *
  * <pre>{@code
- * FaultInjector.arm(ctx.pipeline(), outcome.fault());   // before the response is written
+ * FaultInjector.arm(ctx, outcome.fault());              // before the response is written
  * FaultInjector.disarm(ctx.pipeline());                 // once the response's last write completed
  * }</pre>
  */
@@ -51,21 +51,20 @@ final class FaultInjector extends ChannelDuplexHandler {
     private final HeldWrites held = new HeldWrites();
 
     /**
-     * Arms the injector of this app-facing pipeline (adding it below the HTTP codec on first use) for the next
-     * response, and records on the flow what apptap will do. Does nothing when {@code injected} is null.
+     * Arms the injector of the relay's app-facing pipeline for the next response, adding it on first use below the
+     * HTTP codec (or, for a relay that writes bytes itself, right below the relay), and records on the flow what
+     * apptap will do. Does nothing when {@code injected} is null.
      */
-    static void arm(ChannelPipeline pipeline, InjectedFault injected) {
+    static void arm(ChannelHandlerContext relay, InjectedFault injected) {
         if (injected == null) {
             return;
         }
+        ChannelPipeline pipeline = relay.pipeline();
         FaultInjector injector = pipeline.get(FaultInjector.class);
         if (injector == null) {
             ChannelHandlerContext codec = pipeline.context(HttpServerCodec.class);
-            if (codec == null) {
-                return; // no HTTP/1 codec left (the connection was upgraded): nothing to break
-            }
             injector = new FaultInjector();
-            pipeline.addBefore(codec.name(), NAME, injector);
+            pipeline.addBefore(codec != null ? codec.name() : relay.name(), NAME, injector);
         }
         injector.arm(injected.fault);
         injected.record(sentence(injected));

@@ -246,7 +246,7 @@ final class Http1Relay extends ChannelInboundHandlerAdapter implements Http1Down
     /** Applies the rule step's outcome: relay (maybe elsewhere), answer locally, or close. */
     private void decide(RequestFacts facts, UpstreamTarget target, List<HttpObject> request) {
         RuleStep.Outcome outcome = rules.decide(facts, exchange);
-        FaultInjector.arm(ctx.pipeline(), outcome.fault());
+        FaultInjector.arm(ctx, outcome.fault());
         if (outcome instanceof RuleStep.Route route) {
             route.hostHeader().ifPresent(host -> ((HttpRequest) request.get(0)).headers().set(HttpHeaderNames.HOST, host));
             relay(route.target(), request, false);
