@@ -4,14 +4,12 @@ import dev.apptap.proxy.rules.Fault;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.util.ReferenceCountUtil;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
@@ -27,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  * FaultInjector.disarm(ctx.pipeline());                 // once the response's last write completed
  * }</pre>
  */
-final class FaultInjector extends ChannelDuplexHandler {
+final class FaultInjector extends FaultHandler {
 
     static final String NAME = "fault-injector";
 
@@ -43,12 +41,8 @@ final class FaultInjector extends ChannelDuplexHandler {
     /** The status line's first bytes, to skip an interim {@code 100 Continue} head. */
     private final StringBuilder statusLine = new StringBuilder(12);
     private long bodyBytes;
-    /** The connection was cut (closed, reset, or replaced by garbage): later writes fail. */
-    private boolean cut;
     /** DELAY: the timer has fired, writes pass. */
     private boolean delayOver;
-    /** Writes held for DELAY and THROTTLE, and HANG's swallowed ones. */
-    private final HeldWrites held = new HeldWrites();
 
     /**
      * Arms the injector of the relay's app-facing pipeline for the next response, adding it on first use below the
@@ -120,9 +114,7 @@ final class FaultInjector extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        if (cut) {
-            ReferenceCountUtil.release(msg);
-            promise.tryFailure(new ClosedChannelException());
+        if (droppedAfterCut(msg, promise)) {
             return;
         }
         if (fault == null || !(msg instanceof ByteBuf bytes)) {
@@ -249,22 +241,5 @@ final class FaultInjector extends ChannelDuplexHandler {
         connection.config().setOption(ChannelOption.SO_LINGER, 0);
         // Closing from the first handler goes straight to the socket: no close_notify, no flush that would wait.
         connection.pipeline().firstContext().close();
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        dropAll();
-        ctx.fireChannelInactive();
-    }
-
-    @Override
-    public void handlerRemoved(ChannelHandlerContext ctx) {
-        dropAll();
-    }
-
-    /** The app left: held bytes are released and their writes fail, so nothing waits for them any more. */
-    private void dropAll() {
-        cut = true;
-        held.dropAll();
     }
 }

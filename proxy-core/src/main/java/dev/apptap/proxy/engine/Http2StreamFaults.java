@@ -1,7 +1,6 @@
 package dev.apptap.proxy.engine;
 
 import dev.apptap.proxy.rules.Fault;
-import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
@@ -22,16 +21,14 @@ import java.nio.channels.ClosedChannelException;
  * Http2StreamFaults.arm(ctx, outcome.fault());   // in the stream relay, once the rule step decided
  * }</pre>
  */
-final class Http2StreamFaults extends ChannelDuplexHandler {
+final class Http2StreamFaults extends FaultHandler {
 
     static final String NAME = "h2-stream-faults";
 
     private final Fault fault;
     private long bodyBytes;
     private boolean headersSent;
-    private boolean cut;
     private boolean delayOver;
-    private final HeldWrites held = new HeldWrites();
 
     private Http2StreamFaults(Fault fault) {
         this.fault = fault;
@@ -67,9 +64,7 @@ final class Http2StreamFaults extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        if (cut) {
-            ReferenceCountUtil.release(msg);
-            promise.tryFailure(new ClosedChannelException());
+        if (droppedAfterCut(msg, promise)) {
             return;
         }
         switch (fault.kind()) {
@@ -135,21 +130,5 @@ final class Http2StreamFaults extends ChannelDuplexHandler {
             return;
         }
         ctx.flush();
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        dropAll();
-        ctx.fireChannelInactive();
-    }
-
-    @Override
-    public void handlerRemoved(ChannelHandlerContext ctx) {
-        dropAll();
-    }
-
-    private void dropAll() {
-        cut = true;
-        held.dropAll();
     }
 }
