@@ -303,6 +303,13 @@ final class Http1Relay extends ChannelInboundHandlerAdapter implements Http1Down
             if (phase == Phase.CLOSED || answered != exchange) {
                 return;
             }
+            if (answer.webSocket() != null) {
+                phase = Phase.UPGRADED;
+                upstream.close();
+                WebSocketAnswer.takeOver(ctx, exchange, answer.webSocket(), answer.headers(),
+                        connection.runtime.settings().bodyLimit());
+                return;
+            }
             FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                     HttpResponseStatus.valueOf(answer.status()), Unpooled.wrappedBuffer(answer.body()));
             answer.headers().forEach(field -> response.headers().add(field.getKey(), field.getValue()));

@@ -71,22 +71,24 @@ public final class Respond implements Action {
     private final Content content;
     private final Duration delay;
     private final List<Map.Entry<String, String>> trailers;
+    private final WebSocketScript webSocket;
 
     private Respond(int status, List<Map.Entry<String, String>> headers, String defaultContentType, Content content,
-            Duration delay, List<Map.Entry<String, String>> trailers) {
+            Duration delay, List<Map.Entry<String, String>> trailers, WebSocketScript webSocket) {
         this.status = status;
         this.headers = List.copyOf(headers);
         this.defaultContentType = defaultContentType;
         this.content = content;
         this.delay = delay;
         this.trailers = List.copyOf(trailers);
+        this.webSocket = webSocket;
     }
 
     static Respond status(int status) {
         if (status < 100 || status > 999) {
             throw new IllegalArgumentException("status " + status + " is not an HTTP status (100 to 999)");
         }
-        return new Respond(status, List.of(), null, Content.Inline.EMPTY, Duration.ZERO, List.of());
+        return new Respond(status, List.of(), null, Content.Inline.EMPTY, Duration.ZERO, List.of(), null);
     }
 
     public int status() {
@@ -115,7 +117,7 @@ public final class Respond implements Action {
 
     /** Adds a header (repeat the call for repeated headers such as Set-Cookie). */
     public Respond withHeader(String name, String value) {
-        return new Respond(status, plus(headers, name, value), defaultContentType, content, delay, trailers);
+        return new Respond(status, plus(headers, name, value), defaultContentType, content, delay, trailers, webSocket);
     }
 
     /**
@@ -123,7 +125,28 @@ public final class Respond implements Action {
      * recorded on the flow; HTTP/1.1 answers leave trailers out.
      */
     public Respond withTrailer(String name, String value) {
-        return new Respond(status, headers, defaultContentType, content, delay, plus(trailers, name, value));
+        return new Respond(status, headers, defaultContentType, content, delay, plus(trailers, name, value), webSocket);
+    }
+
+    /**
+     * Answers a WebSocket upgrade with 101 and then plays {@code script} as the server (HTTP/1.1 only). The status
+     * must be 101; the answer's headers go with the 101 (Sec-WebSocket-Protocol, cookies), and apptap adds the
+     * handshake's own.
+     *
+     * @throws IllegalStateException if the status is not 101
+     */
+    public Respond withWebSocket(WebSocketScript script) {
+        Objects.requireNonNull(script, "script");
+        if (status != 101) {
+            throw new IllegalStateException("Only a 101 answer can carry a WebSocket script, but this one answers "
+                    + status + "; use respond(101).withWebSocket(script).");
+        }
+        return new Respond(status, headers, defaultContentType, content, delay, trailers, script);
+    }
+
+    /** The WebSocket played after a 101, or {@code null} for a plain answer. */
+    public WebSocketScript webSocket() {
+        return webSocket;
     }
 
     /** The trailers to send after the body, in order; usually none. */
@@ -185,7 +208,7 @@ public final class Respond implements Action {
         if (delay.isNegative()) {
             throw new IllegalArgumentException("delay " + delay + " is negative");
         }
-        return new Respond(status, headers, defaultContentType, content, delay, trailers);
+        return new Respond(status, headers, defaultContentType, content, delay, trailers, webSocket);
     }
 
     @Override
@@ -200,6 +223,9 @@ public final class Respond implements Action {
             }
             text.append(')');
         }
+        if (webSocket != null) {
+            text.append(" and play a ").append(webSocket);
+        }
         if (!delay.isZero()) {
             text.append(" after ").append(delay.toMillis()).append(" ms");
         }
@@ -212,7 +238,7 @@ public final class Respond implements Action {
     }
 
     private Respond withContent(Content content, String contentType) {
-        return new Respond(status, headers, contentType, content, delay, trailers);
+        return new Respond(status, headers, contentType, content, delay, trailers, webSocket);
     }
 
     private static List<Map.Entry<String, String>> plus(List<Map.Entry<String, String>> fields, String name,
