@@ -46,7 +46,7 @@ import dev.apptap.proxy.har.HarReader;
  * <p>Responses are sent as recorded, less the headers that described how the recorded bytes travelled
  * (Content-Length, Content-Encoding, Transfer-Encoding, hop-by-hop headers, HTTP/2 pseudo-headers, Alt-Svc): HAR
  * keeps bodies decoded, and the engine frames them itself, over HTTP/1.1 or h2. Trailers apptap recorded (gRPC's
- * {@code grpc-status}) are sent after the body over h2, so a grpc-java call replays too.
+ * {@code grpc-status}) are sent after the body (over h2, and chunked over HTTP/1.1), so a grpc-java call replays too.
  *
  * <p><b>WebSockets.</b> A recorded WebSocket ({@code _webSocketMessages}, as Chrome and apptap write them) is answered
  * with 101 by apptap itself, which then plays the server's side (a {@link WebSocketScript}): each recorded server

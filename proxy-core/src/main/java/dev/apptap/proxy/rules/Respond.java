@@ -121,8 +121,8 @@ public final class Respond implements Action {
     }
 
     /**
-     * Adds a trailer, sent after the body over h2 as a trailing HEADERS frame (gRPC's {@code grpc-status}) and
-     * recorded on the flow; HTTP/1.1 answers leave trailers out.
+     * Adds a trailer, sent after the body (gRPC's {@code grpc-status}) and recorded on the flow: over h2 as a trailing
+     * HEADERS frame, over HTTP/1.1 in the last chunk of a chunked body (HTTP/1.0 apps get the body alone).
      */
     public Respond withTrailer(String name, String value) {
         return new Respond(status, headers, defaultContentType, content, delay, plus(trailers, name, value), webSocket);
