@@ -12,6 +12,7 @@ import dev.apptap.flow.FlowError;
 import dev.apptap.flow.HttpFlow;
 import dev.apptap.proxy.har.HarWriter;
 import dev.apptap.proxy.rules.Replay;
+import dev.apptap.proxy.rules.WebSocketScript;
 import dev.apptap.proxy.testing.ClientResult;
 import dev.apptap.proxy.testing.Clients;
 import dev.apptap.proxy.testing.OriginServer;
@@ -156,6 +157,21 @@ class ReplayEndToEndTest {
         assertThat(result.stdout()).isEqualTo("ok|200");
         assertThat(apptap.all().stream().filter(f -> f instanceof HttpFlow).map(f -> ((HttpFlow) f).status()))
                 .containsExactly(503, 503, 200);
+    }
+
+    @Test
+    void curlsPlainGetOfARecordedWebSocketGets400SayingItIsNoUpgrade() {
+        Clients.assumeInstalled("curl");
+        apptap = EngineFixture.start(dir.resolve("trust"));
+        apptap.engine.rules().on(get("http://chat.test/socket"))
+                .respond(respond(101).withWebSocket(WebSocketScript.empty().receive("welcome")));
+
+        ClientResult result = Clients.curl(apptap.proxyEnvironment(), "-sS", "-w", "|%{http_code}",
+                "http://chat.test/socket").requireSuccess();
+
+        assertThat(result.stdout()).contains("no WebSocket upgrade").endsWith("|400");
+        HttpFlow flow = apptap.awaitHttp(f -> f.request().path().equals("/socket"));
+        assertThat(flow.error().map(FlowError::message).orElseThrow()).contains("http://chat.test/socket");
     }
 
     @Test
