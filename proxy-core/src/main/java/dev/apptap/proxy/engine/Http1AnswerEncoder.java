@@ -30,8 +30,11 @@ import java.util.Set;
  */
 final class Http1AnswerEncoder {
 
-    /** Fields that only describe framing, which the engine sets itself (RFC 9110 §6.5.1 forbids them as trailers). */
-    private static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding", "trailer", "host",
+    /**
+     * Fields RFC 9110 §6.5.1 keeps out of trailers (framing, routing, how to process the content): as trailers a
+     * client would ignore them or misread the message, so apptap leaves them out.
+     */
+    private static final Set<String> NOT_TRAILERS = Set.of("content-length", "transfer-encoding", "trailer", "host",
             "content-type", "content-encoding", "connection");
 
     private Http1AnswerEncoder() {
@@ -48,7 +51,7 @@ final class Http1AnswerEncoder {
         Set<String> announced = new LinkedHashSet<>();
         if (!HttpVersion.HTTP_1_0.text().equalsIgnoreCase(requestVersion)) {
             for (Map.Entry<String, String> trailer : answer.trailers()) {
-                if (!FRAMING.contains(trailer.getKey().toLowerCase(Locale.ROOT))) {
+                if (!NOT_TRAILERS.contains(trailer.getKey().toLowerCase(Locale.ROOT))) {
                     response.trailingHeaders().add(trailer.getKey(), trailer.getValue());
                     announced.add(trailer.getKey());
                 }
