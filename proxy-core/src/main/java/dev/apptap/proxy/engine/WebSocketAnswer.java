@@ -75,9 +75,7 @@ final class WebSocketAnswer extends SimpleChannelInboundHandler<WebSocketFrame> 
                          List<Map.Entry<String, String>> headers, int limit) {
         String key = exchange.requestHeader("sec-websocket-key");
         if (!exchange.isWebSocket() || key == null) {
-            FlowError error = new FlowError(FlowError.Kind.NO_STUB_MATCHED, "apptap answers " + exchange.url()
-                    + " with a recorded WebSocket, but this " + exchange.method() + " request is no WebSocket upgrade"
-                    + " (no Upgrade: websocket and Sec-WebSocket-Key); record the plain request too, or stub it.");
+            FlowError error = notAnUpgrade(exchange);
             FullHttpResponse response = ErrorResponses.plain(relay.alloc(), HttpResponseStatus.BAD_REQUEST,
                     error.message());
             exchange.responseHead(400, response.status().reasonPhrase(), "HTTP/1.1", response.headers());
@@ -113,6 +111,14 @@ final class WebSocketAnswer extends SimpleChannelInboundHandler<WebSocketFrame> 
             // no upstream to pace the app against: read whatever it sends
             written.channel().config().setAutoRead(true);
         });
+    }
+
+    /** Why a request that a WebSocket answer matched gets a 400 instead: it asked for no upgrade (or came over h2). */
+    static FlowError notAnUpgrade(HttpExchange exchange) {
+        return new FlowError(FlowError.Kind.NO_STUB_MATCHED, "apptap answers " + exchange.url() + " with a WebSocket,"
+                + " but this " + exchange.method() + " request over " + exchange.requestVersion() + " is no WebSocket"
+                + " upgrade (Upgrade: websocket with a Sec-WebSocket-Key, over HTTP/1.1); record the plain request"
+                + " too, or stub it.");
     }
 
     @Override

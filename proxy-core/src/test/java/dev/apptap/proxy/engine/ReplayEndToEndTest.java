@@ -160,18 +160,36 @@ class ReplayEndToEndTest {
     }
 
     @Test
-    void curlsPlainGetOfARecordedWebSocketGets400SayingItIsNoUpgrade() {
+    void plainGetOfARecordedWebSocketGets400SayingItIsNoUpgradeOverHttp11AndH2() {
         Clients.assumeInstalled("curl");
         apptap = EngineFixture.start(dir.resolve("trust"));
-        apptap.engine.rules().on(get("http://chat.test/socket"))
+        apptap.engine.rules().on(get("https://chat.test/socket"))
                 .respond(respond(101).withWebSocket(WebSocketScript.empty().receive("welcome")));
 
-        ClientResult result = Clients.curl(apptap.proxyEnvironment(), "-sS", "-w", "|%{http_code}",
-                "http://chat.test/socket").requireSuccess();
+        ClientResult curl = Clients.curl(apptap.proxyEnvironment(), "-sS", "--http1.1", "-w", "|%{http_code}",
+                "https://chat.test/socket").requireSuccess();
+        assertThat(curl.stdout()).contains("no WebSocket upgrade").endsWith("|400");
 
-        assertThat(result.stdout()).contains("no WebSocket upgrade").endsWith("|400");
-        HttpFlow flow = apptap.awaitHttp(f -> f.request().path().equals("/socket"));
-        assertThat(flow.error().map(FlowError::message).orElseThrow()).contains("http://chat.test/socket");
+        Clients.assumeInstalled("node");
+        InetSocketAddress proxy = apptap.engine.explicitAddress();
+        // node's http2 client offers only h2, through a CONNECT tunnel to apptap's proxy
+        ClientResult node = Clients.node(apptap.proxyEnvironment(), """
+                const http = require('http'), http2 = require('http2'), tls = require('tls');
+                const [proxyHost, proxyPort] = process.argv.slice(1);
+                http.request({host: proxyHost, port: proxyPort, method: 'CONNECT', path: 'chat.test:443'})
+                  .on('connect', (res, socket) => {
+                    const session = http2.connect('https://chat.test', {createConnection: () =>
+                        tls.connect({socket, servername: 'chat.test', ALPNProtocols: ['h2']})});
+                    const req = session.request({':path': '/socket'});
+                    req.on('response', h => console.log(h[':status']));
+                    req.on('end', () => { session.close(); socket.destroy(); });
+                    req.resume();
+                  }).end();
+                """, proxy.getAddress().getHostAddress(), String.valueOf(proxy.getPort())).requireSuccess();
+        assertThat(node.stdout().strip()).isEqualTo("400");
+        HttpFlow flow = apptap.awaitHttp(f -> f.request().version().equals("HTTP/2"));
+        assertThat(flow.error().map(FlowError::message).orElseThrow()).contains("/socket with a WebSocket")
+                .contains("over HTTP/2");
     }
 
     @Test
