@@ -67,6 +67,9 @@ class WebSocketReplayEndToEndTest {
             "        print(await ws.recv())",
             "        await ws.send(bytes([1, 2, 3]))",
             "        print(list(await ws.recv()))",
+            "        if sys.argv[3] == 'app-closes':",
+            "            await asyncio.wait_for(await ws.ping(), 10)",
+            "            print('pong')",
             "        if sys.argv[3] == 'server-closes':",
             "            try:",
             "                print(await ws.recv())",
@@ -89,7 +92,8 @@ class WebSocketReplayEndToEndTest {
     void replaysARecordedWebSocketWithTheServerStoppedWhereTheAppCloses() throws Exception {
         String out = recordThenReplay(false, "app-closes");
 
-        assertThat(out.lines()).containsExactly("welcome", "HELLO", "[3, 2, 1]");
+        assertThat(out.lines()).as("apptap answers the app's ping, too").containsExactly("welcome", "HELLO",
+                "[3, 2, 1]", "pong");
     }
 
     @Test
@@ -115,6 +119,7 @@ class WebSocketReplayEndToEndTest {
             try (Session recording = Session.start(dir.resolve("trust-record"))) {
                 String out = recording.run(url, closing);
                 assertThat(out.lines()).startsWith("welcome", "HELLO", "[3, 2, 1]");
+                // the recording is written once the WebSocket closed
                 HttpFlow flow = recording.apptap.awaitHttp(f -> f.request().path().equals("/chat")
                         && f.webSocket().stream().anyMatch(m -> m.type() == WebSocketMessage.Type.CLOSE));
                 HarWriter.write(List.of(flow), har);
