@@ -3,7 +3,6 @@ package dev.apptap.proxy.engine;
 import dev.apptap.flow.FlowError;
 import dev.apptap.proxy.rules.RequestFacts;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -14,7 +13,6 @@ import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -304,19 +302,20 @@ final class Http1Relay extends ChannelInboundHandlerAdapter implements Http1Down
             if (phase == Phase.CLOSED || answered != exchange) {
                 return;
             }
-            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                    HttpResponseStatus.valueOf(answer.status()), Unpooled.wrappedBuffer(answer.body()));
-            answer.headers().forEach(field -> response.headers().add(field.getKey(), field.getValue()));
-            response.headers().set(HttpHeaderNames.CONTENT_LENGTH, answer.body().length);
-            if (closeAfterResponse) {
-                response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            if (answer.webSocket() != null) {
+                phase = Phase.UPGRADED;
+                upstream.close();
+                WebSocketAnswer.takeOver(ctx, exchange, answer.webSocket(), answer.headers(),
+                        connection.runtime.settings().bodyLimit());
+                return;
             }
+            FullHttpResponse response = Http1AnswerEncoder.encode(answer, exchange.requestVersion(), closeAfterResponse);
             exchange.responseHead(answer.status(), response.status().reasonPhrase(), "HTTP/1.1", response.headers());
             exchange.responseContent(response.content());
             if (answer.error() != null) {
                 exchange.fail(answer.error());
             } else {
-                exchange.responseEnd(null);
+                exchange.responseEnd(response.trailingHeaders());
             }
             responseFinished(ctx.writeAndFlush(response));
         });

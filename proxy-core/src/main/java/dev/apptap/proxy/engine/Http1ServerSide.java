@@ -84,11 +84,13 @@ final class Http1ServerSide extends ChannelInboundHandlerAdapter {
                 }
                 ChannelFuture written = writeToApp(app, msg);
                 if (upgrading) {
+                    // The 101 is encoded by now (same event loop), so the app's codec can go at once: a server that
+                    // speaks first sends its first frame in the same read, and it must reach the app as raw bytes.
+                    relay.switchToRawRelay();
                     written.addListener((ChannelFutureListener) done -> {
                         if (ctx.pipeline().get(HttpClientCodec.class) != null) {
                             ctx.pipeline().remove(HttpClientCodec.class);
                         }
-                        relay.switchToRawRelay();
                         ctx.read();
                     });
                 } else {

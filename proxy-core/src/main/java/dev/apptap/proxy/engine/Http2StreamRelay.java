@@ -187,7 +187,10 @@ final class Http2StreamRelay extends ChannelInboundHandlerAdapter {
     }
 
     /** Answers the stream itself (a stub, the offline 502), after the answer's delay. */
-    private void answer(RuleStep.Answer answer) {
+    private void answer(RuleStep.Answer planned) {
+        // h2 has no 101, so a request that a WebSocket answer matched is a plain request here
+        RuleStep.Answer answer = planned.webSocket() == null ? planned
+                : RuleStep.Answer.ofError(400, WebSocketAnswer.notAnUpgrade(exchange));
         answer.afterDelay(ctx.executor(), () -> {
             if (!ctx.channel().isActive() || exchange.isComplete()) {
                 return;

@@ -238,6 +238,16 @@ final class HttpExchange {
         return String.join(",", responseHeaders.all("sec-websocket-extensions")).toLowerCase(Locale.ROOT);
     }
 
+    /** The request's HTTP version as the app sent it ({@code HTTP/1.1}, {@code HTTP/2}). */
+    String requestVersion() {
+        return requestVersion;
+    }
+
+    /** The request's first {@code name} header field, or {@code null}. */
+    String requestHeader(String name) {
+        return requestHeaders.firstOr(name, null);
+    }
+
     /** Whether the request asked to upgrade to WebSocket. */
     boolean isWebSocket() {
         return requestHeaders.first("upgrade").map(v -> v.equalsIgnoreCase("websocket")).orElse(false);

@@ -9,6 +9,7 @@ import dev.apptap.proxy.rules.RequestFacts;
 import dev.apptap.proxy.rules.Respond;
 import dev.apptap.proxy.rules.Rule;
 import dev.apptap.proxy.rules.RuleSet;
+import dev.apptap.proxy.rules.WebSocketScript;
 import io.netty.buffer.ByteBuf;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -81,27 +82,30 @@ final class RuleStep {
     /**
      * Answer the app locally, once its request body is in and {@code delay} has passed.
      *
-     * @param error    the flow's error when the answer is one (offline 502), else {@code null}
-     * @param trailers trailing headers after the body (gRPC's status), sent by the h2 relay; empty for most answers
+     * @param error     the flow's error when the answer is one (offline 502), else {@code null}
+     * @param trailers  trailing headers after the body (gRPC's status); empty for most answers
+     * @param webSocket the WebSocket apptap plays after answering an upgrade with 101 (HTTP/1.1), else {@code null}
+     * @param fault     what apptap does to the answer on the wire (a rule's fault), else {@code null}
      */
     record Answer(int status, List<Map.Entry<String, String>> headers, byte[] body, FlowError error, Duration delay,
-                  List<Map.Entry<String, String>> trailers, InjectedFault fault) implements Outcome {
+                  List<Map.Entry<String, String>> trailers, WebSocketScript webSocket, InjectedFault fault)
+            implements Outcome {
 
         Answer(int status, List<Map.Entry<String, String>> headers, byte[] body, FlowError error, Duration delay,
                List<Map.Entry<String, String>> trailers) {
-            this(status, headers, body, error, delay, trailers, null);
+            this(status, headers, body, error, delay, trailers, null, null);
         }
 
         /** apptap's own error answer: plain text whose body is the error's sentence. */
         static Answer ofError(int status, FlowError error) {
             return new Answer(status, List.of(Map.entry("Content-Type", "text/plain; charset=utf-8"),
                     Map.entry("X-Apptap-Error", "true")), (error.message() + "\n").getBytes(StandardCharsets.UTF_8),
-                    error, Duration.ZERO, List.of());
+                    error, Duration.ZERO, List.of(), null, null);
         }
 
         /** This answer with a rule's fault on the wire. */
         Answer withFault(InjectedFault injected) {
-            return new Answer(status, headers, body, error, delay, trailers, injected);
+            return new Answer(status, headers, body, error, delay, trailers, webSocket, injected);
         }
 
         /** Runs {@code send} on {@code loop} once the delay has passed (at once when there is none). */
@@ -199,7 +203,8 @@ final class RuleStep {
 
     /** A stub's answer; a body file is read per request, so it may change between requests. */
     private static Answer answer(Respond stub, FlowError error) {
-        return new Answer(stub.status(), stub.headers(), body(stub), error, stub.delay(), stub.trailers());
+        return new Answer(stub.status(), stub.headers(), body(stub), error, stub.delay(), stub.trailers(),
+                stub.webSocket(), null);
     }
 
     private static byte[] body(Respond respond) {

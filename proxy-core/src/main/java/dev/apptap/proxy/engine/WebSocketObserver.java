@@ -51,6 +51,20 @@ final class WebSocketObserver {
 
     /** A message as observed, before its time is stamped. */
     record Partial(WebSocketMessage.Direction direction, WebSocketMessage.Type type, Body payload, long size, int closeCode) {
+
+        /**
+         * A message from its unmasked payload as recorded ({@code bytes}, up to the recording limit) and its full size;
+         * a close's first two bytes are its code.
+         */
+        static Partial of(WebSocketMessage.Direction direction, WebSocketMessage.Type type, byte[] bytes, long size) {
+            if (type == WebSocketMessage.Type.CLOSE && bytes.length >= 2) {
+                int closeCode = ((bytes[0] & 0xff) << 8) | (bytes[1] & 0xff);
+                return new Partial(direction, type, new Body(Arrays.copyOfRange(bytes, 2, bytes.length), size - 2,
+                        size > bytes.length, "text/plain; charset=utf-8", ""), size, closeCode);
+            }
+            return new Partial(direction, type, new Body(bytes, size, size > bytes.length,
+                    type == WebSocketMessage.Type.TEXT ? "text/plain; charset=utf-8" : "", ""), size, -1);
+        }
     }
 
     /** permessage-deflate, when the handshake agreed it: messages with RSV1 set are inflated for the record. */
@@ -179,17 +193,7 @@ final class WebSocketObserver {
             bytes = inflate(bytes);
         }
         long size = inflated ? bytes.length : message.size;
-        int closeCode = -1;
-        Body body;
-        if (message.type == WebSocketMessage.Type.CLOSE && bytes.length >= 2) {
-            closeCode = ((bytes[0] & 0xff) << 8) | (bytes[1] & 0xff);
-            body = new Body(Arrays.copyOfRange(bytes, 2, bytes.length), size - 2, size > bytes.length,
-                    "text/plain; charset=utf-8", "");
-        } else {
-            body = new Body(bytes, size, size > bytes.length,
-                    message.type == WebSocketMessage.Type.TEXT ? "text/plain; charset=utf-8" : "", "");
-        }
-        sink.accept(new Partial(direction, message.type, body, size, closeCode));
+        sink.accept(Partial.of(direction, message.type, bytes, size));
         message.type = null;
     }
 

@@ -46,11 +46,32 @@ public final class HarReader {
      * One recorded request and its response; bodies are decoded (HAR stores them without content encoding). Trailers
      * come from apptap's own {@code _trailers} field (HAR has none), so other writers' HARs have none.
      *
-     * @param entry the entry's index in {@code log.entries}, from 0
+     * @param entry             the entry's index in {@code log.entries}, from 0
+     * @param webSocketMessages a WebSocket's text and binary messages in order (Chrome's and apptap's
+     *                          {@code _webSocketMessages}); empty for other exchanges
+     * @param webSocketClose    how the WebSocket was closed (apptap's {@code _webSocketClose}), or {@code null}
      */
     public record Exchange(int entry, String method, String url, List<Map.Entry<String, String>> requestHeaders,
                            byte[] requestBody, int status, List<Map.Entry<String, String>> responseHeaders,
-                           byte[] responseBody, List<Map.Entry<String, String>> responseTrailers) {
+                           byte[] responseBody, List<Map.Entry<String, String>> responseTrailers,
+                           List<WebSocketMessage> webSocketMessages, WebSocketClose webSocketClose) {
+    }
+
+    /**
+     * One WebSocket message of a HAR entry.
+     *
+     * @param sent whether the app sent it ({@code "send"}), rather than received it
+     * @param text whether it is a text message (opcode 1), rather than binary (opcode 2, Base64 in the HAR)
+     */
+    public record WebSocketMessage(boolean sent, boolean text, byte[] data) {
+    }
+
+    /**
+     * The close of a recorded WebSocket.
+     *
+     * @param byServer whether the server closed first, rather than the app
+     */
+    public record WebSocketClose(boolean byServer, int code, String reason) {
     }
 
     /**
@@ -98,9 +119,38 @@ public final class HarReader {
             }
             exchanges.add(new Exchange(i, method.toUpperCase(Locale.ROOT), url, headers(request.path("headers")),
                     requestBody(request.path("postData")), status, headers(response.path("headers")),
-                    content(response.path("content")), headers(response.path("_trailers"))));
+                    content(response.path("content")), headers(response.path("_trailers")),
+                    webSocketMessages(entry.path("_webSocketMessages")), webSocketClose(entry.path("_webSocketClose"))));
         }
         return List.copyOf(exchanges);
+    }
+
+    private static List<WebSocketMessage> webSocketMessages(JsonNode array) {
+        List<WebSocketMessage> messages = new ArrayList<>();
+        for (JsonNode message : array) {
+            String type = message.path("type").asText("");
+            int opcode = message.path("opcode").asInt(1);
+            if (!type.equals("send") && !type.equals("receive") || opcode != 1 && opcode != 2) {
+                continue; // Chrome lists only text and binary messages; anything else is no message to replay
+            }
+            String data = message.path("data").asText("");
+            byte[] bytes;
+            try {
+                bytes = opcode == 1 ? data.getBytes(StandardCharsets.UTF_8) : Base64.getMimeDecoder().decode(data);
+            } catch (IllegalArgumentException e) {
+                bytes = data.getBytes(StandardCharsets.UTF_8); // a writer that did not encode binary: take its text
+            }
+            messages.add(new WebSocketMessage(type.equals("send"), opcode == 1, bytes));
+        }
+        return List.copyOf(messages);
+    }
+
+    private static WebSocketClose webSocketClose(JsonNode close) {
+        if (!close.isObject()) {
+            return null;
+        }
+        return new WebSocketClose(close.path("type").asText("").equals("receive"), close.path("code").asInt(1000),
+                close.path("reason").asText(""));
     }
 
     private static List<Map.Entry<String, String>> headers(JsonNode array) {

@@ -161,7 +161,9 @@ public final class HarWriter {
      * The messages of an upgraded flow the way Chrome's DevTools exports them, so that HAR viewers show them:
      * {@code _resourceType: "websocket"} and {@code _webSocketMessages}, each {@code {type: "send"|"receive", time:
      * <epoch seconds>, opcode: 1|2, data}}, binary payloads in Base64. Like Chrome, only text and binary messages are
-     * listed; pings, pongs and the close are on the flow ({@link HttpFlow#webSocket()}).
+     * listed; pings, pongs and the close are on the flow ({@link HttpFlow#webSocket()}). Who closed first, with which
+     * code, goes in apptap's own {@code _webSocketClose} ({@code {type: "send"|"receive", code, reason}}), which a
+     * replay follows.
      */
     private static void webSocketMessages(ObjectNode entry, HttpFlow flow) {
         entry.put("_resourceType", "websocket");
@@ -178,6 +180,13 @@ public final class HarWriter {
             m.put("opcode", text ? 1 : 2);
             m.put("data", text ? message.text() : Base64.getEncoder().encodeToString(message.payload().rawBytes()));
         }
+        // HAR viewers ignore it; a replay closes as the recording did (type as in the messages: who sent the close)
+        flow.webSocket().stream().filter(m -> m.type() == WebSocketMessage.Type.CLOSE).findFirst().ifPresent(close -> {
+            ObjectNode c = entry.putObject("_webSocketClose");
+            c.put("type", close.direction() == WebSocketMessage.Direction.FROM_APP ? "send" : "receive");
+            c.put("code", close.closeCode() < 0 ? 1005 : close.closeCode());
+            c.put("reason", close.text());
+        });
     }
 
     private static void tcpEntry(ObjectNode entry, TcpFlow flow) {

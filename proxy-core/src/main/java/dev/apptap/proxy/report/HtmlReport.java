@@ -89,6 +89,21 @@ public final class HtmlReport {
 
     /** The page. */
     public synchronized String html() {
+        return page(title, created, tests);
+    }
+
+    /** The report's data, as {@link SharedReport} keeps one JVM's part of a page. */
+    synchronized ObjectNode data() {
+        ObjectNode data = JSON.createObjectNode();
+        data.put("title", title);
+        data.put("created", created.toString());
+        ArrayNode list = data.putArray("tests");
+        tests.forEach(list::add);
+        return data;
+    }
+
+    /** A page with {@code tests} (each as {@link #add} made it). */
+    static String page(String title, Instant created, List<? extends JsonNode> tests) {
         ObjectNode data = JSON.createObjectNode();
         data.put("title", title);
         data.put("created", created.toString());
@@ -103,11 +118,20 @@ public final class HtmlReport {
      * @throws IOException whose message is a sentence naming the file and why it could not be written
      */
     public void write(Path file) throws IOException {
+        writeReplacing(file, html(), "report");
+    }
+
+    /**
+     * Writes {@code text} to {@code file} through a temporary file moved over it, so a reader never sees half a file.
+     *
+     * @param what what the file is, for the error's sentence
+     */
+    static void writeReplacing(Path file, String text, String what) throws IOException {
         Path absolute = file.toAbsolutePath();
         Path temporary = absolute.resolveSibling(absolute.getFileName() + ".tmp");
         try {
             Files.createDirectories(absolute.getParent());
-            Files.writeString(temporary, html(), StandardCharsets.UTF_8);
+            Files.writeString(temporary, text, StandardCharsets.UTF_8);
             Files.move(temporary, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             try {
@@ -115,7 +139,7 @@ public final class HtmlReport {
             } catch (IOException ignored) {
                 // the directory itself is unusable; nothing was left there
             }
-            throw new IOException("apptap could not write the report " + absolute + " (" + e + ").", e);
+            throw new IOException("apptap could not write the " + what + " " + absolute + " (" + e + ").", e);
         }
     }
 

@@ -46,13 +46,19 @@ import dev.apptap.proxy.har.HarReader;
  * <p>Responses are sent as recorded, less the headers that described how the recorded bytes travelled
  * (Content-Length, Content-Encoding, Transfer-Encoding, hop-by-hop headers, HTTP/2 pseudo-headers, Alt-Svc): HAR
  * keeps bodies decoded, and the engine frames them itself, over HTTP/1.1 or h2. Trailers apptap recorded (gRPC's
- * {@code grpc-status}) are sent after the body over h2, so a grpc-java call replays too.
+ * {@code grpc-status}) are sent after the body (over h2, and chunked over HTTP/1.1), so a grpc-java call replays too.
+ *
+ * <p><b>WebSockets.</b> A recorded WebSocket ({@code _webSocketMessages}, as Chrome and apptap write them) is answered
+ * with 101 by apptap itself, which then plays the server's side (a {@link WebSocketScript}): each recorded server
+ * message is sent once the app's messages before it in the recording arrived (matched by order, not content), text
+ * and binary alike, and the WebSocket is closed the way the recording was.
  */
 public final class Replay {
 
     private static final int CLOSEST = 3;
     private static final Set<String> NOT_REPLAYED = Set.of("content-length", "content-encoding", "transfer-encoding",
-            "connection", "keep-alive", "proxy-connection", "upgrade", "te", "trailer", "alt-svc");
+            "connection", "keep-alive", "proxy-connection", "upgrade", "te", "trailer", "alt-svc",
+            "sec-websocket-accept", "sec-websocket-extensions");
 
     private final Path file;
     private final List<HarReader.Exchange> exchanges;
@@ -86,8 +92,10 @@ public final class Replay {
             throw new IllegalArgumentException(e.getMessage() + " apptap cannot replay it; record one with"
                     + " `apptap run --har FILE -- app` or a test's HAR file.", e);
         }
-        // 1xx (a WebSocket's 101) cannot be answered as a stub; a status beyond 999 is no HTTP status.
-        exchanges = exchanges.stream().filter(e -> e.status() >= 200 && e.status() <= 999).toList();
+        // 1xx cannot be answered as a stub, except a WebSocket's 101 that recorded its messages; a status beyond 999
+        // is no HTTP status.
+        exchanges = exchanges.stream().filter(e -> e.status() >= 200 && e.status() <= 999
+                || e.status() == 101 && !e.webSocketMessages().isEmpty()).toList();
         if (exchanges.isEmpty()) {
             throw new IllegalArgumentException("The HAR file " + har.toAbsolutePath() + " records no HTTP response,"
                     + " so apptap has nothing to replay from it; record a run in which the app got its answers.");
@@ -158,7 +166,7 @@ public final class Replay {
     }
 
     private RequestMatcher matcher(HarReader.Exchange exchange) {
-        RequestFacts recorded = RequestFacts.of(exchange.method(), exchange.url());
+        RequestFacts recorded = RequestFacts.of(exchange.method(), httpUrl(exchange.url()));
         RequestMatcher matcher = RequestMatcher.request(exchange.method(),
                 recorded.scheme() + "://" + hostPort(recorded) + escapeGlob(recorded.path()));
         for (Map.Entry<String, String> param : UrlEncoded.parse(recorded.rawQuery())) {
@@ -179,6 +187,14 @@ public final class Replay {
             matcher = json != null ? matcher.withJsonBody(json) : matcher.withBody(text);
         }
         return matcher;
+    }
+
+    /** Browsers record a WebSocket's URL as {@code ws://} or {@code wss://}; its upgrade request is HTTP(S). */
+    private static String httpUrl(String url) {
+        if (url.regionMatches(true, 0, "ws://", 0, 5)) {
+            return "http://" + url.substring(5);
+        }
+        return url.regionMatches(true, 0, "wss://", 0, 6) ? "https://" + url.substring(6) : url;
     }
 
     /** The port spelled out, so a recording of one local server is not replayed for another on the same host. */
@@ -206,7 +222,29 @@ public final class Replay {
         for (Map.Entry<String, String> trailer : exchange.responseTrailers()) {
             response = response.withTrailer(trailer.getKey(), trailer.getValue());
         }
-        return response;
+        return exchange.status() == 101 ? response.withWebSocket(webSocket(exchange)) : response;
+    }
+
+    private static WebSocketScript webSocket(HarReader.Exchange exchange) {
+        WebSocketScript script = WebSocketScript.empty();
+        for (HarReader.WebSocketMessage message : exchange.webSocketMessages()) {
+            if (message.sent()) {
+                script = message.text() ? script.send(new String(message.data(), StandardCharsets.UTF_8))
+                        : script.send();
+            } else {
+                script = message.text() ? script.receive(new String(message.data(), StandardCharsets.UTF_8))
+                        : script.receive(message.data());
+            }
+        }
+        HarReader.WebSocketClose close = exchange.webSocketClose();
+        if (close != null && close.byServer()) {
+            try {
+                script = script.closedByServer(close.code(), close.reason());
+            } catch (IllegalArgumentException unsendable) {
+                script = script.closedByServer(1000, close.reason()); // 1005 (no code) is sent as a normal close
+            }
+        }
+        return script;
     }
 
     /** The recorded requests that share one matcher, and their responses in recorded order. */

@@ -74,9 +74,10 @@ public final class Respond implements Action {
     private final Duration delay;
     private final List<Map.Entry<String, String>> trailers;
     private final Fault fault;
+    private final WebSocketScript webSocket;
 
     private Respond(int status, List<Map.Entry<String, String>> headers, String defaultContentType, Content content,
-            Duration delay, List<Map.Entry<String, String>> trailers, Fault fault) {
+            Duration delay, List<Map.Entry<String, String>> trailers, Fault fault, WebSocketScript webSocket) {
         this.status = status;
         this.headers = List.copyOf(headers);
         this.defaultContentType = defaultContentType;
@@ -84,13 +85,14 @@ public final class Respond implements Action {
         this.delay = delay;
         this.trailers = List.copyOf(trailers);
         this.fault = fault;
+        this.webSocket = webSocket;
     }
 
     static Respond status(int status) {
         if (status < 100 || status > 999) {
             throw new IllegalArgumentException("status " + status + " is not an HTTP status (100 to 999)");
         }
-        return new Respond(status, List.of(), null, Content.Inline.EMPTY, Duration.ZERO, List.of(), null);
+        return new Respond(status, List.of(), null, Content.Inline.EMPTY, Duration.ZERO, List.of(), null, null);
     }
 
     public int status() {
@@ -119,15 +121,38 @@ public final class Respond implements Action {
 
     /** Adds a header (repeat the call for repeated headers such as Set-Cookie). */
     public Respond withHeader(String name, String value) {
-        return new Respond(status, plus(headers, name, value), defaultContentType, content, delay, trailers, fault);
+        return new Respond(status, plus(headers, name, value), defaultContentType, content, delay, trailers, fault,
+                webSocket);
     }
 
     /**
-     * Adds a trailer, sent after the body over h2 as a trailing HEADERS frame (gRPC's {@code grpc-status}) and
-     * recorded on the flow; HTTP/1.1 answers leave trailers out.
+     * Adds a trailer, sent after the body (gRPC's {@code grpc-status}) and recorded on the flow: over h2 as a trailing
+     * HEADERS frame, over HTTP/1.1 in the last chunk of a chunked body (HTTP/1.0 apps get the body alone).
      */
     public Respond withTrailer(String name, String value) {
-        return new Respond(status, headers, defaultContentType, content, delay, plus(trailers, name, value), fault);
+        return new Respond(status, headers, defaultContentType, content, delay, plus(trailers, name, value), fault,
+                webSocket);
+    }
+
+    /**
+     * Answers a WebSocket upgrade with 101 and then plays {@code script} as the server (HTTP/1.1 only). The status
+     * must be 101; the answer's headers go with the 101 (Sec-WebSocket-Protocol, cookies), and apptap adds the
+     * handshake's own.
+     *
+     * @throws IllegalStateException if the status is not 101
+     */
+    public Respond withWebSocket(WebSocketScript script) {
+        Objects.requireNonNull(script, "script");
+        if (status != 101) {
+            throw new IllegalStateException("Only a 101 answer can carry a WebSocket script, but this one answers "
+                    + status + "; use respond(101).withWebSocket(script).");
+        }
+        return new Respond(status, headers, defaultContentType, content, delay, trailers, fault, script);
+    }
+
+    /** The WebSocket played after a 101, or {@code null} for a plain answer. */
+    public WebSocketScript webSocket() {
+        return webSocket;
     }
 
     /** The trailers to send after the body, in order; usually none. */
@@ -189,7 +214,7 @@ public final class Respond implements Action {
         if (delay.isNegative()) {
             throw new IllegalArgumentException("delay " + delay + " is negative");
         }
-        return new Respond(status, headers, defaultContentType, content, delay, trailers, fault);
+        return new Respond(status, headers, defaultContentType, content, delay, trailers, fault, webSocket);
     }
 
     /**
@@ -199,7 +224,7 @@ public final class Respond implements Action {
      */
     public Respond withFault(Fault fault) {
         Objects.requireNonNull(fault, "fault");
-        return new Respond(status, headers, defaultContentType, content, delay, trailers, fault);
+        return new Respond(status, headers, defaultContentType, content, delay, trailers, fault, webSocket);
     }
 
     /** The fault apptap applies when it sends this response, if any. */
@@ -219,6 +244,9 @@ public final class Respond implements Action {
             }
             text.append(')');
         }
+        if (webSocket != null) {
+            text.append(" and play a ").append(webSocket);
+        }
         if (!delay.isZero()) {
             text.append(" after ").append(delay.toMillis()).append(" ms");
         }
@@ -234,7 +262,7 @@ public final class Respond implements Action {
     }
 
     private Respond withContent(Content content, String contentType) {
-        return new Respond(status, headers, contentType, content, delay, trailers, fault);
+        return new Respond(status, headers, contentType, content, delay, trailers, fault, webSocket);
     }
 
     private static List<Map.Entry<String, String>> plus(List<Map.Entry<String, String>> fields, String name,

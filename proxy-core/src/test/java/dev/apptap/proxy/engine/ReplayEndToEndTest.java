@@ -12,6 +12,7 @@ import dev.apptap.flow.FlowError;
 import dev.apptap.flow.HttpFlow;
 import dev.apptap.proxy.har.HarWriter;
 import dev.apptap.proxy.rules.Replay;
+import dev.apptap.proxy.rules.WebSocketScript;
 import dev.apptap.proxy.testing.ClientResult;
 import dev.apptap.proxy.testing.Clients;
 import dev.apptap.proxy.testing.OriginServer;
@@ -118,23 +119,8 @@ class ReplayEndToEndTest {
         Clients.assumeInstalled("node");
         apptap = EngineFixture.start(dir.resolve("trust"));
         apptap.engine.rules().on(anyRequest()).respond(Replay.of(fixture("chrome.har")).answer());
-        InetSocketAddress proxy = apptap.engine.explicitAddress();
 
-        // node's http2 client offers only h2, through a CONNECT tunnel to apptap's proxy (node -e: argv[1] is the first argument).
-        ClientResult result = Clients.node(apptap.proxyEnvironment(), """
-                const http = require('http'), http2 = require('http2'), tls = require('tls');
-                const [proxyHost, proxyPort] = process.argv.slice(1);
-                http.request({host: proxyHost, port: proxyPort, method: 'CONNECT', path: 'shop.test:443'})
-                  .on('connect', (res, socket) => {
-                    const session = http2.connect('https://shop.test', {createConnection: () =>
-                        tls.connect({socket, servername: 'shop.test', ALPNProtocols: ['h2']})});
-                    const req = session.request({':path': '/api/cart?session=abc&ts=1701424800'});
-                    let body = '';
-                    req.on('response', h => body += h[':status'] + ' ' + h['x-cart'] + ' ');
-                    req.on('data', d => body += d);
-                    req.on('end', () => { console.log(body); session.close(); socket.destroy(); });
-                  }).end();
-                """, proxy.getAddress().getHostAddress(), String.valueOf(proxy.getPort())).requireSuccess();
+        ClientResult result = nodeOverH2("shop.test", "/api/cart?session=abc&ts=1701424800", "x-cart");
 
         assertThat(result.stdout().strip()).isEqualTo("200 chrome {\"items\":2,\"total\":\"9.90\"}");
         HttpFlow flow = apptap.awaitHttp(f -> f.request().path().equals("/api/cart"));
@@ -156,6 +142,25 @@ class ReplayEndToEndTest {
         assertThat(result.stdout()).isEqualTo("ok|200");
         assertThat(apptap.all().stream().filter(f -> f instanceof HttpFlow).map(f -> ((HttpFlow) f).status()))
                 .containsExactly(503, 503, 200);
+    }
+
+    @Test
+    void plainGetOfARecordedWebSocketGets400SayingItIsNoUpgradeOverHttp11AndH2() {
+        Clients.assumeInstalled("curl");
+        apptap = EngineFixture.start(dir.resolve("trust"));
+        apptap.engine.rules().on(get("https://chat.test/socket"))
+                .respond(respond(101).withWebSocket(WebSocketScript.empty().receive("welcome")));
+
+        ClientResult curl = Clients.curl(apptap.proxyEnvironment(), "-sS", "--http1.1", "-w", "|%{http_code}",
+                "https://chat.test/socket").requireSuccess();
+        assertThat(curl.stdout()).contains("no WebSocket upgrade").endsWith("|400");
+
+        Clients.assumeInstalled("node");
+        ClientResult node = nodeOverH2("chat.test", "/socket", "x-apptap-error");
+        assertThat(node.stdout().strip()).startsWith("400 true ").contains("no WebSocket upgrade");
+        HttpFlow flow = apptap.awaitHttp(f -> f.request().version().equals("HTTP/2"));
+        assertThat(flow.error().map(FlowError::message).orElseThrow()).contains("/socket with a WebSocket")
+                .contains("over HTTP/2");
     }
 
     @Test
@@ -182,5 +187,29 @@ class ReplayEndToEndTest {
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * GETs {@code path} from {@code host} with node's http2 client, which offers only h2, through a CONNECT tunnel to
+     * apptap's proxy; prints the status, the response's {@code header} and the body.
+     */
+    private ClientResult nodeOverH2(String host, String path, String header) {
+        InetSocketAddress proxy = apptap.engine.explicitAddress();
+        // node -e: argv[1] is the first argument
+        return Clients.node(apptap.proxyEnvironment(), """
+                const http = require('http'), http2 = require('http2'), tls = require('tls');
+                const [proxyHost, proxyPort, host, path, header] = process.argv.slice(1);
+                http.request({host: proxyHost, port: proxyPort, method: 'CONNECT', path: host + ':443'})
+                  .on('connect', (res, socket) => {
+                    const session = http2.connect('https://' + host, {createConnection: () =>
+                        tls.connect({socket, servername: host, ALPNProtocols: ['h2']})});
+                    const req = session.request({':path': path});
+                    let body = '';
+                    req.on('response', h => body += h[':status'] + ' ' + h[header] + ' ');
+                    req.on('data', d => body += d);
+                    req.on('end', () => { console.log(body); session.close(); socket.destroy(); });
+                  }).end();
+                """, proxy.getAddress().getHostAddress(), String.valueOf(proxy.getPort()), host, path, header)
+                .requireSuccess();
     }
 }

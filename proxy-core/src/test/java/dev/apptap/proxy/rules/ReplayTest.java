@@ -5,6 +5,7 @@ import static dev.apptap.proxy.rules.RequestMatcher.anyRequest;
 import static dev.apptap.proxy.rules.RequestMatcher.get;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -57,6 +58,39 @@ class ReplayTest {
         assertThat(added.status()).isEqualTo(201);
         assertThat(bytes(added)).isEmpty();
         assertThat(chrome.size()).as("the request the browser blocked has no response to replay").isEqualTo(3);
+    }
+
+    @Test
+    void chromesWebSocketEntryBecomesA101ThatPlaysItsMessagesInOrder(@TempDir Path dir) throws IOException {
+        Path har = dir.resolve("chrome-ws.har");
+        Files.writeString(har, """
+                {"log": {"version": "1.2", "entries": [{
+                  "_resourceType": "websocket",
+                  "request": {"method": "GET", "url": "wss://chat.test/socket", "headers": [
+                    {"name": "Upgrade", "value": "websocket"}, {"name": "Sec-WebSocket-Key", "value": "abc"}]},
+                  "response": {"status": 101, "headers": [
+                    {"name": "Upgrade", "value": "websocket"}, {"name": "Sec-WebSocket-Accept", "value": "recorded"},
+                    {"name": "Sec-WebSocket-Protocol", "value": "chat"},
+                    {"name": "Sec-WebSocket-Extensions", "value": "permessage-deflate"}],
+                    "content": {"size": 0, "mimeType": "x-unknown"}},
+                  "_webSocketMessages": [
+                    {"type": "receive", "time": 1733350000.1, "opcode": 1, "data": "welcome"},
+                    {"type": "send", "time": 1733350000.2, "opcode": 1, "data": "hi"},
+                    {"type": "receive", "time": 1733350000.3, "opcode": 2, "data": "AQI="},
+                    {"type": "receive", "time": 1733350000.4, "opcode": 9, "data": ""}]
+                }]}}""");
+        rules.on(anyRequest()).respond(Replay.of(har).answer());
+
+        Respond upgrade = answerTo(RequestFacts.of("GET", "https://chat.test/socket"));
+
+        assertThat(upgrade.status()).isEqualTo(101);
+        assertThat(upgrade.headers()).containsExactly(Map.entry("Sec-WebSocket-Protocol", "chat"));
+        WebSocketScript script = upgrade.webSocket();
+        assertThat(script.steps()).extracting(WebSocketScript.Step::fromApp, WebSocketScript.Step::text)
+                .containsExactly(tuple(false, true), tuple(true, true), tuple(false, false));
+        assertThat(script.steps().get(2).payload()).containsExactly(1, 2);
+        assertThat(script.serverCloseCode()).as("Chrome does not record the close: apptap waits for the app's")
+                .isEqualTo(-1);
     }
 
     @Test
