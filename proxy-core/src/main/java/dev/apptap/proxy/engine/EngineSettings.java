@@ -31,7 +31,8 @@ record EngineSettings(
         Duration responseTimeout,
         Duration requestHeadTimeout,
         Optional<TrustExports> trustFiles,
-        Optional<SourcePorts> upstreamSourcePorts) {
+        Optional<SourcePorts> upstreamSourcePorts,
+        boolean h2FrameRelay) {
 
     boolean isPassthrough(String host) {
         if (host == null || host.isEmpty()) {

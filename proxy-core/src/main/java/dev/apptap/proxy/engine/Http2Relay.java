@@ -34,6 +34,17 @@ final class Http2Relay extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        if (connection.runtime.settings().h2FrameRelay()) {
+            ctx.pipeline().addAfter(NAME, FLUSHES, flushConsolidation());
+            ctx.pipeline().addAfter(FLUSHES, CODEC, Http2FrameCodecBuilder.forServer()
+                    .initialSettings(Http2Upstream.settings(connection))
+                    .build());
+            ctx.pipeline().addAfter(CODEC, STREAMS, new Http2FrameRelay(connection));
+            ctx.pipeline().addAfter(STREAMS, ERRORS, new ProtocolErrors(connection));
+            ctx.pipeline().remove(this);
+            ctx.channel().config().setAutoRead(true);
+            return;
+        }
         Http2Upstream upstream = new Http2Upstream(connection, ctx.channel().eventLoop(), connection.takePreconnected());
         ctx.channel().closeFuture().addListener(closed -> upstream.close());
         ctx.pipeline().addAfter(NAME, FLUSHES, flushConsolidation());

@@ -217,6 +217,8 @@ public final class ProxyEngine implements AutoCloseable {
         private int workerThreads = Runtime.getRuntime().availableProcessors();
         private TrustExports trustFiles;
         private SourcePortRange upstreamSourcePorts;
+        /** The frame-level h2 relay ({@link Http2FrameRelay}) instead of a channel per stream; off until it is the default. */
+        private boolean h2FrameRelay = Boolean.getBoolean("apptap.h2.frameRelay");
 
         private Builder() {
         }
@@ -417,7 +419,7 @@ public final class ProxyEngine implements AutoCloseable {
                     processes != null ? processes : defaultProcessResolver(), hostResolver,
                     Optional.ofNullable(dnsAddresses), responseTimeout, requestHeadTimeout,
                     Optional.ofNullable(trustFiles),
-                    Optional.ofNullable(upstreamSourcePorts).map(SourcePorts::new));
+                    Optional.ofNullable(upstreamSourcePorts).map(SourcePorts::new), h2FrameRelay);
         }
 
         private static ProcessResolver defaultProcessResolver() {
