@@ -36,7 +36,7 @@ final class Http2FrameRelay extends ChannelInboundHandlerAdapter {
         this(connection, connection.runtime.connector());
     }
 
-    /** @param dialer opens the HTTP/1.1 connections of routed streams (handler tests pass their own) */
+    /** @param dialer opens the server's connections and those of routed streams (handler tests pass their own) */
     Http2FrameRelay(ConnectionContext connection, Dialer dialer) {
         this.connection = connection;
         this.dialer = dialer;
@@ -46,7 +46,7 @@ final class Http2FrameRelay extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.rules = new RuleStep(connection, RuleStep.RESETS_STREAM);
-        this.upstream = new Http2FrameUpstream(connection, ctx.channel().eventLoop(), connection.takePreconnected());
+        this.upstream = new Http2FrameUpstream(connection, ctx.channel().eventLoop(), connection.takePreconnected(), dialer);
         ctx.channel().closeFuture().addListener(closed -> upstream.close());
     }
 

@@ -55,14 +55,17 @@ final class Http2FrameUpstream {
 
     private final ConnectionContext connection;
     private final EventLoop loop;
+    private final Dialer dialer;
     private final UpstreamTarget target;
     private final List<ServerConnection> connections = new ArrayList<>(1);
     /** The connection new streams go to; null until opened, and after its GOAWAY. */
     private ServerConnection current;
 
-    Http2FrameUpstream(ConnectionContext connection, EventLoop loop, Channel preconnected) {
+    /** @param dialer opens the connections to the server (the engine's connector; handler tests pass their own) */
+    Http2FrameUpstream(ConnectionContext connection, EventLoop loop, Channel preconnected, Dialer dialer) {
         this.connection = connection;
         this.loop = loop;
+        this.dialer = dialer;
         boolean tls = connection.isTls();
         this.target = new UpstreamTarget(connection.host, connection.port, connection.originalAddress, tls,
                 tls ? List.of("h2") : List.of());
@@ -92,7 +95,7 @@ final class Http2FrameUpstream {
     private ServerConnection connect() {
         ServerConnection opening = new ServerConnection();
         connections.add(opening);
-        connection.runtime.connector().connect(loop, target, opening::handlers).addListener((Future<Channel> done) -> {
+        dialer.connect(loop, target, opening::handlers).addListener((Future<Channel> done) -> {
             if (done.isSuccess()) {
                 done.getNow().config().setAutoRead(true);
             } else {

@@ -27,9 +27,16 @@ final class Http2Relay extends ChannelInboundHandlerAdapter {
     private static final System.Logger LOG = System.getLogger(Http2Relay.class.getName());
 
     private final ConnectionContext connection;
+    private final Dialer dialer;
 
     Http2Relay(ConnectionContext connection) {
+        this(connection, connection.runtime.connector());
+    }
+
+    /** @param dialer opens the frame relay's server connections (handler tests pass their own) */
+    Http2Relay(ConnectionContext connection, Dialer dialer) {
         this.connection = connection;
+        this.dialer = dialer;
     }
 
     @Override
@@ -39,7 +46,7 @@ final class Http2Relay extends ChannelInboundHandlerAdapter {
             ctx.pipeline().addAfter(FLUSHES, CODEC, Http2FrameCodecBuilder.forServer()
                     .initialSettings(Http2Upstream.settings(connection))
                     .build());
-            ctx.pipeline().addAfter(CODEC, STREAMS, new Http2FrameRelay(connection));
+            ctx.pipeline().addAfter(CODEC, STREAMS, new Http2FrameRelay(connection, dialer));
             ctx.pipeline().addAfter(STREAMS, ERRORS, new ProtocolErrors(connection));
             ctx.pipeline().remove(this);
             ctx.channel().config().setAutoRead(true);

@@ -360,6 +360,12 @@ public final class ProxyEngine implements AutoCloseable {
          * Makes every upstream connection leave from a port of {@code range} (default: any port the system picks), for
          * a redirector that tells the engine's own connections from apps' by their source port (macOS's pf).
          */
+        /** Relays HTTP/2 frame by frame without a channel per stream ({@link Http2FrameRelay}). */
+        Builder h2FrameRelay(boolean on) {
+            this.h2FrameRelay = on;
+            return this;
+        }
+
         public Builder upstreamSourcePorts(SourcePortRange range) {
             this.upstreamSourcePorts = Objects.requireNonNull(range, "range");
             return this;
