@@ -13,8 +13,10 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 /**
  * Turns an app connection that speaks HTTP/2 (ALPN {@code h2}, or the cleartext preface) into a stream relay:
  * Netty's frame codec and multiplexer take the connection, and each stream the app opens gets an
- * {@link Http2StreamRelay} paired with a stream on the upstream connection. Flow control does the
- * backpressure: a stream's window is returned only as its data is written to the other side.
+ * {@link Http2StreamRelay} paired with a stream on the upstream connection. With
+ * {@link EngineSettings#h2FrameRelay()} the frame codec alone takes it and {@link Http2FrameRelay} relays frames by
+ * stream id, with no channel per stream on either side. Flow control does the backpressure: a stream's window is
+ * returned only as its data is written to the other side.
  */
 final class Http2Relay extends ChannelInboundHandlerAdapter {
 

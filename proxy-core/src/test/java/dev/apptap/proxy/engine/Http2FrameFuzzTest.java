@@ -21,14 +21,26 @@ class Http2FrameFuzzTest {
     private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final FlowStore FLOWS = new FlowStore(64);
     private static final EngineRuntime RUNTIME = EngineFuzzing.runtime(FLOWS, EngineFuzzing.stubsAndOffline());
+    private static final EngineRuntime FRAME_RELAY = EmbeddedConnections.runtime(EngineFuzzing.builder(FLOWS,
+            EngineFuzzing.stubsAndOffline()).h2FrameRelay(true));
 
 
     @FuzzTest(maxDuration = "5m")
     void relayAnswersResetsOrClosesEveryStreamWithoutLeaking(byte[] input) {
+        relay(RUNTIME, input);
+    }
+
+    /** The same for the frame-level relay ({@link Http2FrameRelay}): no channel per stream. */
+    @FuzzTest(maxDuration = "5m")
+    void frameRelayAnswersResetsOrClosesEveryStreamWithoutLeaking(byte[] input) {
+        relay(FRAME_RELAY, input);
+    }
+
+    private static void relay(EngineRuntime runtime, byte[] input) {
         FLOWS.clear();
         CountingAllocator alloc = new CountingAllocator();
         EmbeddedChannel app = EngineFuzzing.appConnection(alloc);
-        app.pipeline().addLast(Http2Relay.NAME, new Http2Relay(EngineFuzzing.connection(RUNTIME)));
+        app.pipeline().addLast(Http2Relay.NAME, new Http2Relay(EngineFuzzing.connection(runtime)));
         app.writeInbound(alloc.copy(PREFACE));
         EngineFuzzing.feed(app, alloc, input);
         EngineFuzzing.windDown(app);

@@ -1,6 +1,9 @@
 package dev.apptap.proxy.engine;
 
+import static dev.apptap.proxy.engine.EmbeddedUpstreams.written;
+import static dev.apptap.proxy.rules.Actions.forwardTo;
 import static dev.apptap.proxy.rules.Actions.respond;
+import static dev.apptap.proxy.rules.RequestMatcher.anyRequestTo;
 import static dev.apptap.proxy.rules.RequestMatcher.get;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,7 +34,9 @@ import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2StreamFrame;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
+import java.net.ConnectException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,14 +58,27 @@ class Http2FrameRelayTest {
     private final EmbeddedChannel engine = EngineFuzzing.appConnection(alloc);
     private final Peer app = new Peer(false);
     private final List<Peer> servers = new ArrayList<>();
+    private final Map<EmbeddedChannel, Peer> serverOf = new HashMap<>();
+    /** Whether routes' HTTP/1.1 servers refuse connections. */
+    private boolean routesRefused;
 
     Http2FrameRelayTest() {
         EngineRuntime runtime = EmbeddedConnections.runtime(ProxyEngine.builder().flows(flows).rules(rules)
                 .h2FrameRelay(true));
         ConnectionContext connection = EngineFuzzing.connection(runtime);
-        engine.pipeline().addLast(Http2Relay.NAME, new Http2Relay(connection, upstreams));
+        Dialer dialer = (loop, target, handlers) -> routesRefused && isRoute(target)
+                ? loop.newFailedFuture(new ConnectException("Connection refused"))
+                : upstreams.connect(loop, target, handlers);
+        engine.pipeline().addLast(Http2Relay.NAME, new Http2Relay(connection, dialer));
         pump();
     }
+
+    /** Routes in these tests go to port 8089; the app's own server is the connection's destination. */
+    private static boolean isRoute(UpstreamTarget target) {
+        return target.port() == ROUTE_PORT;
+    }
+
+    private static final int ROUTE_PORT = 8089;
 
     @AfterEach
     void windDown() {
@@ -223,6 +241,70 @@ class Http2FrameRelayTest {
         assertThat(flow("/v1/items").isStubbed()).isTrue();
     }
 
+    @Test
+    void routesAStreamToAnHttp11ServerAndItsAnswerBackAsFrames() {
+        rules.on(anyRequestTo("api.example.test")).forwardTo(forwardTo("127.0.0.1", ROUTE_PORT));
+
+        Http2FrameStream stream = app.request("POST", "/v1/orders", false);
+        app.channel.writeAndFlush(new DefaultHttp2DataFrame(Unpooled.copiedBuffer("{\"n\":1}", StandardCharsets.UTF_8), true)
+                .stream(stream));
+        pump();
+
+        assertThat(upstreams.dialed()).singleElement().satisfies(target -> assertThat(target.authority()).isEqualTo("127.0.0.1:8089"));
+        assertThat(engine.pipeline().get(Http2FrameRelay.class).stream(stream.id()).phase())
+                .isEqualTo(Http2RelayedStream.Phase.ROUTED);
+        String sent = written(upstreams.get(0));
+        assertThat(sent).startsWith("POST /v1/orders HTTP/1.1\r\n").containsIgnoringCase("host: api.example.test\r\n")
+                .endsWith("{\"n\":1}\r\n0\r\n\r\n").doesNotContainIgnoringCase("x-http2");
+
+        upstreams.get(0).writeInbound(Unpooled.copiedBuffer("HTTP/1.1 201 Created\r\nContent-Length: 6\r\n"
+                + "Connection: keep-alive\r\n\r\nrouted", StandardCharsets.ISO_8859_1));
+        pump();
+
+        assertThat(app.status(stream)).isEqualTo("201");
+        assertThat(app.headers(stream).contains("connection")).isFalse();
+        assertThat(app.body(stream)).isEqualTo("routed");
+        HttpFlow flow = flow("/v1/orders");
+        assertThat(flow.handling().kind()).isEqualTo(HttpFlow.Handling.Kind.ROUTED);
+        assertThat(flow.request().body().text()).isEqualTo("{\"n\":1}");
+        assertThat(flow.response().orElseThrow().body().text()).isEqualTo("routed");
+    }
+
+    @Test
+    void answersARoutedStreamWith502WhenTheRouteTargetCannotBeReached() {
+        routesRefused = true;
+        rules.on(anyRequestTo("api.example.test")).forwardTo(forwardTo("127.0.0.1", ROUTE_PORT));
+
+        Http2FrameStream stream = app.request("GET", "/v1/items", true);
+        pump();
+
+        assertThat(app.status(stream)).isEqualTo("502");
+        assertThat(app.body(stream)).contains("127.0.0.1:8089");
+    }
+
+    @Test
+    void resetsTheStreamWhenARuleClosesIt() {
+        rules.on(get("http://api.example.test/flaky")).close();
+
+        Http2FrameStream stream = app.request("GET", "/flaky", true);
+        pump();
+
+        assertThat(app.reset(stream)).isEqualTo(Http2Error.CANCEL.code());
+        assertThat(flow("/flaky").error().orElseThrow().message()).contains("reset the HTTP/2 stream of");
+    }
+
+    @Test
+    void answersOfflineWith502NamingTheRequest() {
+        rules.offline(true);
+
+        Http2FrameStream stream = app.request("GET", "/v1/unstubbed", true);
+        pump();
+
+        assertThat(app.status(stream)).isEqualTo("502");
+        assertThat(app.body(stream)).startsWith("apptap is offline and no stub matched GET http://api.example.test:9/v1/unstubbed");
+        assertThat(flow("/v1/unstubbed").error().orElseThrow().kind()).isEqualTo(FlowError.Kind.NO_STUB_MATCHED);
+    }
+
     private HttpFlow flow(String path) {
         return flows.flows().stream().map(HttpFlow.class::cast).filter(f -> f.request().path().equals(path))
                 .findFirst().orElseThrow();
@@ -233,11 +315,15 @@ class Http2FrameRelayTest {
         for (boolean moved = true; moved; ) {
             moved = move(app.channel, engine) | move(engine, app.channel);
             for (int i = 0; i < upstreams.dialed().size(); i++) {
-                EmbeddedChannel upstream = upstreams.get(i);
-                if (servers.size() <= i) {
-                    servers.add(new Peer(true));
+                if (isRoute(upstreams.dialed().get(i))) {
+                    continue; // an HTTP/1.1 server the test reads and answers itself
                 }
-                Peer server = servers.get(i);
+                EmbeddedChannel upstream = upstreams.get(i);
+                Peer server = serverOf.computeIfAbsent(upstream, dialed -> {
+                    Peer peer = new Peer(true);
+                    servers.add(peer);
+                    return peer;
+                });
                 moved |= move(upstream, server.channel) | move(server.channel, upstream);
             }
         }
