@@ -31,8 +31,7 @@ record EngineSettings(
         Duration responseTimeout,
         Duration requestHeadTimeout,
         Optional<TrustExports> trustFiles,
-        Optional<SourcePorts> upstreamSourcePorts,
-        boolean h2FrameRelay) {
+        Optional<SourcePorts> upstreamSourcePorts) {
 
     boolean isPassthrough(String host) {
         if (host == null || host.isEmpty()) {

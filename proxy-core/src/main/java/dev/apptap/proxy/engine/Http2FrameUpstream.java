@@ -196,7 +196,7 @@ final class Http2FrameUpstream {
         ChannelHandler[] handlers() {
             return new ChannelHandler[]{
                     Http2Relay.flushConsolidation(),
-                    Http2FrameCodecBuilder.forClient().initialSettings(Http2Upstream.settings(connection).pushEnabled(false))
+                    Http2FrameCodecBuilder.forClient().initialSettings(Http2Relay.settings(connection).pushEnabled(false))
                             .build(),
                     this};
         }

@@ -217,8 +217,6 @@ public final class ProxyEngine implements AutoCloseable {
         private int workerThreads = Runtime.getRuntime().availableProcessors();
         private TrustExports trustFiles;
         private SourcePortRange upstreamSourcePorts;
-        /** The frame-level h2 relay ({@link Http2FrameRelay}) instead of a channel per stream; off until it is the default. */
-        private boolean h2FrameRelay = Boolean.getBoolean("apptap.h2.frameRelay");
 
         private Builder() {
         }
@@ -360,12 +358,6 @@ public final class ProxyEngine implements AutoCloseable {
          * Makes every upstream connection leave from a port of {@code range} (default: any port the system picks), for
          * a redirector that tells the engine's own connections from apps' by their source port (macOS's pf).
          */
-        /** Relays HTTP/2 frame by frame without a channel per stream ({@link Http2FrameRelay}). */
-        Builder h2FrameRelay(boolean on) {
-            this.h2FrameRelay = on;
-            return this;
-        }
-
         public Builder upstreamSourcePorts(SourcePortRange range) {
             this.upstreamSourcePorts = Objects.requireNonNull(range, "range");
             return this;
@@ -425,7 +417,7 @@ public final class ProxyEngine implements AutoCloseable {
                     processes != null ? processes : defaultProcessResolver(), hostResolver,
                     Optional.ofNullable(dnsAddresses), responseTimeout, requestHeadTimeout,
                     Optional.ofNullable(trustFiles),
-                    Optional.ofNullable(upstreamSourcePorts).map(SourcePorts::new), h2FrameRelay);
+                    Optional.ofNullable(upstreamSourcePorts).map(SourcePorts::new));
         }
 
         private static ProcessResolver defaultProcessResolver() {

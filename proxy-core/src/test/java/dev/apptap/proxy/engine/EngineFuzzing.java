@@ -35,18 +35,13 @@ final class EngineFuzzing {
 
     /** A runtime whose flows stay few (the fuzzer runs millions of inputs) and whose names resolve nowhere. */
     static EngineRuntime runtime(FlowStore flows, RuleSet rules) {
-        return EmbeddedConnections.runtime(builder(flows, rules));
-    }
-
-    /** The settings of {@link #runtime}, for a test that changes one of them. */
-    static ProxyEngine.Builder builder(FlowStore flows, RuleSet rules) {
-        return ProxyEngine.builder()
+        return EmbeddedConnections.runtime(ProxyEngine.builder()
                 .flows(flows)
                 .rules(rules)
                 .processes(ProcessResolver.NONE)
                 .hostResolver(host -> {
                     throw new UnknownHostException(host + " is not resolved while fuzzing");
-                });
+                }));
     }
 
     /**

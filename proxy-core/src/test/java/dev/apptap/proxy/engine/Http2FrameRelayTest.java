@@ -63,8 +63,7 @@ class Http2FrameRelayTest {
     private boolean routesRefused;
 
     Http2FrameRelayTest() {
-        EngineRuntime runtime = EmbeddedConnections.runtime(ProxyEngine.builder().flows(flows).rules(rules)
-                .h2FrameRelay(true));
+        EngineRuntime runtime = EmbeddedConnections.runtime(ProxyEngine.builder().flows(flows).rules(rules));
         ConnectionContext connection = EngineFuzzing.connection(runtime);
         Dialer dialer = (loop, target, handlers) -> routesRefused && isRoute(target)
                 ? loop.newFailedFuture(new ConnectException("Connection refused"))
