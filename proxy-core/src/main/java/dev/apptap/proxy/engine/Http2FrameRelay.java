@@ -69,7 +69,7 @@ final class Http2FrameRelay extends ChannelInboundHandlerAdapter {
                 streams.put(id, stream);
             } else {
                 if (msg instanceof Http2DataFrame data) {
-                    ctx.write(new DefaultHttp2WindowUpdateFrame(data.initialFlowControlledBytes()).stream(frame.stream()),
+                    ctx.writeAndFlush(new DefaultHttp2WindowUpdateFrame(data.initialFlowControlledBytes()).stream(frame.stream()),
                             ctx.voidPromise());
                 }
                 ReferenceCountUtil.release(msg);

@@ -286,7 +286,7 @@ final class Http2FrameUpstream {
                 ServerStream stream = streams.get(frame.stream().id());
                 if (stream == null || stream.ended) {
                     if (msg instanceof Http2DataFrame data && frame.stream().state() != Http2Stream.State.CLOSED) {
-                        ctx.write(new DefaultHttp2WindowUpdateFrame(data.initialFlowControlledBytes()).stream(frame.stream()),
+                        ctx.writeAndFlush(new DefaultHttp2WindowUpdateFrame(data.initialFlowControlledBytes()).stream(frame.stream()),
                                 ctx.voidPromise());
                     }
                     ReferenceCountUtil.release(msg);
