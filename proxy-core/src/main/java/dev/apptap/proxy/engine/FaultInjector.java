@@ -4,12 +4,14 @@ import dev.apptap.proxy.rules.Fault;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.ReferenceCountUtil;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * FaultInjector.disarm(ctx.pipeline());                 // once the response's last write completed
  * }</pre>
  */
-final class FaultInjector extends FaultHandler {
+final class FaultInjector extends ChannelDuplexHandler {
 
     static final String NAME = "fault-injector";
 
@@ -35,6 +37,10 @@ final class FaultInjector extends FaultHandler {
     private static final byte[] HEAD_END = {'\r', '\n', '\r', '\n'};
     private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
+    /** Writes held for a delay or a throttle, and a hang's swallowed ones. */
+    private final HeldWrites held = new HeldWrites();
+    /** The connection was cut (closed, reset, replaced by garbage): later writes fail. */
+    private boolean cut;
     private Fault fault;
     /** How many bytes of {@link #HEAD_END} the bytes so far end with; 4 once the head is out. */
     private int headEndMatched;
@@ -241,5 +247,32 @@ final class FaultInjector extends FaultHandler {
         connection.config().setOption(ChannelOption.SO_LINGER, 0);
         // Closing from the first handler goes straight to the socket: no close_notify, no flush that would wait.
         connection.pipeline().firstContext().close();
+    }
+
+    /** After a cut, a write is released and fails; true when {@code msg} was dropped so. */
+    private boolean droppedAfterCut(Object msg, ChannelPromise promise) {
+        if (!cut) {
+            return false;
+        }
+        ReferenceCountUtil.release(msg);
+        promise.tryFailure(new ClosedChannelException());
+        return true;
+    }
+
+    // The app left: what is held is released and its writes fail, so no buffer leaks and nothing waits on them.
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        dropAll();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        dropAll();
+    }
+
+    private void dropAll() {
+        cut = true;
+        held.dropAll();
     }
 }

@@ -7,7 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 
 /**
  * What an {@link Http1ServerSide} passes an HTTP/1 response to: the app's HTTP/1 connection ({@link Http1Relay}), or
- * an app's HTTP/2 stream that a route sends to an HTTP/1.1 server ({@link Http2RoutedStream}).
+ * an app's HTTP/2 stream that a route sends to an HTTP/1.1 server ({@link Http2RoutedFrames}).
  */
 interface Http1Downstream {
 

@@ -2,19 +2,17 @@ package dev.apptap.proxy.engine;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2FrameStreamException;
+import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.flush.FlushConsolidationHandler;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 
 /**
- * Turns an app connection that speaks HTTP/2 (ALPN {@code h2}, or the cleartext preface) into a stream relay:
- * Netty's frame codec and multiplexer take the connection, and each stream the app opens gets an
- * {@link Http2StreamRelay} paired with a stream on the upstream connection. Flow control does the
- * backpressure: a stream's window is returned only as its data is written to the other side.
+ * Turns an app connection that speaks HTTP/2 (ALPN {@code h2}, or the cleartext preface) into a frame relay:
+ * Netty's frame codec takes the connection, and {@link Http2FrameRelay} relays each stream's frames by stream id to a
+ * stream on the server's connection, with no channel per stream on either side. Flow control does the backpressure:
+ * a stream's window is returned only as its data is written to the other side.
  */
 final class Http2Relay extends ChannelInboundHandlerAdapter {
 
@@ -27,31 +25,37 @@ final class Http2Relay extends ChannelInboundHandlerAdapter {
     private static final System.Logger LOG = System.getLogger(Http2Relay.class.getName());
 
     private final ConnectionContext connection;
+    private final Dialer dialer;
 
     Http2Relay(ConnectionContext connection) {
+        this(connection, connection.runtime.connector());
+    }
+
+    /** @param dialer opens the relay's server connections and those of routed streams (handler tests pass their own) */
+    Http2Relay(ConnectionContext connection, Dialer dialer) {
         this.connection = connection;
+        this.dialer = dialer;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        Http2Upstream upstream = new Http2Upstream(connection, ctx.channel().eventLoop(), connection.takePreconnected());
-        ctx.channel().closeFuture().addListener(closed -> upstream.close());
         ctx.pipeline().addAfter(NAME, FLUSHES, flushConsolidation());
         ctx.pipeline().addAfter(FLUSHES, CODEC, Http2FrameCodecBuilder.forServer()
-                .initialSettings(Http2Upstream.settings(connection))
+                .initialSettings(settings(connection))
                 .build());
-        ctx.pipeline().addAfter(CODEC, STREAMS, new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
-            @Override
-            protected void initChannel(Http2StreamChannel stream) {
-                stream.config().setAutoRead(false);
-                stream.pipeline().addLast(new Http2StreamRelay(connection, upstream));
-            }
-        }));
+        ctx.pipeline().addAfter(CODEC, STREAMS, new Http2FrameRelay(connection, dialer));
         ctx.pipeline().addAfter(STREAMS, ERRORS, new ProtocolErrors(connection));
         ctx.pipeline().remove(this);
         // The connection itself reads freely: frames for every stream arrive on it, and flow control per
         // stream, not the socket, is what slows a sender down.
         ctx.channel().config().setAutoRead(true);
+    }
+
+    /** Settings for either side; a server must not send ENABLE_PUSH, so only the client side adds it. */
+    static Http2Settings settings(ConnectionContext connection) {
+        return Http2Settings.defaultSettings()
+                .initialWindowSize(1 << 20)
+                .maxHeaderListSize(connection.runtime.settings().maxHeaderSize());
     }
 
     /**

@@ -1,46 +1,66 @@
 package dev.apptap.proxy.engine;
 
 import dev.apptap.proxy.rules.Fault;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
-import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2StreamFrame;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.channels.ClosedChannelException;
 
 /**
- * Applies a rule's {@link Fault} to one h2 stream's response frames, first in the stream channel's pipeline, so the
- * other streams of the connection go on: a cut is a RST_STREAM, a delay or a hang holds this stream only. A
- * connection reset takes the whole connection down, as a crashing server would. Throttling and garbage have no
- * per-stream form in h2: they reset the stream, and the flow says so.
+ * Applies a rule's {@link Fault} to one h2 stream's response frames on their way to the app, so the other streams of
+ * the connection go on: a cut is a RST_STREAM, a delay or a hang holds this stream only. A connection reset takes the
+ * whole connection down, as a crashing server would. Throttling and garbage have no per-stream form in h2: they reset
+ * the stream, and the flow says so. The stream has no channel of its own ({@link Http2FrameRelay}), so its one write
+ * path ({@link Http2RelayedStream#toApp}) passes each frame through {@link #write}.
  *
  * <pre>{@code
- * Http2StreamFaults.arm(ctx, outcome.fault());   // in the stream relay, once the rule step decided
+ * faults = Http2StreamFaults.arm(app, outcome.fault(), this::resetApp);   // once the rule step decided
+ * ChannelFuture written = faults == null ? app.write(frame) : faults.write(frame);
+ * faults.dropAll();                                                        // when the app's stream closes
  * }</pre>
  */
-final class Http2StreamFaults extends FaultHandler {
+final class Http2StreamFaults {
 
-    static final String NAME = "h2-stream-faults";
+    /** How the stream resets the app's side with an error code. */
+    interface StreamReset {
+        void reset(long errorCode);
+    }
 
     private final Fault fault;
+    private final ChannelHandlerContext app;
+    private final StreamReset resetStream;
+    /** Frames held for a delay, and a hang's swallowed ones. */
+    private final HeldWrites held = new HeldWrites();
+    /** The stream was cut (reset): later frames are dropped. */
+    private boolean cut;
     private long bodyBytes;
     private boolean headersSent;
     private boolean delayOver;
 
-    private Http2StreamFaults(Fault fault) {
+    private Http2StreamFaults(Fault fault, ChannelHandlerContext app, StreamReset resetStream) {
         this.fault = fault;
+        this.app = app;
+        this.resetStream = resetStream;
     }
 
-    /** Puts the fault on this stream's response and records what apptap does; nothing when {@code injected} is null. */
-    static void arm(ChannelHandlerContext stream, InjectedFault injected) {
+    /**
+     * The fault for this stream's response, recorded on the flow as what apptap does; {@code null} when
+     * {@code injected} is null.
+     *
+     * @param app the app connection's relay handler, where the stream's frames are written
+     */
+    static Http2StreamFaults arm(ChannelHandlerContext app, InjectedFault injected, StreamReset resetStream) {
         if (injected == null) {
-            return;
+            return null;
         }
-        stream.pipeline().addFirst(NAME, new Http2StreamFaults(injected.fault));
         injected.record(sentence(injected));
+        return new Http2StreamFaults(injected.fault, app, resetStream);
     }
 
     static String sentence(InjectedFault injected) {
@@ -62,73 +82,76 @@ final class Http2StreamFaults extends FaultHandler {
         };
     }
 
-    @Override
-    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        if (droppedAfterCut(msg, promise)) {
-            return;
+    /** Writes {@code frame} (already on the app's stream) as the fault allows; the caller flushes. */
+    ChannelFuture write(Http2StreamFrame frame) {
+        ChannelPromise promise = app.newPromise();
+        if (cut) {
+            drop(frame, promise);
+            return promise;
         }
         switch (fault.kind()) {
             case CONNECTION_RESET -> {
-                ReferenceCountUtil.release(msg);
+                drop(frame, promise);
                 cut = true;
-                FaultInjector.reset(ctx.channel().parent());
-                promise.tryFailure(new ClosedChannelException());
+                FaultInjector.reset(app.channel());
             }
-            case CLOSE_BEFORE_BODY, CLOSE_AFTER_BODY_BYTES -> cutAfter(ctx, msg, promise,
+            case CLOSE_BEFORE_BODY, CLOSE_AFTER_BODY_BYTES -> cutAfter(frame, promise,
                     fault.kind() == Fault.Kind.CLOSE_BEFORE_BODY ? 0 : fault.amount());
             case DELAY -> {
                 if (delayOver) {
-                    ctx.write(msg, promise);
+                    app.write(frame, promise);
                 } else {
-                    held.delay(ctx, msg, promise, fault.amount(), () -> delayOver = true);
+                    held.delay(app, frame, promise, fault.amount(), () -> delayOver = true);
                 }
             }
-            case HANG -> held.swallow(msg, promise);
+            case HANG -> held.swallow(frame, promise);
             default -> {
-                ReferenceCountUtil.release(msg);
-                promise.tryFailure(new ClosedChannelException());
-                reset(ctx);
+                drop(frame, promise);
+                reset();
             }
         }
+        return promise;
     }
 
     /** HEADERS go out, then DATA up to {@code allowed} bytes, then RST_STREAM (a shorter body goes out whole). */
-    private void cutAfter(ChannelHandlerContext ctx, Object msg, ChannelPromise promise, long allowed) {
-        if (msg instanceof Http2HeadersFrame && !headersSent) {
+    private void cutAfter(Http2StreamFrame frame, ChannelPromise promise, long allowed) {
+        if (frame instanceof Http2HeadersFrame && !headersSent) {
             headersSent = true;
-            ctx.write(msg, promise);
+            app.write(frame, promise);
             return;
         }
-        if (msg instanceof Http2DataFrame data) {
+        if (frame instanceof Http2DataFrame data) {
             int size = data.content().readableBytes();
             if (bodyBytes + size <= allowed) {
                 bodyBytes += size;
-                ctx.write(msg, promise);
+                app.write(frame, promise);
                 return;
             }
             int take = (int) (allowed - bodyBytes);
             if (take > 0) {
-                ctx.write(new DefaultHttp2DataFrame(data.content().retainedSlice(data.content().readerIndex(), take),
-                        false));
+                app.write(new DefaultHttp2DataFrame(data.content().retainedSlice(data.content().readerIndex(), take),
+                        false).stream(data.stream()));
             }
             bodyBytes = allowed;
         }
         // the rest of the body, or trailers after a body cut short
-        ReferenceCountUtil.release(msg);
-        promise.tryFailure(new ClosedChannelException());
-        reset(ctx);
+        drop(frame, promise);
+        reset();
     }
 
-    private void reset(ChannelHandlerContext ctx) {
+    private void reset() {
         cut = true;
-        ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.CANCEL));
+        resetStream.reset(Http2Error.CANCEL.code());
     }
 
-    @Override
-    public void flush(ChannelHandlerContext ctx) {
-        if (fault.kind() == Fault.Kind.HANG || fault.kind() == Fault.Kind.DELAY && !delayOver) {
-            return;
-        }
-        ctx.flush();
+    private static void drop(Http2StreamFrame frame, ChannelPromise promise) {
+        ReferenceCountUtil.release(frame);
+        promise.tryFailure(new ClosedChannelException());
+    }
+
+    /** The app's stream closed: what is held is released and its writes fail, so nothing leaks or waits. */
+    void dropAll() {
+        cut = true;
+        held.dropAll();
     }
 }

@@ -76,7 +76,7 @@ final class MitmClientHelloHandler extends SslClientHelloHandler<Optional<SslCon
         if (!mayAskUpstream) {
             closeProbe();
             // agree on HTTP/1.1 where the app allows it: a route's server speaks HTTP/1.1, so the exchange stays one
-            // protocol end to end (an h2-only app still gets stubs and routes, through Http2RoutedStream)
+            // protocol end to end (an h2-only app still gets stubs and routes, through Http2RoutedFrames)
             answerWith(promise, offered.contains(ApplicationProtocolNames.HTTP_1_1)
                     ? ApplicationProtocolNames.HTTP_1_1 : ApplicationProtocolNames.HTTP_2);
             return promise;

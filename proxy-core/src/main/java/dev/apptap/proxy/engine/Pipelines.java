@@ -12,7 +12,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
  * <pre>
  * transparent: origin → sniffer → tls-hello → tls → tls-outcome → sniffer → head-deadline → http-codec → head-watch → http-relay
  *                                                                          ↘ tcp-relay
- *                                                           ↘ (ALPN h2) h2-flushes → h2-codec → h2-streams (one relay per stream)
+ *                                                           ↘ (ALPN h2) h2-flushes → h2-codec → h2-streams (frames by stream id)
  * explicit:    head-deadline → http-codec → head-watch → explicit-proxy → (CONNECT) sniffer → …as above
  * </pre>
  *

@@ -22,7 +22,7 @@ import io.netty.handler.codec.http2.Http2Headers;
 class HpackFuzzTest {
 
     private static final long MAX_HEADER_LIST_SIZE =
-            Http2Upstream.settings(EmbeddedConnections.connection(EngineFuzzing.runtime(new FlowStore(1), new RuleSet()),
+            Http2Relay.settings(EmbeddedConnections.connection(EngineFuzzing.runtime(new FlowStore(1), new RuleSet()),
                     ConnectionContext.Entry.TRANSPARENT)).maxHeaderListSize();
 
     @FuzzTest(maxDuration = "5m")

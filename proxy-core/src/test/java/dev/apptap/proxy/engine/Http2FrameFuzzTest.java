@@ -9,8 +9,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Any bytes as the HTTP/2 frames an app sends after the connection preface, taken by the engine's h2 relay side
- * ({@link Http2Relay}: Netty's frame codec with the engine's settings, the multiplexer and one
- * {@link Http2StreamRelay} per stream, so HPACK header blocks, DATA, flow control, resets, GOAWAY and SETTINGS are
+ * ({@link Http2Relay}: Netty's frame codec with the engine's settings and the
+ * {@link Http2FrameRelay} with one {@link Http2RelayedStream} per stream, so HPACK header blocks, DATA, flow control, resets, GOAWAY and SETTINGS are
  * all in play) with stubs answering by host, query, header and body and everything else answered offline: the relay
  * answers, resets or closes without an unhandled exception or an unreleased buffer. The harness sends the preface
  * itself. Seeds ({@code Http2FrameFuzzTestInputs/}): curl's prior-knowledge GET, JSON POST and two requests on one
