@@ -14,6 +14,7 @@
 # MVN_ARGS (say "-o") is passed to Maven. BENCH_WORK (default /tmp/apptap-bench) holds nginx, certs and files.
 # ENGINE_JVM_OPTS are passed to the engine's JVM (say "-XX:StartFlightRecording=filename=/tmp/e.jfr"), ENGINE_ARGS to
 # its BenchProxy (say "--threads 1", "--max-flows 1000" or "--passthrough 127.0.0.1").
+# APPTAP_BIN is the launcher the cold scenario runs (default this checkout's ./apptap).
 set -euo pipefail
 
 BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -28,7 +29,7 @@ MOCKSERVER_VERSION=${MOCKSERVER_VERSION:-5.15.0}
 MOCKTTP_PORT=${BENCH_MOCKTTP_PORT:-28082}
 MOCKTTP_VERSION=${MOCKTTP_VERSION:-4.6.5}
 MOCKTTP_DIR=${MOCKTTP_DIR:-$WORK/mockttp}
-APPTAP="$ROOT/apptap"
+APPTAP=${APPTAP_BIN:-$ROOT/apptap}   # another checkout's launcher, for a before/after of the cold scenario
 HARNESS_JAR="$BENCH/harness/target/bench-harness.jar"
 
 # shellcheck source=lib/common.sh
@@ -52,7 +53,7 @@ while (($#)); do
     --only) ONLY=$2; shift 2 ;;
     --variants) ONLY_VARIANTS=$2; shift 2 ;;
     --no-docs) WRITE_DOCS=0; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
 done
@@ -280,6 +281,11 @@ for variant in launch osproxy mitmproxy mockttp mockserver; do
     with_variant "$variant" h2load -c4 -m10 -n 2000 "$(https_url "$variant" 1k)" >/dev/null 2>&1 || true
   done
 done
+if [[ " ${SCENARIOS[*]} " == *" cold "* ]]; then
+  # The launcher archives the CLI's classes (CDS) at the end of the first run after a build, as an install would;
+  # the cold scenario measures the runs after it.
+  timeout 120 "$APPTAP" run --mode launch --ca-dir "$WORK/apptap-ca" -- true >/dev/null 2>&1 || log "apptap run -- true failed"
+fi
 declare -A RESULTS=()   # "scenario variant" -> newline-separated values
 PERTEST_LINES=""
 rm -f "$WORK"/newhost-same-* "$WORK"/cold-ttff-* "$WORK/download-heap" "$WORK/clients.log"
