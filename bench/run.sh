@@ -403,6 +403,11 @@ if ((SMOKE)); then
     for variant in direct osproxy; do
       [[ -n ${AVAILABLE[$variant]:-} ]] || continue
       [[ $scenario == flows10k && $variant == direct ]] && continue
+      if [[ $scenario == cold ]]; then
+        # 2 s of wrk from a cold JVM on a busy machine may end before the first handshake: the flow is the check
+        grep -qx '[0-9]*' "$WORK/cold-ttff-$variant" 2>/dev/null || { log "SMOKE: cold via $variant recorded no flow"; broken=1; }
+        continue
+      fi
       value=${MEDIAN["$scenario $variant"]:-n/a}
       bad=0
       [[ $value == n/a || ${RESULTS["$scenario $variant"]:-} == *fail* ]] && bad=1

@@ -110,6 +110,8 @@ start_mitmproxy() {
 # its leaves from a CA of its own (RSA, as HTTP Toolkit's).
 start_mockttp() {
   command -v node >/dev/null && command -v npm >/dev/null || { log "node or npm is missing; mockttp n/a"; return 1; }
+  (($(node -p 'process.versions.node.split(".")[0]') >= 20)) \
+    || { log "mockttp $MOCKTTP_VERSION needs node 20 or newer (its engines field); this machine has $(node --version); n/a"; return 1; }
   if [[ ! -f $MOCKTTP_DIR/node_modules/mockttp/package.json ]] \
      || [[ $(node -p 'require(process.argv[1]).version' "$MOCKTTP_DIR/node_modules/mockttp/package.json") != "$MOCKTTP_VERSION" ]]; then
     log "installing mockttp@$MOCKTTP_VERSION from npm into $MOCKTTP_DIR"
