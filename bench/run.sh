@@ -405,7 +405,7 @@ if ((SMOKE)); then
       [[ $scenario == flows10k && $variant == direct ]] && continue
       if [[ $scenario == cold ]]; then
         # 2 s of wrk from a cold JVM on a busy machine may end before the first handshake: the flow is the check
-        grep -qx '[0-9]*' "$WORK/cold-ttff-$variant" 2>/dev/null || { log "SMOKE: cold via $variant recorded no flow"; broken=1; }
+        grep -qx '[0-9][0-9]*' "$WORK/cold-ttff-$variant" 2>/dev/null || { log "SMOKE: cold via $variant recorded no flow"; broken=1; }
         continue
       fi
       value=${MEDIAN["$scenario $variant"]:-n/a}
