@@ -18,7 +18,8 @@ async function main() {
     suggestChanges: false,
   });
   await server.start(Number(port));
-  await server.forAnyRequest().matching((req) => new URL(req.url).hostname.endsWith('.bench.test'))
+  // always(): by default a mockttp rule yields to the next matching one after its first request
+  await server.forAnyRequest().matching((req) => /\.bench\.test(:\d+)?$/.test(req.headers.host || '')).always()
     .thenForwardTo(httpsOrigin, { ignoreHostHttpsErrors: true });
   await server.forAnyRequest().thenPassThrough({ ignoreHostHttpsErrors: true });
   console.log(`READY port=${server.port}`);
