@@ -31,12 +31,12 @@ class LauncherTest {
 
         CliProcess.Result first = launch(cache, "run", "--mode", "launch", "--ca-dir", work.resolve("ca").toString(), "--", "true");
         assertThat(first.exit()).as(first.toString()).isZero();
-        assertThat(names(cache)).singleElement().asString().matches("apptap-cli-\\d+\\.jsa\\.\\d+\\.tmp");
+        assertThat(names(cache)).singleElement().asString().matches("apptap-cli-\\d+-\\d+\\.jsa\\.\\d+\\.tmp");
 
         CliProcess.Result second = launch(cache, "--version");
         assertThat(second.exit()).as(second.toString()).isZero();
         assertThat(second.stderr()).as(second.toString()).isEmpty();
-        assertThat(names(cache)).singleElement().asString().matches("apptap-cli-\\d+\\.jsa");
+        assertThat(names(cache)).singleElement().asString().matches("apptap-cli-\\d+-\\d+\\.jsa");
     }
 
     @Test
