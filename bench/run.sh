@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
-# apptap against a direct connection, mitmproxy and MockServer, side by side, in one command (issue 7).
+# apptap against a direct connection, mitmproxy, mockttp (HTTP Toolkit's engine) and MockServer, side by side (issues 7, 16).
 #
 #   bench/run.sh                 # every scenario, 3 alternating rounds; prints a table, writes docs/benchmarks.md
 #   bench/run.sh --rounds 5      # more rounds (medians get steadier on a shared 2-core machine)
 #   bench/run.sh --duration 10   # seconds per wrk/h2load run (default 5)
 #   bench/run.sh --smoke         # ~2 s per scenario, direct + apptap only; fails only when the harness breaks
 #   bench/run.sh --only https_ka,h2   # some scenarios (ids below)
-#   bench/run.sh --variants direct,osproxy   # some variants (direct launch osproxy mitmproxy mockserver)
+#   bench/run.sh --variants direct,osproxy   # some variants (direct launch osproxy mitmproxy mockttp mockserver)
 #
 # Needs root for OSPROXY (the eBPF redirector) and for mitmproxy's cgroup + nft redirect; without root those
-# columns are n/a. Installs nginx, wrk, nghttp2-client (h2load) and mitmproxy from Debian when missing.
+# columns are n/a. Installs nginx, wrk, nghttp2-client (h2load) and mitmproxy from Debian when missing, and
+# mockttp from npm (into MOCKTTP_DIR, default $BENCH_WORK/mockttp) when its column is asked for (never in --smoke).
 # MVN_ARGS (say "-o") is passed to Maven. BENCH_WORK (default /tmp/apptap-bench) holds nginx, certs and files.
 # ENGINE_JVM_OPTS are passed to the engine's JVM (say "-XX:StartFlightRecording=filename=/tmp/e.jfr"), ENGINE_ARGS to
 # its BenchProxy (say "--threads 1", "--max-flows 1000" or "--passthrough 127.0.0.1").
+# APPTAP_BIN is the launcher the cold scenario runs (default this checkout's ./apptap).
 set -euo pipefail
 
 BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -24,6 +26,10 @@ MITM_PORT=${BENCH_MITM_PORT:-28081}
 MOCK_HTTP_PORT=${BENCH_MOCK_HTTP_PORT:-28090}
 MOCK_HTTPS_PORT=${BENCH_MOCK_HTTPS_PORT:-28091}
 MOCKSERVER_VERSION=${MOCKSERVER_VERSION:-5.15.0}
+MOCKTTP_PORT=${BENCH_MOCKTTP_PORT:-28082}
+MOCKTTP_VERSION=${MOCKTTP_VERSION:-4.6.5}
+MOCKTTP_DIR=${MOCKTTP_DIR:-$WORK/mockttp}
+APPTAP=${APPTAP_BIN:-$ROOT/apptap}   # another checkout's launcher, for a before/after of the cold scenario
 HARNESS_JAR="$BENCH/harness/target/bench-harness.jar"
 
 # shellcheck source=lib/common.sh
@@ -47,17 +53,18 @@ while (($#)); do
     --only) ONLY=$2; shift 2 ;;
     --variants) ONLY_VARIANTS=$2; shift 2 ;;
     --no-docs) WRITE_DOCS=0; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
 done
-ALL_SCENARIOS=(https_ka http_ka https_close newhost h2 download flows10k pertest)
-VARIANTS=(direct launch osproxy mitmproxy mockserver)
+ALL_SCENARIOS=(https_ka http_ka https_close newhost h2 download flows10k cold pertest)
+VARIANTS=(direct launch osproxy mitmproxy mockttp mockserver)
 NEWHOST_COUNT=300
 DOWNLOAD=1g
 FLOWS=10000
+COLD_DURATION=10
 if ((SMOKE)); then
-  ROUNDS=1; DURATION=2; NEWHOST_COUNT=20; DOWNLOAD=64m; FLOWS=1000; WRITE_DOCS=0
+  ROUNDS=1; DURATION=2; COLD_DURATION=2; NEWHOST_COUNT=20; DOWNLOAD=64m; FLOWS=1000; WRITE_DOCS=0
   VARIANTS=(direct launch osproxy)
 fi
 SCENARIOS=("${ALL_SCENARIOS[@]}")
@@ -72,7 +79,9 @@ for tool in nginx wrk h2load java mvn; do command -v "$tool" >/dev/null || die "
 
 log "building the harness"
 # shellcheck disable=SC2086 # MVN_ARGS is a word list on purpose
-(cd "$ROOT" && mvn -q ${MVN_ARGS:-} -pl bench/harness -am install -DskipTests) || die "the build failed"
+# The cold scenario runs the CLI through ./apptap, so its jar is built too.
+modules=bench/harness; [[ " ${SCENARIOS[*]} " == *" cold "* ]] && modules+=,cli
+(cd "$ROOT" && mvn -q ${MVN_ARGS:-} -pl "$modules" -am install -DskipTests) || die "the build failed"
 [[ -f $HARNESS_JAR ]] || die "no $HARNESS_JAR after the build"
 
 if ! ((SMOKE)); then
@@ -108,6 +117,9 @@ fi
 if [[ " ${VARIANTS[*]} " == *" mitmproxy "* ]]; then
   if [[ $(id -u) == 0 ]] && start_mitmproxy; then AVAILABLE[mitmproxy]=1; else WHY_NA[mitmproxy]="mitmproxy did not start (see log)"; fi
 fi
+if [[ " ${VARIANTS[*]} " == *" mockttp "* ]]; then
+  if [[ $(id -u) == 0 ]] && start_mockttp; then AVAILABLE[mockttp]=1; else WHY_NA[mockttp]="mockttp did not start (see log)"; fi
+fi
 if [[ " ${VARIANTS[*]} " == *" mockserver "* ]]; then
   if start_mockserver; then AVAILABLE[mockserver]=1; else WHY_NA[mockserver]="MockServer not available"; fi
 fi
@@ -123,7 +135,7 @@ with_variant() {
     osproxy) engine_cmd OSP "intercept $INTERCEPT_NAMES" >/dev/null
              local rc=0; timeout 300 "$@" || rc=$?
              engine_cmd OSP "intercept " >/dev/null; return $rc ;;
-    mitmproxy) in_mitm_cgroup timeout 300 "$@" ;;
+    mitmproxy|mockttp) in_cgroup "$variant" timeout 300 "$@" ;;
     *) timeout 300 "$@" ;;
   esac
 }
@@ -222,11 +234,41 @@ s_flows10k() {
   awk -v a="$after" -v b="$before" 'BEGIN {printf "%.1f\n", (a - b) / 1048576}'
 }
 
+# Cold start: a fresh `./apptap run` per measurement, as a user's command (its own engine and redirector in OSPROXY
+# mode; the idle OSP engine intercepts nothing meanwhile). The osproxy column is apptap run, direct the client alone.
+# The value is wrk's req/s over COLD_DURATION s, counted from the JVM's start; the time to the first flow (from exec
+# to the flow's JSON line of `apptap run --json -- curl`, or to curl's end direct) goes to $WORK/cold-ttff-VARIANT.
+APPTAP_RUN=("$APPTAP" run --ca-dir "$WORK/apptap-ca" --upstream-trust "$WORK/ca.crt")
+s_cold() {
+  [[ $1 == direct || $1 == osproxy ]] || { echo n/a; return; }
+  local url; url=$(https_url direct 1k)
+  for _ in 1 2 3; do
+    if [[ $1 == osproxy ]]; then
+      ms_to_first_line timeout 60 "${APPTAP_RUN[@]}" --json -- curl -sk -o /dev/null "$url" >> "$WORK/cold-ttff-$1"
+    else
+      ms_to_first_line timeout 60 sh -c 'curl -sk -o /dev/null "$0" && echo done' "$url" >> "$WORK/cold-ttff-$1"
+    fi
+  done
+  if [[ $1 == osproxy ]]; then
+    wrk_rps timeout 300 "${APPTAP_RUN[@]}" -q -- wrk -t2 -c16 -d"${COLD_DURATION}s" "$url"
+  else
+    wrk_rps timeout 300 wrk -t2 -c16 -d"${COLD_DURATION}s" "$url"
+  fi
+}
+# ms from exec of CMD to its first line on stdout (the rest is read and dropped), or "fail" without one
+ms_to_first_line() {
+  local start; start=$(date +%s%N)
+  "$@" 2>>"$WORK/clients.log" | {
+    if read -r _; then echo $((($(date +%s%N) - start) / 1000000)); else echo fail; fi
+    cat >/dev/null
+  }
+}
+
 # ----------------------------------------------------------------------------------------------- the runs
 # A fresh JVM is slow until its JIT has compiled the TLS and relay paths; warm the engines (and mitmproxy) before
 # any measurement so that round 1 is not a measurement of start-up.
 log "warming up"
-for variant in launch osproxy mitmproxy mockserver; do
+for variant in launch osproxy mitmproxy mockttp mockserver; do
   [[ -n ${AVAILABLE[$variant]:-} ]] || continue
   for _ in 1 2; do
     if [[ $variant == launch ]]; then
@@ -239,9 +281,14 @@ for variant in launch osproxy mitmproxy mockserver; do
     with_variant "$variant" h2load -c4 -m10 -n 2000 "$(https_url "$variant" 1k)" >/dev/null 2>&1 || true
   done
 done
+if [[ " ${SCENARIOS[*]} " == *" cold "* ]]; then
+  # The launcher archives the CLI's classes (CDS) at the end of the first run after a build, as an install would;
+  # the cold scenario measures the runs after it.
+  timeout 120 "$APPTAP" run --mode launch --ca-dir "$WORK/apptap-ca" -- true >/dev/null 2>&1 || log "apptap run -- true failed"
+fi
 declare -A RESULTS=()   # "scenario variant" -> newline-separated values
 PERTEST_LINES=""
-rm -f "$WORK"/newhost-same-* "$WORK/download-heap" "$WORK/clients.log"
+rm -f "$WORK"/newhost-same-* "$WORK"/cold-ttff-* "$WORK/download-heap" "$WORK/clients.log"
 for ((round = 1; round <= ROUNDS; round++)); do
   for scenario in "${SCENARIOS[@]}"; do
     [[ $scenario == pertest ]] && continue
@@ -275,12 +322,14 @@ declare -A TITLE=(
   [h2]="HTTP/2 multiplexed (h2load -c16 -m10), req/s"
   [download]="1 GiB download over HTTPS (h2load --h1 -n1), MB/s"
   [flows10k]="10,000 recorded flows with 1 KiB bodies, MiB of heap held after GC (lower is better)"
+  [cold]="HTTPS keep-alive from a cold start, \`apptap run -- wrk -t2 -c16 -d${COLD_DURATION}s\` (osproxy column), req/s"
 )
 ((SMOKE)) && TITLE[download]="64 MiB download over HTTPS (smoke), MB/s" && TITLE[flows10k]="$FLOWS recorded flows (smoke), MiB held"
 
 table() {
-  printf '| scenario | %s | apptap OSPROXY / direct | apptap OSPROXY / mitmproxy |\n' "$(IFS='|'; echo "${VARIANTS[*]}" | sed 's/|/ | /g')"
-  printf '|---|%s---|---|\n' "$(printf -- '---|%.0s' "${VARIANTS[@]}")"
+  printf '| scenario | %s | apptap OSPROXY / direct | apptap OSPROXY / mitmproxy | apptap OSPROXY / mockttp |\n' \
+    "$(IFS='|'; echo "${VARIANTS[*]}" | sed 's/|/ | /g')"
+  printf '|---|%s---|---|---|\n' "$(printf -- '---|%.0s' "${VARIANTS[@]}")"
   for scenario in "${SCENARIOS[@]}"; do
     [[ $scenario == pertest ]] && continue
     local row="| ${TITLE[$scenario]} |" v
@@ -289,11 +338,8 @@ table() {
       row+=" ${MEDIAN["$scenario $v"]:-n/a}$( ((failed > 0)) && echo " ($failed of $ROUNDS runs failed)" || true) |"
     done
     local osp=${MEDIAN["$scenario osproxy"]:-} dir=${MEDIAN["$scenario direct"]:-} mitm=${MEDIAN["$scenario mitmproxy"]:-}
-    if [[ $scenario == newhost || $scenario == flows10k ]]; then
-      row+=" $(ratio "$osp" "$dir") | $(ratio "$osp" "$mitm") |"
-    else
-      row+=" $(ratio "$osp" "$dir") | $(ratio "$osp" "$mitm") |"
-    fi
+    local mockttp=${MEDIAN["$scenario mockttp"]:-}
+    row+=" $(ratio "$osp" "$dir") | $(ratio "$osp" "$mitm") | $(ratio "$osp" "$mockttp") |"
     echo "$row"
   done
 }
@@ -309,6 +355,10 @@ extras() {
       same=$(median < "$WORK/newhost-same-$v")
       echo "- $v: new host ${MEDIAN["newhost $v"]:-n/a} ms, same host $same ms, difference $(awk -v a="${MEDIAN["newhost $v"]:-0}" -v b="$same" 'BEGIN {printf "%.2f", a - b}') ms"
     done
+  fi
+  if [[ -f $WORK/cold-ttff-osproxy ]]; then
+    echo
+    echo "Time to the first flow (ms from exec of \`apptap run --json -- curl\` to the flow's line, 3 per round; direct: curl alone), medians: apptap run $(grep -vx fail "$WORK/cold-ttff-osproxy" | median) ms (runs: $(paste -sd' ' "$WORK/cold-ttff-osproxy")), direct $(grep -vxs fail "$WORK/cold-ttff-direct" | median) ms"
   fi
   if [[ -f $WORK/download-heap ]]; then
     echo
@@ -353,6 +403,11 @@ if ((SMOKE)); then
     for variant in direct osproxy; do
       [[ -n ${AVAILABLE[$variant]:-} ]] || continue
       [[ $scenario == flows10k && $variant == direct ]] && continue
+      if [[ $scenario == cold ]]; then
+        # 2 s of wrk from a cold JVM on a busy machine may end before the first handshake: the flow is the check
+        grep -qx '[0-9][0-9]*' "$WORK/cold-ttff-$variant" 2>/dev/null || { log "SMOKE: cold via $variant recorded no flow"; broken=1; }
+        continue
+      fi
       value=${MEDIAN["$scenario $variant"]:-n/a}
       bad=0
       [[ $value == n/a || ${RESULTS["$scenario $variant"]:-} == *fail* ]] && bad=1

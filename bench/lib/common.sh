@@ -42,6 +42,9 @@ machine_description() {
   if command -v mitmdump >/dev/null; then
     echo "- mitmproxy: $(timeout 20 mitmdump --version 2>/dev/null | awk '/Mitmproxy/ {print $2}')"
   fi
+  if [[ -f ${MOCKTTP_DIR:-}/node_modules/mockttp/package.json ]]; then
+    echo "- mockttp: $(node -p 'require(process.argv[1]).version' "$MOCKTTP_DIR/node_modules/mockttp/package.json") on node $(node --version)"
+  fi
   [[ -n ${MOCKSERVER_JAR:-} ]] && echo "- MockServer: $(basename "$MOCKSERVER_JAR" .jar | sed 's/.*dependencies-//') (mockserver-netty-no-dependencies)"
   echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "- Load at start: $(cut -d' ' -f1-3 /proc/loadavg) (other work shares this machine)"

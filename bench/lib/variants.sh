@@ -3,8 +3,8 @@
 
 STARTED_PIDS=()
 CGROUP_NAME=apptap-bench-$$
-CGROUP_DIR=""
-CGROUP_LINK=""
+CGROUP_DIRS=()
+CGROUP_LINKS=()
 NFT_TABLE=""
 
 # Starts bench/harness's BenchProxy; $1 = variable prefix (OSP or LAUNCH), rest = BenchProxy options.
@@ -52,41 +52,84 @@ engine_cmd() {
 # Field NAME from a "KEY=VALUE ..." line on stdin.
 field() { tr ' ' '\n' | awk -F= -v k="$1" '$1==k {print $2}'; }
 
+# redirect_cgroup NAME PORT: a cgroup of its own (CGROUP_OF[NAME]) whose TCP connections to nginx's ports an nft
+# rule redirects to 127.0.0.1:PORT, where a transparent proxy (mitmproxy, mockttp) listens. Clients run in it
+# through in_cgroup NAME CMD...
+declare -A CGROUP_OF=()
+redirect_cgroup() {
+  local name=$1 port=$2 root
+  root=$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)
+  [[ -n $root ]] || { log "no cgroup2 mount: $name cannot be redirected by cgroup; n/a"; return 1; }
+  local rel=$CGROUP_NAME-$name
+  CGROUP_DIRS+=("$root/$rel")
+  mkdir -p "$root/$rel"
+  # nft resolves cgroupv2 paths under /sys/fs/cgroup; on hybrid hosts (cgroup2 at /sys/fs/cgroup/unified) a symlink
+  # from there to the real directory gives it the same inode, which is all the rule keeps.
+  if [[ $root != /sys/fs/cgroup ]]; then
+    CGROUP_LINKS+=("/sys/fs/cgroup/$rel")
+    ln -sfn "$root/$rel" "/sys/fs/cgroup/$rel"
+  fi
+  if [[ -z $NFT_TABLE ]]; then
+    NFT_TABLE=apptap_bench_$$
+    nft add table inet "$NFT_TABLE"
+    nft add chain inet "$NFT_TABLE" out '{ type nat hook output priority -100; }'
+  fi
+  nft add rule inet "$NFT_TABLE" out socket cgroupv2 level 1 "\"$rel\"" tcp dport "{ $HTTP_PORT, $HTTPS_PORT }" \
+    redirect to ":$port" || { log "nft rejected the cgroup rule; $name n/a"; return 1; }
+  CGROUP_OF[$name]=$root/$rel
+}
+
+# Runs a command inside the cgroup that redirect_cgroup made for NAME.
+in_cgroup() {
+  local dir=${CGROUP_OF[$1]}; shift
+  sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$dir" "$@"
+}
+
+# wait_listening NAME PID PORT LOG: waits until PORT accepts connections; fails when PID exits first.
+wait_listening() {
+  local name=$1 pid=$2 port=$3 logfile=$4
+  for _ in $(seq 300); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && { log "$name listens on $port"; return 0; }
+    kill -0 "$pid" 2>/dev/null || { log "$name exited: $(tail -3 "$logfile")"; return 1; }
+    sleep 0.1
+  done
+  log "$name does not listen on $port; n/a"; return 1
+}
+
 # mitmproxy 8 in transparent mode; clients run inside a cgroup that an nft rule redirects to it.
 start_mitmproxy() {
   command -v mitmdump >/dev/null || { log "mitmproxy is not installed; its column stays n/a"; return 1; }
-  local root
-  root=$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)
-  [[ -n $root ]] || { log "no cgroup2 mount: mitmproxy cannot be redirected by cgroup; n/a"; return 1; }
-  CGROUP_DIR="$root/$CGROUP_NAME"
-  mkdir -p "$CGROUP_DIR"
-  # nft resolves cgroupv2 paths under /sys/fs/cgroup; on hybrid hosts (cgroup2 at /sys/fs/cgroup/unified) a symlink
-  # from there to the real directory gives it the same inode, which is all the rule keeps.
-  local rel=$CGROUP_NAME
-  if [[ $root != /sys/fs/cgroup ]]; then
-    CGROUP_LINK=/sys/fs/cgroup/$CGROUP_NAME
-    ln -sfn "$CGROUP_DIR" "$CGROUP_LINK"
-  fi
-  NFT_TABLE=apptap_bench_$$
-  nft add table inet "$NFT_TABLE"
-  nft add chain inet "$NFT_TABLE" out '{ type nat hook output priority -100; }'
-  nft add rule inet "$NFT_TABLE" out socket cgroupv2 level 1 "\"$rel\"" tcp dport "{ $HTTP_PORT, $HTTPS_PORT }" \
-    redirect to ":$MITM_PORT" || { log "nft rejected the cgroup rule; mitmproxy n/a"; return 1; }
+  redirect_cgroup mitmproxy "$MITM_PORT" || return 1
   mitmdump --mode transparent --ssl-insecure -q --listen-host 127.0.0.1 --listen-port "$MITM_PORT" \
     --set stream_large_bodies=1m --set confdir="$WORK/mitmproxy" > "$WORK/mitm.log" 2>&1 &
   STARTED_PIDS+=("$!")
-  MITM_PID=$!
-  for _ in $(seq 200); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$MITM_PORT") 2>/dev/null && { log "mitmproxy listens on $MITM_PORT"; return 0; }
-    kill -0 "$MITM_PID" 2>/dev/null || { log "mitmdump exited: $(tail -3 "$WORK/mitm.log")"; return 1; }
-    sleep 0.1
-  done
-  log "mitmdump does not listen; n/a"; return 1
+  wait_listening mitmproxy "$!" "$MITM_PORT" "$WORK/mitm.log"
 }
 
-# Runs a command inside the mitmproxy cgroup.
-in_mitm_cgroup() {
-  sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$CGROUP_DIR" "$@"
+# mockttp (HTTP Toolkit's engine) from npm, installed once into $MOCKTTP_DIR; redirected like mitmproxy. It mints
+# its leaves from a CA of its own (RSA, as HTTP Toolkit's).
+start_mockttp() {
+  command -v node >/dev/null && command -v npm >/dev/null || { log "node or npm is missing; mockttp n/a"; return 1; }
+  (($(node -p 'process.versions.node.split(".")[0]') >= 20)) \
+    || { log "mockttp $MOCKTTP_VERSION needs node 20 or newer (its engines field); this machine has $(node --version); n/a"; return 1; }
+  if [[ ! -f $MOCKTTP_DIR/node_modules/mockttp/package.json ]] \
+     || [[ $(node -p 'require(process.argv[1]).version' "$MOCKTTP_DIR/node_modules/mockttp/package.json") != "$MOCKTTP_VERSION" ]]; then
+    log "installing mockttp@$MOCKTTP_VERSION from npm into $MOCKTTP_DIR"
+    mkdir -p "$MOCKTTP_DIR"
+    [[ -f $MOCKTTP_DIR/package.json ]] || echo '{"private": true}' > "$MOCKTTP_DIR/package.json"
+    (cd "$MOCKTTP_DIR" && npm install --no-audit --no-fund --loglevel=error "mockttp@$MOCKTTP_VERSION" >&2) \
+      || { log "npm could not install mockttp@$MOCKTTP_VERSION; n/a"; return 1; }
+  fi
+  if [[ ! -f $WORK/mockttp-ca.key ]]; then
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=apptap bench mockttp CA" \
+      -keyout "$WORK/mockttp-ca.key" -out "$WORK/mockttp-ca.crt" -addext basicConstraints=critical,CA:TRUE \
+      -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+  fi
+  redirect_cgroup mockttp "$MOCKTTP_PORT" || return 1
+  NODE_PATH="$MOCKTTP_DIR/node_modules" node "$BENCH/lib/mockttp-proxy.js" "$MOCKTTP_PORT" \
+    "$WORK/mockttp-ca.crt" "$WORK/mockttp-ca.key" "https://127.0.0.1:$HTTPS_PORT" > "$WORK/mockttp.log" 2>&1 &
+  STARTED_PIDS+=("$!")
+  wait_listening mockttp "$!" "$MOCKTTP_PORT" "$WORK/mockttp.log"
 }
 
 # MockServer (newest served by Maven Central) as a forwarding proxy: one instance per upstream port.
@@ -117,12 +160,14 @@ cleanup_variants() {
     wait "$pid" 2>/dev/null || true
   done
   [[ -n $NFT_TABLE ]] && nft delete table inet "$NFT_TABLE" 2>/dev/null
-  [[ -n $CGROUP_LINK ]] && rm -f "$CGROUP_LINK"
-  if [[ -n $CGROUP_DIR && -d $CGROUP_DIR ]]; then
+  local dir
+  for dir in "${CGROUP_LINKS[@]}"; do rm -f "$dir"; done
+  for dir in "${CGROUP_DIRS[@]}"; do
+    [[ -d $dir ]] || continue
     # Anything left in the cgroup goes back to the root before the directory can go.
-    while read -r pid; do echo "$pid" > "$(dirname "$CGROUP_DIR")/cgroup.procs" 2>/dev/null; done < "$CGROUP_DIR/cgroup.procs"
-    rmdir "$CGROUP_DIR" 2>/dev/null
-  fi
+    while read -r pid; do echo "$pid" > "$(dirname "$dir")/cgroup.procs" 2>/dev/null; done < "$dir/cgroup.procs"
+    rmdir "$dir" 2>/dev/null
+  done
   upstream_stop
   true
 }

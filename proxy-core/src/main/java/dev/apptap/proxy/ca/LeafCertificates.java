@@ -1,11 +1,14 @@
 package dev.apptap.proxy.ca;
 
+import java.io.IOException;
+import java.security.GeneralSecurityException;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Mints and caches leaf certificates per host, off the caller's thread.
@@ -23,6 +26,9 @@ import java.util.concurrent.RejectedExecutionException;
 public final class LeafCertificates {
 
     public static final int DEFAULT_MAX_HOSTS = 10_000;
+
+    /** One warm-up per JVM: later engines (the next test class) find the signing classes loaded. */
+    private static final AtomicBoolean WARMED_UP = new AtomicBoolean();
 
     private final LeafMinter minter;
     private final Executor executor;
@@ -76,6 +82,28 @@ public final class LeafCertificates {
             fail(host, parsed, fresh, e, "its minting executor refused the task (is it shut down?)");
         }
         return fresh.copy();
+    }
+
+    /**
+     * Mints one leaf and drops it, on the minting executor, the first time it is called in this JVM. A cold JVM's
+     * first minting loads and initialises the signing code (a third of a fresh {@code apptap run}'s time to its
+     * first flow); done while the engine starts and the app is launched, the first host need not wait for it.
+     */
+    public void warmUpOnce() {
+        if (!WARMED_UP.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            executor.execute(() -> {
+                try {
+                    minter.mint(LeafHost.parse("warm-up.invalid"));
+                } catch (GeneralSecurityException | IOException | RuntimeException e) {
+                    // nothing to do: the first real host mints as it would have, and reports its own failure
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // the engine is already stopping
+        }
     }
 
     /** How many hosts have a leaf (or a minting in flight) in the cache. */

@@ -11,6 +11,7 @@ import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -29,7 +30,8 @@ import java.util.Set;
  *   <li>{@code ca-bundle.pem}: the operating system's roots followed by the CA, for OpenSSL-, curl-, Python-,
  *       Go- and Rust-based programs, which replace their roots with the file they are given;</li>
  *   <li>{@code truststore.p12}: PKCS12 with this JVM's default roots plus the CA (alias {@value #CA_ALIAS},
- *       password {@value #TRUST_STORE_PASSWORD}), for launched Java programs;</li>
+ *       password {@value #TRUST_STORE_PASSWORD}), for launched Java programs, and beside it
+ *       {@code truststore.p12.sha256}, a digest of its entries, so that a later run need not read it back;</li>
  *   <li>{@code certs/}: an OpenSSL hashed directory ({@code <subject-hash>.0}) holding the CA, for
  *       {@code SSL_CERT_DIR}.</li>
  * </ul>
@@ -150,7 +152,11 @@ public final class TrustExports {
         return out.toByteArray();
     }
 
-    /** PKCS12 output differs on every run (random salts), so compare contents and leave a matching store alone. */
+    /**
+     * PKCS12 output differs on every run (random salts), so a store that already holds the entries is left alone.
+     * Reading one back costs a cold JVM most of a second (the password's key derivation, interpreted), so a digest
+     * of the entries written beside the store says so first; a store without one is compared by its contents.
+     */
     private static void writeTrustStore(Path target, CertificateAuthority ca) throws IOException, GeneralSecurityException {
         Map<String, X509Certificate> entries = new LinkedHashMap<>();
         for (X509Certificate anchor : SystemTrustAnchors.jdk()) {
@@ -160,8 +166,16 @@ public final class TrustExports {
             }
         }
         entries.put(CA_ALIAS, ca.certificate());
-        if (Files.isRegularFile(target) && storedCertificates(target).equals(new HashSet<>(entries.values()))) {
-            return;
+        Path digestFile = target.resolveSibling(target.getFileName() + ".sha256");
+        byte[] digest = digest(entries).getBytes(StandardCharsets.US_ASCII);
+        if (Files.isRegularFile(target)) {
+            if (Files.isRegularFile(digestFile) && Arrays.equals(Files.readAllBytes(digestFile), digest)) {
+                return;
+            }
+            if (storedCertificates(target).equals(new HashSet<>(entries.values()))) {
+                AtomicFiles.writeIfChanged(digestFile, digest, AtomicFiles.PUBLIC_READ);
+                return;
+            }
         }
         KeyStore store = KeyStore.getInstance(TRUST_STORE_TYPE);
         store.load(null, null);
@@ -171,6 +185,16 @@ public final class TrustExports {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         store.store(out, TRUST_STORE_PASSWORD.toCharArray());
         AtomicFiles.write(target, out.toByteArray(), AtomicFiles.PUBLIC_READ);
+        AtomicFiles.writeIfChanged(digestFile, digest, AtomicFiles.PUBLIC_READ);
+    }
+
+    private static String digest(Map<String, X509Certificate> entries) throws GeneralSecurityException {
+        MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+        for (Map.Entry<String, X509Certificate> entry : entries.entrySet()) {
+            sha256.update(entry.getKey().getBytes(StandardCharsets.UTF_8));
+            sha256.update(entry.getValue().getEncoded());
+        }
+        return HexFormat.of().formatHex(sha256.digest()) + "\n";
     }
 
     private static Set<Certificate> storedCertificates(Path file) {

@@ -382,7 +382,9 @@ public final class ProxyEngine implements AutoCloseable {
                     new SynchronousQueue<>(), new DefaultThreadFactory("apptap-blocking", true));
             EventLoopGroup workers = transport.newGroup(workerThreads, new DefaultThreadFactory("apptap-relay", true));
             EventLoopGroup bosses = transport.newGroup(1, new DefaultThreadFactory("apptap-accept", true));
-            MitmServerContexts contexts = new MitmServerContexts(new LeafCertificates(authority, blocking));
+            LeafCertificates leaves = new LeafCertificates(authority, blocking);
+            leaves.warmUpOnce();
+            MitmServerContexts contexts = new MitmServerContexts(leaves);
             EngineRuntime runtime = new EngineRuntime(settings, transport, workers, blocking, contexts);
             List<Channel> bound = new ArrayList<>();
             try {

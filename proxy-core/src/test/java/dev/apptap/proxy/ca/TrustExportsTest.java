@@ -126,6 +126,32 @@ class TrustExportsTest {
     }
 
     @Test
+    void aTrustStoreWithoutItsDigestIsKeptAndGetsOne() throws Exception {
+        TrustExports exports = TrustExports.write(ca, dir);
+        Path digest = exports.trustStore().resolveSibling("truststore.p12.sha256");
+        String written = Files.readString(digest);
+        Files.delete(digest);
+        FileTime storeTime = Files.getLastModifiedTime(exports.trustStore());
+        Thread.sleep(20);
+
+        TrustExports.write(ca, dir);
+
+        assertThat(Files.getLastModifiedTime(exports.trustStore())).isEqualTo(storeTime);
+        assertThat(Files.readString(digest)).isEqualTo(written);
+    }
+
+    @Test
+    void aTrustStoreWhoseDigestDoesNotMatchIsWrittenAgain() throws Exception {
+        TrustExports exports = TrustExports.write(ca, dir);
+        Files.writeString(exports.trustStore(), "not a key store");
+        Files.writeString(exports.trustStore().resolveSibling("truststore.p12.sha256"), "0\n");
+
+        TrustExports.write(ca, dir);
+
+        assertThat(trustStoreAliases(exports.trustStore())).contains("apptap-ca");
+    }
+
+    @Test
     void concurrentWritersLeaveCompleteFilesAndNoTemporaries() throws Exception {
         ExecutorService writers = Executors.newFixedThreadPool(8);
         try {
