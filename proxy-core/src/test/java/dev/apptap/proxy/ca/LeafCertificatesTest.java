@@ -222,24 +222,6 @@ class LeafCertificatesTest {
         assertThat(sans(leaf)).containsExactly(List.of(2, host));
     }
 
-    @Test
-    void mintingANewHostTakesWellUnderTwoMillisecondsOnceWarm() throws Exception {
-        LeafCertificates leaves = new LeafCertificates(CA, Runnable::run);
-        for (int i = 0; i < 300; i++) {
-            mint(leaves, "warm" + i + ".test");
-        }
-        int hosts = 300;
-        long start = System.nanoTime();
-        for (int i = 0; i < hosts; i++) {
-            mint(leaves, "host" + i + ".test");
-        }
-        double millisPerHost = (System.nanoTime() - start) / 1e6 / hosts;
-
-        System.out.printf("minting: %.3f ms per new host%n", millisPerHost);
-        // generous bound so a loaded CI machine does not flake; the target (and the usual result) is far lower
-        assertThat(millisPerHost).isLessThan(5.0);
-    }
-
     private static LeafCertificate mint(LeafCertificates leaves, String host) throws Exception {
         return leaves.forHost(host).get(10, TimeUnit.SECONDS);
     }
