@@ -222,7 +222,7 @@ final class EbpfRedirector implements Redirector {
             // written over the old ones, and only entries that existed before the scan and are not wanted now are
             // deleted, never one the exec tracepoint made for a process that started after the scan.
             List<Long> before = keys(procsFd);
-            Map<Long, KernelPlan.Verdict> entries = plan.processes(Procfs.snapshot());
+            Map<Long, KernelPlan.Verdict> entries = plan.processes(running(newScope));
             long scanned = System.nanoTime();
             for (Map.Entry<Long, KernelPlan.Verdict> e : entries.entrySet()) {
                 if (e.getValue().intercept()) {
@@ -243,6 +243,20 @@ final class EbpfRedirector implements Redirector {
         } catch (IOException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
+    }
+
+    /**
+     * The processes whose verdicts matter: machine-wide every one; scoped, only those in the {@code scope} map (the
+     * kernel ignores the rest) and the root's ancestors, whose verdicts its descendants inherit. Reading those few
+     * instead of all of /proc is what keeps a test's spec swap cheap on a busy machine.
+     */
+    private Map<Long, Procfs.Proc> running(InterceptScope newScope) {
+        if (newScope.machineWide()) {
+            return Procfs.snapshot();
+        }
+        Set<Long> pids = new HashSet<>(keys(scopeFd));
+        pids.addAll(Procfs.ancestors(newScope.root().getAsLong()));
+        return Procfs.snapshotOf(pids);
     }
 
     /**
