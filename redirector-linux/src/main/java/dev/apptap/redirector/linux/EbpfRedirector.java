@@ -76,6 +76,8 @@ final class EbpfRedirector implements Redirector {
     private InterceptScope scope = InterceptScope.MACHINE;
     /** The root whose descendants the {@code scope} map holds (the fork tracepoint keeps it current); 0 for none. */
     private long scopeRootInMap;
+    /** The scope root's ancestors as they were when the scope was set: they wait for it, so they do not change. */
+    private Map<Long, Procfs.Proc> scopeAncestors = Map.of();
     private volatile SwapTiming lastSwap = new SwapTiming(Duration.ZERO, Duration.ZERO, 0);
     private boolean closed;
 
@@ -247,16 +249,16 @@ final class EbpfRedirector implements Redirector {
 
     /**
      * The processes whose verdicts matter: machine-wide every one; scoped, only those in the {@code scope} map (the
-     * kernel ignores the rest) and the root's ancestors, whose verdicts its descendants inherit. Reading those few
-     * instead of all of /proc is what keeps a test's spec swap cheap on a busy machine.
+     * kernel ignores the rest) and the root's ancestors (read when the scope was set), whose verdicts its descendants
+     * inherit. Reading those few instead of all of /proc is what keeps a test's spec swap cheap on a busy machine.
      */
     private Map<Long, Procfs.Proc> running(InterceptScope newScope) {
         if (newScope.machineWide()) {
             return Procfs.snapshot();
         }
-        Set<Long> pids = new HashSet<>(keys(scopeFd));
-        pids.addAll(Procfs.ancestors(newScope.root().getAsLong()));
-        return Procfs.snapshotOf(pids);
+        Map<Long, Procfs.Proc> running = Procfs.snapshotOf(keys(scopeFd));
+        scopeAncestors.forEach(running::putIfAbsent);
+        return running;
     }
 
     /**
@@ -275,6 +277,7 @@ final class EbpfRedirector implements Redirector {
             update(scopeFd, u32(pid), one, "scope");
         }
         scopeRootInMap = root;
+        scopeAncestors = Procfs.snapshotOf(Procfs.ancestors(root));
     }
 
     @Override
