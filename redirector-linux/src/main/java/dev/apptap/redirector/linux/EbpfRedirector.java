@@ -224,7 +224,9 @@ final class EbpfRedirector implements Redirector {
             // written over the old ones, and only entries that existed before the scan and are not wanted now are
             // deleted, never one the exec tracepoint made for a process that started after the scan.
             List<Long> before = keys(procsFd);
-            Map<Long, KernelPlan.Verdict> entries = plan.processes(running(newScope));
+            // A spec that intercepts nothing (the JUnit extension's between tests) needs no process entries at all.
+            Map<Long, KernelPlan.Verdict> entries = plan.interceptsNothing() ? Map.of()
+                    : plan.processes(running(newScope));
             long scanned = System.nanoTime();
             for (Map.Entry<Long, KernelPlan.Verdict> e : entries.entrySet()) {
                 if (e.getValue().intercept()) {
