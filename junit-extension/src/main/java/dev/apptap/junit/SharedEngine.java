@@ -224,9 +224,4 @@ final class SharedEngine implements ExtensionContext.Store.CloseableResource, Au
             REDIRECTING.compareAndSet(this, null);
         }
     }
-
-    /** Whether {@link #shutDown()} ran: for tests. */
-    synchronized boolean isShutDown() {
-        return closed;
-    }
 }
