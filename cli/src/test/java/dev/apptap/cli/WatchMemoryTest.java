@@ -159,6 +159,10 @@ class WatchMemoryTest {
             assertThat(curl.exitValue()).as("curl said: %s", Files.readString(work.resolve("curl.txt"))).isZero();
             awaitLines(stdout, requests, watch, Duration.ofSeconds(60));
             double seconds = (System.nanoTime() - started) / 1e9;
+            // A full collection now shows what the watch holds after all those flows: garbage aside, the live set.
+            Process gc = new ProcessBuilder(jcmd(), Long.toString(watch.pid()), "GC.run")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            assertThat(gc.waitFor(60, TimeUnit.SECONDS)).as("jcmd GC.run ended").isTrue();
 
             watch.destroy(); // SIGTERM, as Ctrl-C: the shutdown hook finishes the HAR and prints the summary
             assertThat(watch.waitFor(120, TimeUnit.SECONDS)).as("watch ended after SIGTERM").isTrue();
@@ -175,10 +179,14 @@ class WatchMemoryTest {
             if (withHar) {
                 assertThat(harEntries(har)).as("HAR entries").isEqualTo(requests);
             }
-            long peakAfterGc = peakAfterGc(Files.readString(gcLog));
-            String report = String.format(Locale.ROOT, "apptap watch, %d requests in %.0f s under -Xmx%s: heap after"
-                    + " GC at most %d MiB (%d GCs)%n", requests, seconds, heap, peakAfterGc >> 20,
-                    Files.readAllLines(gcLog).size());
+            String log = Files.readString(gcLog);
+            long peakAfterGc = afterGc(log, "");
+            long live = afterGc(log, "Pause Full (System.gc())");
+            assertThat(live).as("the heap after the full GC at the end; the GC log:%n%s", log).isPositive();
+            String report = String.format(Locale.ROOT, "apptap watch, %d requests in %.0f s under -Xmx%s: live heap"
+                    + " after a full GC at the end %d MiB; heap after any GC at most %d MiB (garbage in the old"
+                    + " generation included; %d GCs)%n", requests, seconds, heap, live >> 20, peakAfterGc >> 20,
+                    log.lines().count());
             Files.writeString(Path.of("target", "watch-memory.txt"), report);
             System.out.print(report);
         } finally {
@@ -186,9 +194,13 @@ class WatchMemoryTest {
         }
     }
 
-    /** The largest "after" of {@code [gc] GC(7) Pause Young (Allocation Failure) 20M->5M(31M) 3.1ms}, in bytes. */
-    static long peakAfterGc(String log) {
-        Matcher m = Pattern.compile("->(\\d+)([KMG])\\(").matcher(log);
+    /**
+     * The largest "after" of the log's lines that contain {@code kind}, such as
+     * {@code [gc] GC(7) Pause Young (Allocation Failure) 20M->5M(31M) 3.1ms}, in bytes; 0 when none.
+     */
+    static long afterGc(String log, String kind) {
+        Matcher m = Pattern.compile("->(\\d+)([KMG])\\(").matcher(log.lines().filter(l -> l.contains(kind))
+                .reduce("", (a, b) -> a + "\n" + b));
         long peak = 0;
         while (m.find()) {
             long value = Long.parseLong(m.group(1));
@@ -255,6 +267,11 @@ class WatchMemoryTest {
             }
         }
         throw new IllegalStateException("curl is missing; .ci/install-packages.sh installs it.");
+    }
+
+    private static String jcmd() {
+        Path java = Path.of(java());
+        return java.resolveSibling("jcmd").toString();
     }
 
     private static String java() {
