@@ -366,7 +366,7 @@ extras() {
   fi
   if [[ -n $PERTEST_LINES ]]; then
     echo
-    echo "Per-test cost of @InterceptApps (a JUnit run of 200 empty tests with and without it, in one warm JVM, medians; each run with apptap starts and stops its engine, as a user's run does):"
+    echo "Per-test cost of @InterceptApps (a JUnit run of 200 empty tests with and without it, in one warm JVM, medians; the first run with apptap starts the engine and later runs get it back, as in an IDE; first_run_ms is that first run over a plain one, JIT warm-up included):"
     echo
     sed 's/^PERTEST /- /' <<<"$PERTEST_LINES"
   fi

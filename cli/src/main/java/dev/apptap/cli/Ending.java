@@ -1,6 +1,7 @@
 package dev.apptap.cli;
 
-import dev.apptap.proxy.har.HarWriter;
+import dev.apptap.flow.FlowStore;
+import dev.apptap.proxy.har.HarStream;
 import dev.apptap.proxy.report.HtmlReport;
 import dev.apptap.proxy.session.InterceptionSession;
 import java.io.IOException;
@@ -8,8 +9,8 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * The end of a run or watch: lets flows that are finishing settle, prints the summary, writes the HAR file and the
- * HTML report.
+ * The end of a run or watch: lets flows that are finishing settle, prints the summary, finishes the HAR file (which
+ * holds every flow, written as each completed) and writes the HTML report (the flows the window still holds).
  */
 final class Ending {
 
@@ -20,12 +21,15 @@ final class Ending {
     private final FlowPrinter printer;
     private final Terminal terminal;
     private final EngineOptions options;
+    private final Optional<HarStream> har;
 
-    Ending(InterceptionSession session, FlowPrinter printer, Terminal terminal, EngineOptions options) {
+    Ending(InterceptionSession session, FlowPrinter printer, Terminal terminal, EngineOptions options,
+           Optional<HarStream> har) {
         this.session = session;
         this.printer = printer;
         this.terminal = terminal;
         this.options = options;
+        this.har = har;
     }
 
     void finish(ModeChoice choice) {
@@ -44,18 +48,28 @@ final class Ending {
             summary += " (in LAUNCH mode apptap sees only apps that honour HTTP(S)_PROXY)";
         }
         terminal.info(summary);
-        if (options.har != null) {
+        if (har.isPresent()) {
+            HarStream stream = har.get();
+            // Flows still running now were never complete: the HAR gets their last snapshot, marked incomplete.
+            printer.running().forEach(stream::add);
             try {
-                HarWriter.write(session.flows().flows(), options.har);
-                terminal.info("apptap: wrote " + options.har + " (HAR 1.2).");
+                stream.close();
+                terminal.info("apptap: wrote " + stream.file() + " (HAR 1.2).");
             } catch (IOException e) {
                 throw new CliFailure(e.getMessage() + " Free space there or make it writable, or give --har another"
                         + " file.", Apptap.FAILED);
             }
         }
+        FlowStore store = session.flows();
+        if (store.evicted() > 0) {
+            terminal.info("apptap: " + store.evicted() + " older flows left memory to stay within "
+                    + store.window().describe() + (options.har != null || options.json ? "; --har and --json have"
+                    + " them all" : "; --har FILE or --json keeps them all")
+                    + (options.report != null ? ", the report shows the rest" : "") + ".");
+        }
         if (options.report != null) {
             HtmlReport report = new HtmlReport(what);
-            report.add(what, failure, session.flows().flows());
+            report.add(what, failure, store.flows());
             try {
                 report.write(options.report);
                 terminal.info("apptap: wrote " + options.report + " (open it in a browser).");

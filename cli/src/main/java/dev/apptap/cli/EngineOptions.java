@@ -1,11 +1,14 @@
 package dev.apptap.cli;
 
+import dev.apptap.flow.FlowWindow;
+import dev.apptap.proxy.har.HarStream;
 import dev.apptap.proxy.redirect.RedirectorProvider;
 import dev.apptap.proxy.rules.Replay;
 import dev.apptap.proxy.rules.RequestMatcher;
 import dev.apptap.proxy.rules.RuleSet;
 import dev.apptap.proxy.session.InterceptionSession;
 import dev.apptap.proxy.session.SessionOptions;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,7 +54,8 @@ final class EngineOptions {
     @Option(names = "--upstream-insecure", description = "Do not verify upstream certificates (test servers only).")
     boolean upstreamInsecure;
 
-    @Option(names = "--har", paramLabel = "FILE", description = "Write every flow to FILE as HAR 1.2 at the end.")
+    @Option(names = "--har", paramLabel = "FILE",
+            description = "Write every flow to FILE as HAR 1.2, each as it completes (complete at the end).")
     Path har;
 
     @Option(names = "--report", paramLabel = "FILE",
@@ -78,6 +82,16 @@ final class EngineOptions {
             description = "Bytes of each body to keep (${DEFAULT-VALUE}); 512k, 1m. Bodies still stream whole.")
     int bodyLimit;
 
+    @Option(names = "--window-flows", paramLabel = "N", defaultValue = "10000",
+            description = "Flows kept in memory (${DEFAULT-VALUE}); older complete ones are dropped once --har and"
+                    + " --json wrote them, so a long watch stays flat.")
+    int windowFlows;
+
+    @Option(names = "--window-bytes", paramLabel = "SIZE", converter = ByteSize.class, defaultValue = "64m",
+            description = "Bytes of recorded bodies kept in memory (${DEFAULT-VALUE}); whichever window limit is"
+                    + " reached first drops the oldest flows.")
+    int windowBytes;
+
     @Option(names = {"-q", "--quiet"}, description = "No line per flow; only the mode and the summary.")
     boolean quiet;
 
@@ -100,7 +114,8 @@ final class EngineOptions {
                 .rules(rules())
                 .bodyLimit(bodyLimit)
                 .upstreamInsecure(upstreamInsecure)
-                .systemLookups(!offline, "apptap is offline (--offline), so add a --stub or --route for it");
+                .systemLookups(!offline, "apptap is offline (--offline), so add a --stub or --route for it")
+                .flowWindow(flowWindow());
         if (upstreamTrust != null) {
             session.upstreamTrust(upstreamTrust);
         }
@@ -117,6 +132,32 @@ final class EngineOptions {
             }
         }
         return started;
+    }
+
+    /** The flow window --window-flows and --window-bytes ask for. */
+    FlowWindow flowWindow() {
+        try {
+            return new FlowWindow(windowFlows, windowBytes);
+        } catch (IllegalArgumentException e) {
+            throw new CliFailure(Sentences.clause(e.getMessage()) + "; give --window-flows and --window-bytes values"
+                    + " of at least 1", Apptap.USAGE);
+        }
+    }
+
+    /**
+     * The HAR file --har asks for, opened now and filled as flows complete, so that flows the window drops are
+     * already written; empty without --har.
+     */
+    Optional<HarStream> openHar() {
+        if (har == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(HarStream.open(har));
+        } catch (IOException e) {
+            throw new CliFailure(e.getMessage() + " Free space there or make it writable, or give --har another file.",
+                    Apptap.FAILED);
+        }
     }
 
     RuleSet rules() {

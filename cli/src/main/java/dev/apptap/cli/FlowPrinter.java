@@ -3,15 +3,19 @@ package dev.apptap.cli;
 import dev.apptap.flow.DnsFlow;
 import dev.apptap.flow.Flow;
 import dev.apptap.flow.FlowListener;
+import dev.apptap.proxy.har.HarStream;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Prints each flow once, when it completes, and keeps the running ones for the progress line. Runs on the engine's
- * publishing thread, so it only formats and prints.
+ * Prints each flow once, when it completes, appends it to the HAR stream (--har), and keeps the running ones for the
+ * progress line. Runs on the engine's publishing thread, so it only formats and writes.
  */
 final class FlowPrinter implements FlowListener {
 
@@ -19,15 +23,28 @@ final class FlowPrinter implements FlowListener {
     private final boolean json;
     private final boolean quiet;
     private final boolean dns;
+    private final Optional<HarStream> har;
     private final Tally tally = new Tally();
-    private final Set<Long> finished = ConcurrentHashMap.newKeySet();
+    /**
+     * The newest flows printed, so that a second complete snapshot of one is not printed again; bounded like the
+     * store's window, so a week-long watch does not grow it: a flow's snapshots come moments apart.
+     */
+    private final Set<Long> finished;
     private final Map<Long, Flow> running = new ConcurrentHashMap<>();
 
-    FlowPrinter(Terminal terminal, EngineOptions options) {
+    FlowPrinter(Terminal terminal, EngineOptions options, Optional<HarStream> har) {
         this.terminal = terminal;
         this.json = options.json;
         this.quiet = options.quiet;
         this.dns = options.dns;
+        this.har = har;
+        int remembered = Math.max(1, options.windowFlows);
+        this.finished = Collections.synchronizedSet(Collections.newSetFromMap(new LinkedHashMap<>() {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
+                return size() > remembered;
+            }
+        }));
     }
 
     @Override
@@ -43,6 +60,7 @@ final class FlowPrinter implements FlowListener {
             return;
         }
         tally.add(snapshot);
+        har.ifPresent(stream -> stream.add(snapshot));
         if (json) {
             if (dns || !(snapshot instanceof DnsFlow)) {
                 terminal.data(FlowJson.of(snapshot));

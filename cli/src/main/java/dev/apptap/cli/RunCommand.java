@@ -1,5 +1,6 @@
 package dev.apptap.cli;
 
+import dev.apptap.proxy.har.HarStream;
 import dev.apptap.proxy.launch.LaunchEnvironment;
 import dev.apptap.proxy.redirect.InterceptSpec;
 import dev.apptap.proxy.redirect.RedirectorProvider;
@@ -70,7 +71,8 @@ final class RunCommand implements Callable<Integer> {
         ModeChoice choice = ModeChoice.decide(mode, mode == ModeChoice.Mode.LAUNCH ? List.of() : RedirectorProvider.installed());
         Terminal terminal = new Terminal(spec.commandLine().getOut(), spec.commandLine().getErr());
         try (InterceptionSession session = options.start(choice.provider())) {
-            FlowPrinter printer = new FlowPrinter(terminal, options);
+            Optional<HarStream> har = options.openHar();
+            FlowPrinter printer = new FlowPrinter(terminal, options, har);
             ChildOutput output = ChildOutput.decide();
             Process process;
             try (var registration = session.flows().addListener(printer)) {
@@ -79,7 +81,7 @@ final class RunCommand implements Callable<Integer> {
                 int exit = waitFor(process, printer, terminal);
                 output.drain();
                 output.freshLine().ifPresent(terminal::pad);
-                new Ending(session, printer, terminal, options).finish(choice,
+                new Ending(session, printer, terminal, options, har).finish(choice,
                         "apptap run -- " + String.join(" ", command),
                         exit == 0 ? Optional.empty() : Optional.of(command.get(0) + " exited with " + exit + "."));
                 return exit;

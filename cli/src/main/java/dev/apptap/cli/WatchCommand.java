@@ -1,9 +1,11 @@
 package dev.apptap.cli;
 
+import dev.apptap.proxy.har.HarStream;
 import dev.apptap.proxy.redirect.InterceptSpec;
 import dev.apptap.proxy.redirect.RedirectorProvider;
 import dev.apptap.proxy.session.InterceptionSession;
 import dev.apptap.proxy.launch.TrustAdvice;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -48,13 +50,14 @@ final class WatchCommand implements Callable<Integer> {
         }
         Terminal terminal = new Terminal(spec.commandLine().getOut(), spec.commandLine().getErr());
         InterceptionSession session = options.start(choice.provider());
-        FlowPrinter printer = new FlowPrinter(terminal, options);
+        Optional<HarStream> har = options.openHar();
+        FlowPrinter printer = new FlowPrinter(terminal, options, har);
         session.flows().addListener(printer);
         CountDownLatch stopped = new CountDownLatch(1);
         // Ctrl-C ends the JVM; the hook still prints the summary, writes the HAR and detaches the redirector
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
-                new Ending(session, printer, terminal, options).finish(choice);
+                new Ending(session, printer, terminal, options, har).finish(choice);
             } finally {
                 session.close();
                 stopped.countDown();

@@ -32,14 +32,17 @@ public final class Apps {
     private final Map<String, String> environment;
     private final Duration defaultTimeout;
     private final ProcessTracker tracker;
-    private final Path outputDirectory;
     private final List<AppHandle> started = new ArrayList<>();
+    /**
+     * Where the apps' output goes, made when the first app starts: most tests start none, and a directory made and
+     * removed per test cost milliseconds on a busy disk, more than the rest of a test's set-up.
+     */
+    private Path outputDirectory;
 
-    Apps(Map<String, String> environment, Duration defaultTimeout, ProcessTracker tracker, Path outputDirectory) {
+    Apps(Map<String, String> environment, Duration defaultTimeout, ProcessTracker tracker) {
         this.environment = Map.copyOf(environment);
         this.defaultTimeout = defaultTimeout;
         this.tracker = tracker;
-        this.outputDirectory = outputDirectory;
     }
 
     /**
@@ -63,8 +66,8 @@ public final class Apps {
         if (line.isEmpty()) {
             throw new IllegalArgumentException("Apps.start needs a command, such as apps.start(\"curl\", \"-sS\", url).");
         }
+        Path outputDirectory = outputDirectory();
         try {
-            Files.createDirectories(outputDirectory);
             String stem = Path.of(line.get(0)).getFileName() + "-" + System.nanoTime();
             Path out = outputDirectory.resolve(stem + ".out");
             Path err = outputDirectory.resolve(stem + ".err");
@@ -118,12 +121,30 @@ public final class Apps {
                 process.destroyForcibly();
             }
         }
-        if (Files.isDirectory(outputDirectory)) {
-            try (Stream<Path> files = Files.walk(outputDirectory)) {
+        Path directory;
+        synchronized (started) {
+            directory = outputDirectory;
+        }
+        if (directory != null) {
+            try (Stream<Path> files = Files.walk(directory)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             } catch (IOException ignored) {
                 // Only temporary output files: the operating system cleans its temporary directory.
             }
+        }
+    }
+
+    private Path outputDirectory() {
+        synchronized (started) {
+            if (outputDirectory == null) {
+                try {
+                    outputDirectory = Files.createTempDirectory("apptap-apps-");
+                } catch (IOException e) {
+                    throw new UncheckedIOException("apptap could not create a directory for apps' output: "
+                            + e.getMessage() + ". Make the temporary directory (java.io.tmpdir) writable.", e);
+                }
+            }
+            return outputDirectory;
         }
     }
 }

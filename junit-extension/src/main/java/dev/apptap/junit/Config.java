@@ -1,5 +1,6 @@
 package dev.apptap.junit;
 
+import dev.apptap.flow.FlowWindow;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -24,6 +25,8 @@ final class Config {
     static final String RESOLVE = "apptap.resolve";
     static final String REPORT_DIR = "apptap.report.dir";
     static final String REPORT_HTML = "apptap.report.html";
+    static final String WINDOW_FLOWS = "apptap.window.flows";
+    static final String WINDOW_BYTES = "apptap.window.bytes";
 
     /** {@code apptap.ca.dir=ephemeral}: a fresh in-memory CA per run, nothing written to the home directory. */
     static final String EPHEMERAL = "ephemeral";
@@ -103,6 +106,36 @@ final class Config {
     /** Whether the run writes {@code <report dir>/report.html}; {@code apptap.report.html=false} turns it off. */
     boolean htmlReport() {
         return string(REPORT_HTML).map(String::isBlank).orElse(true) || bool(REPORT_HTML);
+    }
+
+    /** {@code apptap.window.flows} (a count) and {@code apptap.window.bytes} ({@code 67108864}, {@code 512k}, {@code 64m}). */
+    FlowWindow flowWindow() {
+        long flows = string(WINDOW_FLOWS).map(v -> size(WINDOW_FLOWS, v, false, "a number of flows, at least 1"))
+                .orElse((long) FlowWindow.DEFAULT.maxFlows());
+        long bytes = string(WINDOW_BYTES).map(v -> size(WINDOW_BYTES, v, true, "a size such as 67108864, 512k or 64m"))
+                .orElse(FlowWindow.DEFAULT.maxBodyBytes());
+        if (flows > Integer.MAX_VALUE) {
+            throw invalid(WINDOW_FLOWS, Long.toString(flows), "at most " + Integer.MAX_VALUE + " flows");
+        }
+        return new FlowWindow((int) flows, bytes);
+    }
+
+    private static long size(String key, String raw, boolean units, String accepted) {
+        String value = raw.trim().toLowerCase(Locale.ROOT);
+        int shift = 0;
+        if (units && !value.isEmpty() && "kmg".indexOf(value.charAt(value.length() - 1)) >= 0) {
+            shift = 10 * ("kmg".indexOf(value.charAt(value.length() - 1)) + 1);
+            value = value.substring(0, value.length() - 1).trim();
+        }
+        try {
+            long number = Long.parseLong(value);
+            if (number < 1 || number > (Long.MAX_VALUE >> shift)) {
+                throw invalid(key, raw, accepted);
+            }
+            return number << shift;
+        } catch (NumberFormatException e) {
+            throw invalid(key, raw, accepted);
+        }
     }
 
     private Optional<String> string(String key) {

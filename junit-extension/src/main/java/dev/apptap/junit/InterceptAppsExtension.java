@@ -54,8 +54,8 @@ import org.junit.platform.commons.support.AnnotationSupport;
  * }
  * }</pre>
  *
- * <p>The engine, its CA and the redirector start once per test run and are shared by every test (JUnit's root
- * store closes them at the end). Each test gets a window on the flows that began during it (in LAUNCH mode, only
+ * <p>The engine, its CA and the redirector start once per test run and are shared by every test; when the run ends
+ * they are kept for the next run in the same JVM with the same settings, and closed when the JVM exits. Each test gets a window on the flows that began during it (in LAUNCH mode, only
  * those of processes it started), its own {@link Apps}, and OSPROXY's spec for its duration. When a test fails,
  * its flows go into the report as a table and into {@code target/apptap/<class>/<method>.har}, and every test's flows
  * go into {@code target/apptap/report.html}, which the failure links to; when an app refused
@@ -307,7 +307,7 @@ public class InterceptAppsExtension implements ExecutionCondition, BeforeEachCal
     private static SharedEngine sharedEngine(ExtensionContext context, EngineKey key, RedirectorChoice osProxy) {
         // The root store computes each key once even when tests start in parallel.
         return context.getRoot().getStore(NAMESPACE)
-                .getOrComputeIfAbsent(key, k -> SharedEngine.start(k, osProxy), SharedEngine.class);
+                .getOrComputeIfAbsent(key, k -> SharedEngine.obtain(k, osProxy), SharedEngine.class);
     }
 
     private static TestScope scope(ExtensionContext context) {

@@ -24,6 +24,8 @@ final class RunningSpecs {
 
     private final Redirector redirector;
     private final List<Entry> running = new ArrayList<>();
+    /** What the redirector intercepts now: a test whose spec adds nothing to it costs no kernel update. */
+    private Union applied;
 
     RunningSpecs(Redirector redirector) {
         this.redirector = redirector;
@@ -46,8 +48,13 @@ final class RunningSpecs {
     }
 
     private void apply(Union union) {
+        if (union.equals(applied)) {
+            return;
+        }
+        applied = null; // unknown until the redirector took it: a failed update must not be skipped next time
         redirector.intercept(union.spec(), union.scope() == ProcessScope.MACHINE ? InterceptScope.MACHINE
                 : InterceptScope.thisJvm());
+        applied = union;
     }
 
     private record Union(InterceptSpec spec, ProcessScope scope) {

@@ -48,7 +48,7 @@ record Settings(InterceptSpec spec, InterceptMode mode, ProcessScope scope, bool
         }
         EngineKey key = new EngineKey(config.caDirectory(),
                 declared.bodyLimit() >= 0 ? declared.bodyLimit() : DEFAULT_BODY_LIMIT,
-                declared.upstreamInsecure(), trust, config.systemLookups() && !offline);
+                declared.upstreamInsecure(), trust, config.systemLookups() && !offline, config.flowWindow());
         Optional<Replay> replay;
         try {
             replay = declared.replay().map(Replay::of);

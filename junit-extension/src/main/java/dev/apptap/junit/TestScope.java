@@ -5,10 +5,6 @@ import dev.apptap.flow.FlowStore;
 import dev.apptap.flow.Flows;
 import dev.apptap.proxy.redirect.Redirector;
 import dev.apptap.proxy.session.RedirectorChoice;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -83,9 +79,8 @@ final class TestScope implements ExtensionContext.Store.CloseableResource, AutoC
                 CLAIMED.putIfAbsent(f.id(), tracker);
             }
         });
-        Map<String, String> environment = ChildEnvironment.build(System.getenv(), mode.mode(),
-                shared.explicitProxy(), shared.trust());
-        Apps apps = new Apps(environment, settings.timeout(), tracker, temporaryDirectory());
+        Map<String, String> environment = shared.environment(mode.mode());
+        Apps apps = new Apps(environment, settings.timeout(), tracker);
         InterceptRuntime runtime = new InterceptRuntime(mode.mode(), mode.reason(), shared.trust().caCertificate(),
                 shared.trust().caBundle(), shared.trust().trustStore(), environment,
                 shared.explicitProxy(), redirector.map(Redirector::describe), settings.timeout());
@@ -134,8 +129,9 @@ final class TestScope implements ExtensionContext.Store.CloseableResource, AutoC
         return flows;
     }
 
+    /** The test's flows the window still holds: reports show those rather than fail on ones it evicted. */
     List<Flow> flowList() {
-        return flows.flows();
+        return flows.retainedFlows();
     }
 
     Apps apps() {
@@ -191,14 +187,6 @@ final class TestScope implements ExtensionContext.Store.CloseableResource, AutoC
             interception.close();
         } catch (Exception e) {
             throw new IllegalStateException("apptap could not stop intercepting this test's spec: " + e.getMessage(), e);
-        }
-    }
-
-    private static Path temporaryDirectory() {
-        try {
-            return Files.createTempDirectory("apptap-apps-");
-        } catch (IOException e) {
-            throw new UncheckedIOException("apptap could not create a directory for apps' output: " + e.getMessage(), e);
         }
     }
 }

@@ -17,17 +17,32 @@ class LifecycleTest {
     static final List<InetSocketAddress> PROXIES = new CopyOnWriteArrayList<>();
 
     @Test
-    void startsOneEngineForTwoTestClassesAndClosesItWhenTheRunEnds() throws Exception {
+    void startsOneEngineForTwoTestClassesAndKeepsItForTheNextRunWithTheSameSettings() throws Exception {
+        // A run with settings of its own first, so that no engine kept by an earlier test is reused below.
+        new Kit().with(Config.RESOLVE, "system").run(Second.class);
         PROXIES.clear();
         int before = SharedEngine.STARTS.get();
 
         EngineExecutionResults results = new Kit().run(First.class, Second.class);
+        EngineExecutionResults next = new Kit().run(Second.class);
 
         results.testEvents().assertStatistics(s -> s.started(3).succeeded(3));
+        next.testEvents().assertStatistics(s -> s.started(1).succeeded(1));
         assertThat(SharedEngine.STARTS.get() - before).as("engines started").isEqualTo(1);
-        assertThat(PROXIES).hasSize(3).containsOnly(PROXIES.get(0));
+        assertThat(PROXIES).hasSize(4).containsOnly(PROXIES.get(0));
         assertThat(Kit.entries(results, "apptap.mode")).containsOnly("LAUNCH").hasSize(3);
-        assertThat(refusesConnections(PROXIES.get(0))).as("the proxy is closed after the run").isTrue();
+        assertThat(refusesConnections(PROXIES.get(0))).as("the kept engine's proxy still listens").isFalse();
+    }
+
+    @Test
+    void aRunWithOtherSettingsClosesTheEngineTheLastRunKept() throws Exception {
+        new Kit().run(Second.class);
+        InetSocketAddress kept = PROXIES.get(PROXIES.size() - 1);
+
+        new Kit().with(Config.RESOLVE, "system").run(Second.class);
+
+        assertThat(PROXIES.get(PROXIES.size() - 1)).isNotEqualTo(kept);
+        assertThat(refusesConnections(kept)).as("the proxy of the engine kept before is closed").isTrue();
     }
 
     @Test

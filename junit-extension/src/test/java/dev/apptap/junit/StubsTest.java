@@ -43,8 +43,9 @@ class StubsTest {
         results.testEvents().assertStatistics(s -> s.failed(1));
         assertThat(Kit.entries(results, "apptap.flows")).singleElement().asString()
                 .startsWith("apptap recorded 1 flow during this test (LAUNCH mode):\n  #")
-                .endsWith("\n1 stub this test added was never used:\n"
-                        + "  #2 GET https://api.example.test/v1/itmes → respond 200 (3 B application/json)");
+                // Rule ids count per engine, which a JVM's earlier runs may have used already.
+                .containsPattern("\n1 stub this test added was never used:\n"
+                        + "  #\\d+ GET https://api.example.test/v1/itmes → respond 200 \\(3 B application/json\\)$");
     }
 
     @InterceptApps(mode = InterceptMode.LAUNCH)

@@ -64,6 +64,11 @@ public final class Body {
         return Arrays.copyOf(bytes, length);
     }
 
+    /** How many bytes this body holds in memory: what the flow window counts. */
+    int recordedLength() {
+        return length;
+    }
+
     /** How many bytes travelled, recorded or not. */
     public long size() {
         return size;

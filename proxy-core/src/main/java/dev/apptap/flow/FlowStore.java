@@ -28,18 +28,20 @@ import java.util.concurrent.locks.ReentrantLock;
  *         f -> f.request().path().equals("/login") && f.isComplete(), Duration.ofSeconds(5));
  * }</pre>
  *
- * <p><b>Memory.</b> Only the latest snapshot of each flow is kept. The store keeps at most {@link #maxFlows()}
- * flows (100,000 unless the constructor says otherwise); past that, publishing a new flow drops the oldest
- * complete flow, or the oldest flow when none is complete. Dropped flows leave every view; {@link #evicted()}
- * counts them. Bodies hold at most what the engine's recording limit kept.
+ * <p><b>Memory.</b> Only the latest snapshot of each flow is kept, within a {@link FlowWindow} ({@link
+ * FlowWindow#DEFAULT 10,000 flows or 64 MiB of recorded bodies} unless the constructor says otherwise); past either
+ * limit, publishing drops the oldest complete flow, or the oldest flow when none is complete, never the flow just
+ * published. Dropped flows leave every view; {@link #evicted()} counts them, and a {@link Flows} query or wait whose
+ * range held one says so ({@link FlowEvictedException}) instead of returning fewer flows. Bodies hold at most what
+ * the engine's recording limit kept.
  *
  * <p><b>Threads.</b> Every method may be called from any thread. {@link #publish} never blocks on readers: waits
  * are woken by a condition and evaluate their conditions on the waiting thread, not on the engine's.
  */
 public final class FlowStore {
 
-    /** How many flows a store keeps unless told otherwise. */
-    public static final int DEFAULT_MAX_FLOWS = 100_000;
+    /** How many flows a store keeps unless told otherwise: {@link FlowWindow#DEFAULT}'s. */
+    public static final int DEFAULT_MAX_FLOWS = 10_000;
 
     private static final System.Logger LOG = System.getLogger(FlowStore.class.getName());
 
@@ -47,7 +49,7 @@ public final class FlowStore {
     record Entry(Flow flow, long version) {
     }
 
-    private final int maxFlows;
+    private final FlowWindow window;
     private final AtomicLong ids = new AtomicLong();
     private final ConcurrentSkipListMap<Long, Slot> flows = new ConcurrentSkipListMap<>();
     // Guarded by lock: the flows still running, whose next snapshots replace the slot's entry without a walk of
@@ -61,22 +63,34 @@ public final class FlowStore {
     // Guarded by lock; version is also read without it, by waits deciding whether to sleep.
     private volatile long version;
     private int count;
+    private long bodyBytes;
     private long evicted;
+    // The newest flow evicted so far: a view whose range starts below it has lost a flow. Read without the lock.
+    private volatile long greatestEvictedId = Long.MIN_VALUE;
     private final ArrayDeque<Flow> pending = new ArrayDeque<>();
     private boolean delivering;
 
-    /** A store that keeps up to {@value #DEFAULT_MAX_FLOWS} flows. */
+    /** A store with the {@link FlowWindow#DEFAULT default window}: 10,000 flows or 64 MiB of bodies. */
     public FlowStore() {
-        this(DEFAULT_MAX_FLOWS);
+        this(FlowWindow.DEFAULT);
     }
 
-    /** A store that keeps up to {@code maxFlows} flows, dropping the oldest complete ones first. */
+    /** A store that keeps up to {@code maxFlows} flows (and the default 64 MiB of bodies), oldest complete out first. */
     public FlowStore(int maxFlows) {
+        this(checkedWindow(maxFlows));
+    }
+
+    /** A store that keeps what {@code window} allows, dropping the oldest complete flows first. */
+    public FlowStore(FlowWindow window) {
+        this.window = Objects.requireNonNull(window, "window");
+    }
+
+    private static FlowWindow checkedWindow(int maxFlows) {
         if (maxFlows < 1) {
             throw new IllegalArgumentException("A flow store must keep at least one flow, but maxFlows was "
                     + maxFlows + ".");
         }
-        this.maxFlows = maxFlows;
+        return FlowWindow.DEFAULT.withMaxFlows(maxFlows);
     }
 
     /** A fresh flow id, greater than every id handed out or published before. */
@@ -102,14 +116,20 @@ public final class FlowStore {
             if (slot == null && id <= greatestPublishedId) {
                 slot = flows.get(id);
             }
+            long bytes = recordedBytes(snapshot);
             if (slot == null) {
-                slot = new Slot(entry);
+                slot = new Slot(entry, bytes);
                 flows.put(id, slot);
                 greatestPublishedId = Math.max(greatestPublishedId, id);
                 count++;
-                evictBeyondBound(id);
+                bodyBytes += bytes;
             } else {
                 slot.entry = entry;
+                bodyBytes += bytes - slot.bytes;
+                slot.bytes = bytes;
+            }
+            if (count > window.maxFlows() || bodyBytes > window.maxBodyBytes()) {
+                evictBeyondBound(id);
             }
             if (snapshot.isComplete()) {
                 running.remove(id);
@@ -151,12 +171,27 @@ public final class FlowStore {
         }
     }
 
-    /** How many flows the store keeps at most. */
+    /** How many flows the store keeps at most: {@link #window()}'s. */
     public int maxFlows() {
-        return maxFlows;
+        return window.maxFlows();
     }
 
-    /** How many flows were dropped to stay within {@link #maxFlows()}. */
+    /** What the store keeps in memory; older flows are evicted. */
+    public FlowWindow window() {
+        return window;
+    }
+
+    /** Bytes of recorded bodies the store holds now, which {@link #window()} bounds. */
+    public long bodyBytes() {
+        lock.lock();
+        try {
+            return bodyBytes;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** How many flows were dropped to stay within {@link #window()}. */
     public long evicted() {
         lock.lock();
         try {
@@ -176,6 +211,7 @@ public final class FlowStore {
             flows.clear();
             running.clear();
             count = 0;
+            bodyBytes = 0;
             version++;
             changed.signalAll();
         } finally {
@@ -251,14 +287,21 @@ public final class FlowStore {
     /** Where a flow's latest snapshot lives; readers see each replacement through the volatile field. */
     private static final class Slot {
         volatile Entry entry;
+        long bytes; // guarded by the store's lock
 
-        Slot(Entry entry) {
+        Slot(Entry entry, long bytes) {
             this.entry = entry;
+            this.bytes = bytes;
         }
     }
 
     long version() {
         return version;
+    }
+
+    /** The newest flow id evicted so far, or {@link Long#MIN_VALUE}: views above it are whole. */
+    long greatestEvictedId() {
+        return greatestEvictedId;
     }
 
     /** Sleeps until the version moves past {@code seen} or the time is up; false when the time ran out. */
@@ -297,7 +340,7 @@ public final class FlowStore {
     // running, and few connections stay open for long, so the scan is short. The flow just published is spared:
     // someone may be waiting for exactly that one.
     private void evictBeyondBound(long justPublished) {
-        while (count > maxFlows) {
+        while ((count > window.maxFlows() || bodyBytes > window.maxBodyBytes()) && count > 1) {
             long victim = Long.MIN_VALUE;
             long oldest = Long.MIN_VALUE;
             for (Iterator<Slot> it = flows.values().iterator(); it.hasNext(); ) {
@@ -314,11 +357,31 @@ public final class FlowStore {
                 }
             }
             long dropped = victim != Long.MIN_VALUE ? victim : oldest;
-            flows.remove(dropped);
+            Slot gone = flows.remove(dropped);
             running.remove(dropped);
             count--;
+            bodyBytes -= gone.bytes;
             evicted++;
+            if (dropped > greatestEvictedId) {
+                greatestEvictedId = dropped;
+            }
         }
+    }
+
+    /** The bytes a snapshot holds in its bodies: what the window's byte limit counts. */
+    private static long recordedBytes(Flow flow) {
+        if (flow instanceof HttpFlow http) {
+            long bytes = http.request().body().recordedLength()
+                    + http.response().map(r -> (long) r.body().recordedLength()).orElse(0L);
+            for (WebSocketMessage message : http.webSocket()) {
+                bytes += message.payload().recordedLength();
+            }
+            return bytes;
+        }
+        if (flow instanceof TcpFlow tcp) {
+            return (long) tcp.fromClient().recordedLength() + tcp.fromServer().recordedLength();
+        }
+        return 0;
     }
 
     private void deliverPending() {

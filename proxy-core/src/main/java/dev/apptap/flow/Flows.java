@@ -38,8 +38,22 @@ public final class Flows {
         this.description = description;
     }
 
-    /** The latest snapshot of every flow in this view, in id order. A filter that throws throws here. */
+    /**
+     * The latest snapshot of every flow in this view, in id order. A filter that throws throws here.
+     *
+     * @throws FlowEvictedException when the store's {@link FlowWindow} evicted a flow of this view's range, so the
+     *                              list would be incomplete; {@link #retainedFlows()} reads what is left
+     */
     public List<Flow> flows() {
+        checkNothingEvicted();
+        return retainedFlows();
+    }
+
+    /**
+     * The flows of this view the store's {@link FlowWindow} still holds, in id order, without the check
+     * {@link #flows()} makes: for reports that show what is left and say what is not.
+     */
+    public List<Flow> retainedFlows() {
         List<Flow> list = new ArrayList<>();
         for (FlowStore.Entry entry : store.entriesAfter(afterId)) {
             if (filter == null || filter.test(entry.flow())) {
@@ -201,6 +215,11 @@ public final class Flows {
                 + FlowTimeoutException.describe(timeout) + ", but some were still running.");
     }
 
+    /** Whether the store's {@link FlowWindow} evicted a flow of this view's range (which its filter may not keep). */
+    public boolean lostFlowsToTheWindow() {
+        return store.greatestEvictedId() > afterId;
+    }
+
     /** What this view holds, in words: {@code the flows since the mark (ids above 12) from pid 4242}. */
     public String description() {
         return description;
@@ -260,6 +279,10 @@ public final class Flows {
                     .append(" arrived in ").append(description).append(":")
                     .append(FlowTimeoutException.listing(present));
         }
+        long newestEvicted = store.greatestEvictedId();
+        if (newestEvicted > afterId) {
+            message.append("\n").append(FlowEvictedException.sentence(store, description, newestEvicted));
+        }
         if (failures.last != null) {
             message.append("\nThe condition threw ").append(failures.last).append(" for flow #")
                     .append(failures.flowId).append("; a condition that throws counts as not matching, so guard it ")
@@ -271,6 +294,14 @@ public final class Flows {
             exception.addSuppressed(failures.last);
         }
         return exception;
+    }
+
+    private void checkNothingEvicted() {
+        long newestEvicted = store.greatestEvictedId();
+        if (newestEvicted > afterId) {
+            throw new FlowEvictedException(FlowEvictedException.sentence(store, description, newestEvicted),
+                    newestEvicted);
+        }
     }
 
     private List<Flow> flowsQuietly(Failures failures) {

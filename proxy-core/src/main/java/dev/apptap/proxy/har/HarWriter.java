@@ -76,7 +76,7 @@ public final class HarWriter {
     }
 
     /** "No space left on device", "Read-only file system", "permission denied": the part of the error that says why. */
-    private static String reason(IOException e) {
+    static String reason(IOException e) {
         if (e instanceof AccessDeniedException denied) {
             return "permission denied for " + denied.getFile();
         }
@@ -108,7 +108,7 @@ public final class HarWriter {
         return root;
     }
 
-    private static ObjectNode entry(Flow flow) {
+    static ObjectNode entry(Flow flow) {
         ObjectNode entry = JSON.createObjectNode();
         entry.put("startedDateTime", flow.startedAt().toString());
         if (flow instanceof HttpFlow http) {
@@ -342,7 +342,7 @@ public final class HarWriter {
         }
     }
 
-    private static String version() {
+    static String version() {
         String version = HarWriter.class.getPackage().getImplementationVersion();
         return version != null ? version : "dev";
     }

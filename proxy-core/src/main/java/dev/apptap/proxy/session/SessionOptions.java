@@ -3,6 +3,7 @@ package dev.apptap.proxy.session;
 import dev.apptap.proxy.ca.CertificateAuthority;
 import dev.apptap.proxy.engine.ProxyEngine;
 import dev.apptap.flow.FlowStore;
+import dev.apptap.flow.FlowWindow;
 import dev.apptap.proxy.redirect.RedirectorProvider;
 import dev.apptap.proxy.rules.RuleSet;
 import java.nio.file.Path;
@@ -72,6 +73,7 @@ public record SessionOptions(CertificateAuthority ca, FlowStore flows, RuleSet r
 
         private CertificateAuthority ca;
         private FlowStore flows;
+        private FlowWindow flowWindow;
         private RuleSet rules;
         private RedirectorProvider redirector;
         private boolean systemLookups = true;
@@ -93,9 +95,19 @@ public record SessionOptions(CertificateAuthority ca, FlowStore flows, RuleSet r
             return this;
         }
 
-        /** Default: a new store with the default capacity. */
+        /** Default: a new store with {@link #flowWindow the flow window}. */
         public Builder flows(FlowStore flows) {
             this.flows = Objects.requireNonNull(flows, "flows");
+            return this;
+        }
+
+        /**
+         * What the session's new store keeps in memory (default {@link FlowWindow#DEFAULT}: 10,000 flows or 64 MiB of
+         * recorded bodies); older flows are evicted, so a long session stays flat. Not with {@link #flows}: a given
+         * store has its own window.
+         */
+        public Builder flowWindow(FlowWindow window) {
+            this.flowWindow = Objects.requireNonNull(window, "window");
             return this;
         }
 
@@ -163,8 +175,12 @@ public record SessionOptions(CertificateAuthority ca, FlowStore flows, RuleSet r
         }
 
         public SessionOptions build() {
+            if (flows != null && flowWindow != null) {
+                throw new IllegalStateException("SessionOptions got both a flow store and a flow window; give the"
+                        + " window to the store (new FlowStore(window)) or leave the store out.");
+            }
             return new SessionOptions(ca != null ? ca : CertificateAuthority.ephemeral(),
-                    flows != null ? flows : new FlowStore(), rules != null ? rules : new RuleSet(),
+                    flows != null ? flows : new FlowStore(flowWindow != null ? flowWindow : FlowWindow.DEFAULT), rules != null ? rules : new RuleSet(),
                     Optional.ofNullable(redirector), systemLookups, lookupAdvice, bodyLimit, upstreamInsecure,
                     upstreamTrust, upstreamTrustFiles, passthrough, workerThreads, tuning);
         }

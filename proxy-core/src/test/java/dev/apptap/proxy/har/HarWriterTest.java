@@ -39,6 +39,25 @@ class HarWriterTest {
     Path dir;
 
     @Test
+    void aStreamWritesEntriesAsTheyAreAddedAndTheSameEntriesAsTheWriter() throws Exception {
+        Path file = dir.resolve("nested/stream.har");
+        Path whole = dir.resolve("whole.har");
+
+        try (HarStream stream = HarStream.open(file)) {
+            stream.add(answered());
+            stream.add(dnsQuery());
+            stream.add(refusedCertificate());
+            assertThat(Files.exists(file)).as("the file appears whole, at the end").isFalse();
+            assertThat(stream.entries()).isEqualTo(2);
+        }
+        HarWriter.write(List.of(answered(), refusedCertificate()), whole);
+
+        ObjectMapper json = new ObjectMapper();
+        assertThat(json.readTree(file.toFile())).isEqualTo(json.readTree(whole.toFile()));
+        assertThat(Files.exists(dir.resolve("nested/stream.har.tmp"))).isFalse();
+    }
+
+    @Test
     void writesHttpAndTcpFlowsWithProcessAndErrorAndLeavesDnsOut() throws Exception {
         Path file = dir.resolve("nested/run.har");
 

@@ -76,6 +76,8 @@ final class EbpfRedirector implements Redirector {
     private InterceptScope scope = InterceptScope.MACHINE;
     /** The root whose descendants the {@code scope} map holds (the fork tracepoint keeps it current); 0 for none. */
     private long scopeRootInMap;
+    /** The scope root's ancestors as they were when the scope was set: they wait for it, so they do not change. */
+    private Map<Long, Procfs.Proc> scopeAncestors = Map.of();
     private volatile SwapTiming lastSwap = new SwapTiming(Duration.ZERO, Duration.ZERO, 0);
     private boolean closed;
 
@@ -222,7 +224,9 @@ final class EbpfRedirector implements Redirector {
             // written over the old ones, and only entries that existed before the scan and are not wanted now are
             // deleted, never one the exec tracepoint made for a process that started after the scan.
             List<Long> before = keys(procsFd);
-            Map<Long, KernelPlan.Verdict> entries = plan.processes(Procfs.snapshot());
+            // A spec that intercepts nothing (the JUnit extension's between tests) needs no process entries at all.
+            Map<Long, KernelPlan.Verdict> entries = plan.interceptsNothing() ? Map.of()
+                    : plan.processes(running(newScope));
             long scanned = System.nanoTime();
             for (Map.Entry<Long, KernelPlan.Verdict> e : entries.entrySet()) {
                 if (e.getValue().intercept()) {
@@ -246,6 +250,20 @@ final class EbpfRedirector implements Redirector {
     }
 
     /**
+     * The processes whose verdicts matter: machine-wide every one; scoped, only those in the {@code scope} map (the
+     * kernel ignores the rest) and the root's ancestors (read when the scope was set), whose verdicts its descendants
+     * inherit. Reading those few instead of all of /proc is what keeps a test's spec swap cheap on a busy machine.
+     */
+    private Map<Long, Procfs.Proc> running(InterceptScope newScope) {
+        if (newScope.machineWide()) {
+            return Procfs.snapshot();
+        }
+        Map<Long, Procfs.Proc> running = Procfs.snapshotOf(keys(scopeFd));
+        scopeAncestors.forEach(running::putIfAbsent);
+        return running;
+    }
+
+    /**
      * Puts {@code root} and its running descendants into the {@code scope} map, before the config turns scoping on:
      * from the root's entry on, the fork tracepoint adds every new child in the kernel, so the map stays current
      * and a later call with the same root has nothing to do.
@@ -261,6 +279,7 @@ final class EbpfRedirector implements Redirector {
             update(scopeFd, u32(pid), one, "scope");
         }
         scopeRootInMap = root;
+        scopeAncestors = Procfs.snapshotOf(Procfs.ancestors(root));
     }
 
     @Override

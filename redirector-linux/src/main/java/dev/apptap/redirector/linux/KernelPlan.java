@@ -55,6 +55,11 @@ final class KernelPlan {
         return defaultIntercept;
     }
 
+    /** Whether no process can match: nothing intercepted by default and no item that includes. */
+    boolean interceptsNothing() {
+        return !defaultIntercept && spec.items().stream().allMatch(InterceptSpec.Item::exclude);
+    }
+
     Map<String, NameVerdict> names() {
         return names;
     }

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -39,6 +40,31 @@ final class Procfs {
                     + " names: " + e.getMessage(), e);
         }
         return procs;
+    }
+
+    /** Like {@link #snapshot()}, for {@code pids} alone; those that are gone are left out. */
+    static Map<Long, Proc> snapshotOf(Collection<Long> pids) {
+        Map<Long, Proc> procs = new HashMap<>();
+        for (long pid : pids) {
+            read(pid, Path.of("/proc", Long.toString(pid))).ifPresent(p -> procs.put(p.pid(), p));
+        }
+        return procs;
+    }
+
+    /** The parent of {@code pid}, its parent, and so on up to the first process; empty when {@code pid} is gone. */
+    static List<Long> ancestors(long pid) {
+        List<Long> found = new ArrayList<>();
+        Set<Long> seen = new HashSet<>();
+        long current = pid;
+        while (seen.add(current)) {
+            Optional<Proc> proc = read(current, Path.of("/proc", Long.toString(current)));
+            if (proc.isEmpty() || proc.get().ppid() <= 0) {
+                break;
+            }
+            current = proc.get().ppid();
+            found.add(current);
+        }
+        return found;
     }
 
     /** The descendants of {@code root} among {@code running} (not {@code root} itself), by parent links. */
