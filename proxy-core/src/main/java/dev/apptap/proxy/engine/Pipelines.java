@@ -32,8 +32,8 @@ final class Pipelines {
         switch (protocol) {
             case TLS -> pipeline.addAfter(after, MitmClientHelloHandler.NAME, new MitmClientHelloHandler(connection));
             case HTTP1 -> {
-                RequestHeadDeadline.installWithCodec(pipeline, after, connection);
-                pipeline.addAfter(RequestHeadDeadline.WATCH, HTTP_RELAY, new Http1Relay(connection));
+                RequestHeadDeadline.install(pipeline, after, connection);
+                pipeline.addAfter(RequestHeadDeadline.NAME, HTTP_RELAY, new Http1ByteRelay(connection));
             }
             case HTTP2_PRIOR_KNOWLEDGE -> pipeline.addAfter(after, Http2Relay.NAME, new Http2Relay(connection));
             case OTHER, UNDECIDED -> pipeline.addAfter(after, TcpRelay.NAME, new TcpRelay(connection));
