@@ -13,8 +13,6 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 
 /**
  * Relays HTTP/1.x between an app and its upstream as bytes: each request's bytes go upstream as they arrive (one
@@ -31,7 +29,6 @@ import java.io.UncheckedIOException;
  */
 final class Http1ByteRelay extends ChannelInboundHandlerAdapter implements Http1Downstream, Http1Upstream.Events {
 
-    private static final System.Logger LOG = System.getLogger(Http1ByteRelay.class.getName());
 
     /** What the app's side of the connection is doing. */
     enum Phase {
@@ -362,9 +359,7 @@ final class Http1ByteRelay extends ChannelInboundHandlerAdapter implements Http1
             return;
         }
         if (exchange != null && !exchange.isComplete()) {
-            FlowError error = new FlowError(FlowError.Kind.UPSTREAM_PROTOCOL, "The server at "
-                    + upstream.target().authority() + " closed the connection before it finished answering "
-                    + exchange.method() + " " + exchange.url() + ".");
+            FlowError error = Http1Endings.serverClosedEarly(upstream.target(), exchange);
             if (!exchange.responseStarted()) {
                 answerLocally(HttpResponseStatus.BAD_GATEWAY, error);
             } else {
@@ -390,10 +385,8 @@ final class Http1ByteRelay extends ChannelInboundHandlerAdapter implements Http1
             return;
         }
         upstream.close();
-        answerLocally(HttpResponseStatus.BAD_GATEWAY, new FlowError(FlowError.Kind.UPSTREAM_TIMEOUT,
-                "The server at " + upstream.target().authority() + " did not begin answering " + timed.method()
-                        + " " + timed.url() + " within " + responseDeadline.timeout().toSeconds()
-                        + " s; apptap gave up waiting."));
+        answerLocally(HttpResponseStatus.BAD_GATEWAY,
+                Http1Endings.noAnswerInTime(upstream.target(), timed, responseDeadline.timeout()));
     }
 
     /** Answers the app with apptap's own error response, records it on the flow, and closes afterwards. */
@@ -433,26 +426,14 @@ final class Http1ByteRelay extends ChannelInboundHandlerAdapter implements Http1
         if (wasUpgraded && exchange != null) {
             exchange.upgradedConnectionClosed();
         }
-        if (exchange != null && !exchange.isComplete()) {
-            exchange.fail(new FlowError(FlowError.Kind.CLIENT_DISCONNECTED, connection.process.describe()
-                    + " closed its connection before " + (exchange.requestComplete()
-                    ? "the response to " : "it finished sending ") + exchange.method() + " " + exchange.url()
-                    + (exchange.requestComplete() ? " was complete." : ".")));
-        }
+        Http1Endings.appClosed(connection, exchange);
         upstream.close();
         ctx.fireChannelInactive();
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // Resets and broken pipes end the connection; channelInactive records what was cut short.
-        if (!(cause instanceof IOException) && !(cause instanceof UncheckedIOException) && exchange != null
-                && !exchange.isComplete()) {
-            LOG.log(System.Logger.Level.WARNING, "apptap failed while relaying for " + connection.describe(), cause);
-            exchange.fail(new FlowError(FlowError.Kind.INTERNAL, "apptap failed while relaying " + exchange.method()
-                    + " " + exchange.url() + " for " + connection.process.describe() + ": " + cause
-                    + "; please report this with the flow attached."));
-        }
+        Http1Endings.failed(connection, exchange, cause);
         ctx.close();
     }
 

@@ -4,7 +4,6 @@ import dev.apptap.flow.FlowError;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 
@@ -38,7 +37,7 @@ final class Http1ByteServerSide extends ChannelInboundHandlerAdapter {
         ByteBuf in = (ByteBuf) msg;
         if (upgraded) {
             relay.observeFromServer(in);
-            writeToApp(in).addListener(readMoreWhenWritten(ctx));
+            writeToApp(in).addListener(Http1ServerSide.readMoreWhenWritten(ctx));
             return;
         }
         HttpExchange exchange = relay.exchange();
@@ -117,7 +116,7 @@ final class Http1ByteServerSide extends ChannelInboundHandlerAdapter {
         if (written == null) {
             ctx.read();
         } else {
-            written.addListener(readMoreWhenWritten(ctx));
+            written.addListener(Http1ServerSide.readMoreWhenWritten(ctx));
         }
     }
 
@@ -145,7 +144,7 @@ final class Http1ByteServerSide extends ChannelInboundHandlerAdapter {
             relay.observeFromServer(early);
             written = writeToApp(early);
         }
-        written.addListener(readMoreWhenWritten(ctx));
+        written.addListener(Http1ServerSide.readMoreWhenWritten(ctx));
     }
 
     /**
@@ -168,16 +167,6 @@ final class Http1ByteServerSide extends ChannelInboundHandlerAdapter {
             relay.appContext().flush();
         }
         ctx.fireChannelReadComplete();
-    }
-
-    private static ChannelFutureListener readMoreWhenWritten(ChannelHandlerContext upstream) {
-        return written -> {
-            if (written.isSuccess()) {
-                upstream.read();
-            } else {
-                upstream.close();
-            }
-        };
     }
 
     @Override
@@ -204,14 +193,6 @@ final class Http1ByteServerSide extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        HttpExchange exchange = relay.exchange();
-        if (exchange != null && !exchange.isComplete() && exchange.responseStarted()) {
-            exchange.fail(new FlowError(FlowError.Kind.UPSTREAM_FAILED, "The connection to the server for "
-                    + exchange.url() + " failed while the response was streaming: "
-                    + UpstreamFailures.message(cause) + "."));
-            // the app's response can never be completed: end it now, or the app waits for the missing bytes forever
-            relay.appContext().close();
-        }
-        ctx.close();
+        Http1ServerSide.connectionFailed(relay, ctx, cause);
     }
 }

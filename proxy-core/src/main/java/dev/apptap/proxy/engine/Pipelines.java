@@ -10,8 +10,9 @@ import io.netty.handler.codec.http.HttpServerCodec;
  * a connection's pipeline grows.
  *
  * <pre>
- * transparent: origin → sniffer → tls-hello → tls → tls-outcome → sniffer → head-deadline → http-codec → head-watch → http-relay
+ * transparent: origin → sniffer → tls-hello → tls → tls-outcome → sniffer → head-deadline → http-relay (bytes)
  *                                                                          ↘ tcp-relay
+ *              (rules that may answer, a bad head, CONNECT:)   head-deadline → http-codec → head-watch → http-relay (codec)
  *                                                           ↘ (ALPN h2) h2-flushes → h2-codec → h2-streams (one relay per stream)
  * explicit:    head-deadline → http-codec → head-watch → explicit-proxy → (CONNECT) sniffer → …as above
  * </pre>
@@ -19,6 +20,9 @@ import io.netty.handler.codec.http.HttpServerCodec;
  * A sniffer that hears nothing for {@code serverFirstWait} opens the upstream connection early
  * ({@link ServerFirstProbe}) and keeps listening: whichever side acts first decides, and whichever relay follows
  * takes that connection over.
+ *
+ * <p>HTTP/1 goes through {@link Http1ByteRelay}, which forwards bytes and parses them on the side; it hands a
+ * connection to Netty's codec and {@link Http1Relay} when apptap may have to answer a request itself.
  */
 final class Pipelines {
 
