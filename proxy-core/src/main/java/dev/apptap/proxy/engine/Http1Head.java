@@ -17,15 +17,9 @@ import dev.apptap.flow.Headers;
  * @param chunked       whether Transfer-Encoding ends in {@code chunked}
  * @param otherCoding   whether Transfer-Encoding names a coding other than a final {@code chunked}
  * @param keepAlive     whether the connection stays open after this message (version and Connection agree)
- * @param expectContinue whether the request asks for {@code 100 Continue} before its body
  * @param host          the Host field's value, or {@code null}
  */
 record Http1Head(int length, String method, String target, int status, String reason, String version,
                  Headers headers, long contentLength, boolean chunked, boolean otherCoding, boolean keepAlive,
-                 boolean expectContinue, String host) {
-
-    /** Whether a body follows the head at all (on a request: a length or chunks; a response also asks the request). */
-    boolean declaresBody() {
-        return chunked || otherCoding || contentLength > 0;
-    }
+                 String host) {
 }

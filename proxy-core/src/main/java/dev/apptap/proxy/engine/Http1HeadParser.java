@@ -143,7 +143,7 @@ final class Http1HeadParser {
             throw new BadHead("the request's Transfer-Encoding does not end in chunked");
         }
         return new Http1Head(length, method, target, 0, null, version, fields.headers(), fields.contentLength,
-                fields.chunked, false, fields.keepAlive(version), fields.expectContinue, fields.host);
+                fields.chunked, false, fields.keepAlive(version), fields.host);
     }
 
     private Http1Head statusLine(ByteBuf in, int start, int end, Fields fields, int length) throws BadHead {
@@ -165,7 +165,7 @@ final class Http1HeadParser {
         }
         String reason = firstSpace + 5 < end ? ascii(in, firstSpace + 5, end) : "";
         return new Http1Head(length, null, null, status, reason, version, fields.headers(), fields.contentLength,
-                fields.chunked, fields.otherCoding, fields.keepAlive(version), false, null);
+                fields.chunked, fields.otherCoding, fields.keepAlive(version), null);
     }
 
     private static String version(ByteBuf in, int start, int end) throws BadHead {
@@ -192,7 +192,6 @@ final class Http1HeadParser {
         boolean otherCoding;
         boolean close;
         boolean keepAliveToken;
-        boolean expectContinue;
         String host;
 
         void add(ByteBuf in, int start, int end) throws BadHead {
@@ -238,11 +237,6 @@ final class Http1HeadParser {
                 case 4 -> {
                     if (name.equalsIgnoreCase("host") && host == null) {
                         host = value;
-                    }
-                }
-                case 6 -> {
-                    if (name.equalsIgnoreCase("expect") && value.equalsIgnoreCase("100-continue")) {
-                        expectContinue = true;
                     }
                 }
                 case 10 -> {
