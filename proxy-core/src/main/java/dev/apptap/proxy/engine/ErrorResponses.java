@@ -1,5 +1,6 @@
 package dev.apptap.proxy.engine;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -10,6 +11,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import java.nio.charset.StandardCharsets;
 
 /** The answers apptap itself gives an app: plain text whose body is the sentence that explains them. */
 final class ErrorResponses {
@@ -26,6 +28,26 @@ final class ErrorResponses {
                 .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
                 .set("X-Apptap-Error", "true");
         return response;
+    }
+
+    /**
+     * {@code response} as HTTP/1.1 bytes, for a connection without Netty's encoder ({@link Http1ByteRelay});
+     * releases {@code response}.
+     */
+    static ByteBuf encode(ByteBufAllocator alloc, FullHttpResponse response) {
+        try {
+            StringBuilder head = new StringBuilder(128).append("HTTP/1.1 ").append(response.status().code())
+                    .append(' ').append(response.status().reasonPhrase()).append("\r\n");
+            response.headers().forEach(field -> head.append(field.getKey()).append(": ").append(field.getValue())
+                    .append("\r\n"));
+            head.append("\r\n");
+            ByteBuf bytes = alloc.buffer(head.length() + response.content().readableBytes());
+            bytes.writeCharSequence(head, StandardCharsets.ISO_8859_1);
+            bytes.writeBytes(response.content(), response.content().readerIndex(), response.content().readableBytes());
+            return bytes;
+        } finally {
+            response.release();
+        }
     }
 
     /** 431 for a header block over the limit, 414 for a request line over it, else 400. */

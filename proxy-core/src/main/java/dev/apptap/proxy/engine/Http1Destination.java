@@ -45,11 +45,15 @@ record Http1Destination(UpstreamTarget target, String url) {
      * the redirector named the host, the Host header does: the connection's host takes that name.
      */
     static Http1Destination ofOriginForm(HttpRequest request, ConnectionContext connection) {
+        return ofOriginForm(request.headers().get(HttpHeaderNames.HOST), request.uri(), connection);
+    }
+
+    /** As {@link #ofOriginForm(HttpRequest, ConnectionContext)}, from the Host field (or null) and the request target. */
+    static Http1Destination ofOriginForm(String hostHeader, String requestTarget, ConnectionContext connection) {
         boolean https = connection.isTls();
         UpstreamTarget target = new UpstreamTarget(connection.host, connection.port, connection.originalAddress, https,
                 UpstreamTarget.only(https ? connection.tls.alpn() : ""));
         int defaultPort = https ? 443 : 80;
-        String hostHeader = request.headers().get(HttpHeaderNames.HOST);
         String authority;
         if (hostHeader != null && !hostHeader.isBlank()) {
             authority = HostHeaders.withPort(hostHeader.trim(), connection.port, defaultPort);
@@ -60,7 +64,7 @@ record Http1Destination(UpstreamTarget target, String url) {
         } else {
             authority = Addresses.authority(connection.host, connection.port, defaultPort);
         }
-        String path = request.uri();
+        String path = requestTarget;
         if (!path.startsWith("/")) {
             URI absolute = absoluteUri(path);
             path = absolute == null ? "/" + path : absolute.getRawPath() + (absolute.getRawQuery() == null ? "" : "?" + absolute.getRawQuery());

@@ -21,8 +21,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -34,10 +32,13 @@ import java.util.List;
  * socket is read again only once what it sent was written upstream, and the upstream's only once the app
  * took the response bytes. Each exchange is recorded by an {@link HttpExchange}; the {@link RuleStep} decides
  * whether it goes upstream at all. What the app's side is doing at any moment is its {@link Phase}.
+ *
+ * <p>It serves the proxy port (absolute-form requests) and the transparent connections that {@link Http1ByteRelay}
+ * hands over because a rule may answer, route or close a request; connections without such rules are relayed as
+ * bytes.
  */
 final class Http1Relay extends ChannelInboundHandlerAdapter implements Http1Downstream, Http1Upstream.Events {
 
-    private static final System.Logger LOG = System.getLogger(Http1Relay.class.getName());
 
     /** What the app's side of the connection is doing. */
     enum Phase {
@@ -433,9 +434,7 @@ final class Http1Relay extends ChannelInboundHandlerAdapter implements Http1Down
             return;
         }
         if (exchange != null && !exchange.isComplete()) {
-            FlowError error = new FlowError(FlowError.Kind.UPSTREAM_PROTOCOL, "The server at "
-                    + upstream.target().authority() + " closed the connection before it finished answering "
-                    + exchange.method() + " " + exchange.url() + ".");
+            FlowError error = Http1Endings.serverClosedEarly(upstream.target(), exchange);
             if (!exchange.responseStarted()) {
                 discardRestOfRequest();
                 answerLocally(HttpResponseStatus.BAD_GATEWAY, error);
@@ -463,10 +462,8 @@ final class Http1Relay extends ChannelInboundHandlerAdapter implements Http1Down
         }
         discardRestOfRequest();
         upstream.close();
-        answerLocally(HttpResponseStatus.BAD_GATEWAY, new FlowError(FlowError.Kind.UPSTREAM_TIMEOUT,
-                "The server at " + upstream.target().authority() + " did not begin answering " + timed.method()
-                        + " " + timed.url() + " within " + responseDeadline.timeout().toSeconds()
-                        + " s; apptap gave up waiting."));
+        answerLocally(HttpResponseStatus.BAD_GATEWAY,
+                Http1Endings.noAnswerInTime(upstream.target(), timed, responseDeadline.timeout()));
     }
 
     /** apptap answers before the request ended: what is left of its body is dropped. */
@@ -516,26 +513,14 @@ final class Http1Relay extends ChannelInboundHandlerAdapter implements Http1Down
         if (wasUpgraded && exchange != null) {
             exchange.upgradedConnectionClosed();
         }
-        if (exchange != null && !exchange.isComplete()) {
-            exchange.fail(new FlowError(FlowError.Kind.CLIENT_DISCONNECTED, connection.process.describe()
-                    + " closed its connection before " + (exchange.requestComplete()
-                    ? "the response to " : "it finished sending ") + exchange.method() + " " + exchange.url()
-                    + (exchange.requestComplete() ? " was complete." : ".")));
-        }
+        Http1Endings.appClosed(connection, exchange);
         upstream.close();
         ctx.fireChannelInactive();
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // Resets and broken pipes end the connection; channelInactive records what was cut short.
-        if (!(cause instanceof IOException) && !(cause instanceof UncheckedIOException) && exchange != null
-                && !exchange.isComplete()) {
-            LOG.log(System.Logger.Level.WARNING, "apptap failed while relaying for " + connection.describe(), cause);
-            exchange.fail(new FlowError(FlowError.Kind.INTERNAL, "apptap failed while relaying " + exchange.method()
-                    + " " + exchange.url() + " for " + connection.process.describe() + ": " + cause
-                    + "; please report this with the flow attached."));
-        }
+        Http1Endings.failed(connection, exchange, cause);
         ctx.close();
     }
 

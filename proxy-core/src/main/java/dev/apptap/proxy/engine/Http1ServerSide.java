@@ -124,7 +124,8 @@ final class Http1ServerSide extends ChannelInboundHandlerAdapter {
         ctx.fireChannelReadComplete();
     }
 
-    private static ChannelFutureListener readMoreWhenWritten(ChannelHandlerContext upstream) {
+    /** Reads the server again once what it sent was written to the app; closes it if that failed. */
+    static ChannelFutureListener readMoreWhenWritten(ChannelHandlerContext upstream) {
         return written -> {
             if (written.isSuccess()) {
                 upstream.read();
@@ -142,6 +143,11 @@ final class Http1ServerSide extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        connectionFailed(relay, ctx, cause);
+    }
+
+    /** The upstream connection {@code ctx} failed: a response that was streaming ends with that, and both close. */
+    static void connectionFailed(Http1Downstream relay, ChannelHandlerContext ctx, Throwable cause) {
         HttpExchange exchange = relay.exchange();
         if (exchange != null && !exchange.isComplete() && exchange.responseStarted()) {
             exchange.fail(new FlowError(FlowError.Kind.UPSTREAM_FAILED, "The connection to the server for "

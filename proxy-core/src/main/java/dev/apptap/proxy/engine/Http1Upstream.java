@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.util.ArrayDeque;
+import java.util.function.Supplier;
 
 /**
  * The HTTP/1.1 connection to the upstream that one app connection (or one routed h2 stream) relays its requests over:
@@ -38,7 +39,8 @@ final class Http1Upstream {
     private final EventLoop loop;
     private final Http1Downstream downstream;
     private final Events events;
-    private final ArrayDeque<HttpObject> awaitingConnection = new ArrayDeque<>();
+    private final Supplier<ChannelHandler[]> handlers;
+    private final ArrayDeque<Object> awaitingConnection = new ArrayDeque<>();
     private Channel channel;
     private UpstreamTarget target;
     private boolean connecting;
@@ -46,10 +48,20 @@ final class Http1Upstream {
     private boolean flushPending;
 
     Http1Upstream(Dialer dialer, EventLoop loop, Http1Downstream downstream, Events events) {
+        this(dialer, loop, downstream, events, null);
+    }
+
+    /**
+     * @param handlers the upstream channel's handlers; {@code null} for Netty's client codec and an
+     *                 {@link Http1ServerSide}, which take {@link HttpObject}s
+     */
+    Http1Upstream(Dialer dialer, EventLoop loop, Http1Downstream downstream, Events events,
+                  Supplier<ChannelHandler[]> handlers) {
         this.dialer = dialer;
         this.loop = loop;
         this.downstream = downstream;
         this.events = events;
+        this.handlers = handlers;
     }
 
     /** Whether the open connection can carry a request for {@code next}. */
@@ -88,6 +100,9 @@ final class Http1Upstream {
     }
 
     private ChannelHandler[] handlers() {
+        if (handlers != null) {
+            return handlers.get();
+        }
         return new ChannelHandler[]{new HttpClientCodec(), new Http1ServerSide(downstream)};
     }
 
@@ -116,8 +131,16 @@ final class Http1Upstream {
         channel.read();
     }
 
-    /** Sends {@code message}, or keeps it until the connection is open. */
-    void send(HttpObject message) {
+    /**
+     * Sends {@code message} (an {@link HttpObject}, or bytes for the byte relay's handlers), or keeps it until the
+     * connection is open.
+     */
+    void send(Object message) {
+        send(message, message instanceof HttpRequest);
+    }
+
+    /** @param startsRequest whether a response to {@code message} is due, so the connection is read */
+    void send(Object message, boolean startsRequest) {
         if (connecting || channel == null) {
             awaitingConnection.add(message);
             return;
@@ -128,12 +151,12 @@ final class Http1Upstream {
         } else {
             channel.flush();
         }
-        if (message instanceof HttpRequest) {
+        if (startsRequest) {
             channel.read();
         }
     }
 
-    private void write(HttpObject message) {
+    private void write(Object message) {
         UpstreamTarget writtenTo = target;
         channel.write(message).addListener((ChannelFutureListener) written -> {
             if (written.isSuccess()) {

@@ -75,6 +75,11 @@ final class HttpExchange {
 
     /** An HTTP/1 request head: published at once when a body follows, else with the request's end. */
     void requestHead(String method, String url, String version, Iterable<? extends Map.Entry<? extends CharSequence, ? extends CharSequence>> headers) {
+        requestHead(method, url, version, copy(headers));
+    }
+
+    /** As above, with the fields already read into {@link Headers} (by {@link Http1HeadParser}). */
+    void requestHead(String method, String url, String version, Headers headers) {
         recordRequestHead(method, url, version, headers);
         // A request without a body ends at once, and its end publishes; a body may take long, so show the head now.
         if (requestHeaders.contains("content-length") || requestHeaders.contains("transfer-encoding")) {
@@ -85,18 +90,17 @@ final class HttpExchange {
     /** An HTTP/2 request head; {@code bodyFollows} unless its HEADERS frame ended the stream. */
     void requestHead(String method, String url, Iterable<? extends Map.Entry<? extends CharSequence, ? extends CharSequence>> headers,
                      boolean bodyFollows) {
-        recordRequestHead(method, url, "HTTP/2", headers);
+        recordRequestHead(method, url, "HTTP/2", copy(headers));
         if (bodyFollows) {
             publish();
         }
     }
 
-    private void recordRequestHead(String method, String url, String version,
-                                   Iterable<? extends Map.Entry<? extends CharSequence, ? extends CharSequence>> headers) {
+    private void recordRequestHead(String method, String url, String version, Headers headers) {
         this.method = method;
         this.url = url;
         this.requestVersion = version;
-        this.requestHeaders = copy(headers);
+        this.requestHeaders = headers;
         expectBody(requestBody, requestHeaders);
     }
 
@@ -110,10 +114,15 @@ final class HttpExchange {
     }
 
     void responseHead(int status, String reason, String version, Iterable<? extends Map.Entry<? extends CharSequence, ? extends CharSequence>> headers) {
+        responseHead(status, reason, version, copy(headers));
+    }
+
+    /** As above, with the fields already read into {@link Headers} (by {@link Http1HeadParser}). */
+    void responseHead(int status, String reason, String version, Headers headers) {
         this.status = status;
         this.reason = reason;
         this.responseVersion = version;
-        this.responseHeaders = copy(headers);
+        this.responseHeaders = headers;
         expectBody(responseBody, responseHeaders);
         this.responseStarted = true;
         responseHead = elapsed();
@@ -175,8 +184,13 @@ final class HttpExchange {
     private static final long LIVE_INTERVAL_MILLIS = 50;
 
     void responseEnd(Iterable<? extends Map.Entry<? extends CharSequence, ? extends CharSequence>> trailingHeaders) {
+        responseEndWithTrailers(trailingHeaders == null ? null : copy(trailingHeaders));
+    }
+
+    /** As {@link #responseEnd}, with trailer fields already read into {@link Headers}; {@code null} for none. */
+    void responseEndWithTrailers(Headers trailingHeaders) {
         if (trailingHeaders != null) {
-            trailers = copy(trailingHeaders);
+            trailers = trailingHeaders;
         }
         responseComplete = elapsed();
         complete = true;

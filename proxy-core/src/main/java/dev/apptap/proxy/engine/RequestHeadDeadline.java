@@ -43,10 +43,23 @@ final class RequestHeadDeadline extends ChannelInboundHandlerAdapter {
 
     /** Adds the HTTP/1 server codec named {@link Pipelines#HTTP_CODEC} after {@code after}, with the deadline around it. */
     static void installWithCodec(ChannelPipeline pipeline, String after, ConnectionContext connection) {
+        install(pipeline, after, connection).addCodecAfter(pipeline, NAME);
+    }
+
+    /**
+     * Adds the deadline alone, for a relay that reads heads itself ({@link Http1ByteRelay}) and says when one
+     * arrived ({@link #headArrived}) and when its request ended ({@link #requestEnded}).
+     */
+    static RequestHeadDeadline install(ChannelPipeline pipeline, String after, ConnectionContext connection) {
         RequestHeadDeadline deadline = new RequestHeadDeadline(connection);
         pipeline.addAfter(after, NAME, deadline);
-        pipeline.addAfter(NAME, Pipelines.HTTP_CODEC, Pipelines.newServerCodec(connection.runtime.settings()));
-        pipeline.addAfter(Pipelines.HTTP_CODEC, WATCH, deadline.new Watch());
+        return deadline;
+    }
+
+    /** Adds the server codec after {@code after}, and after it the watch that tells this deadline what it decoded. */
+    void addCodecAfter(ChannelPipeline pipeline, String after) {
+        pipeline.addAfter(after, Pipelines.HTTP_CODEC, Pipelines.newServerCodec(connection.runtime.settings()));
+        pipeline.addAfter(Pipelines.HTTP_CODEC, WATCH, new Watch());
     }
 
     @Override
@@ -62,12 +75,12 @@ final class RequestHeadDeadline extends ChannelInboundHandlerAdapter {
         ctx.fireChannelRead(msg);
     }
 
-    private void headArrived() {
+    void headArrived() {
         awaitingHead = false;
         cancel();
     }
 
-    private void requestEnded() {
+    void requestEnded() {
         awaitingHead = true;
     }
 

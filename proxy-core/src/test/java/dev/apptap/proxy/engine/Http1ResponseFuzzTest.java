@@ -12,7 +12,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * Any bytes as what a server answers to an app's HTTP/1 request (a WebSocket upgrade, so that a 101 leads into the
  * engine's WebSocket frame parser): the engine's upstream side (Netty's client codec, {@link Http1ServerSide}) and
- * {@link Http1Relay} record and pass on the response, or fail the flow and close, without an unhandled exception or
+ * {@link Http1Relay}, and the byte relay's ({@link Http1ByteServerSide}, {@link Http1ByteRelay}), record and pass on
+ * the response, or fail the flow and close, without an unhandled exception or
  * an unreleased buffer, whatever the status line, headers, framing, content coding or frames. The upstream is an
  * EmbeddedChannel handed to the relay as the connection opened in advance. Seeds
  * ({@code Http1ResponseFuzzTestInputs/}): answers of Python's http.server and of a hand-written server (chunked
@@ -28,6 +29,12 @@ class Http1ResponseFuzzTest {
 
     @FuzzTest(maxDuration = "5m")
     void relayRecordsOrFailsEveryResponseWithoutLeaking(byte[] input) {
+        relay(input, false);
+        relay(input, true);
+    }
+
+    /** @param bytes whether the byte relay ({@link Http1ByteRelay}, {@link Http1ByteServerSide}) relays, or the codec relay */
+    private static void relay(byte[] input, boolean bytes) {
         FLOWS.clear();
         CountingAllocator alloc = new CountingAllocator();
         EmbeddedChannel upstream = alloc.channel();
@@ -35,8 +42,12 @@ class Http1ResponseFuzzTest {
         ConnectionContext connection = EngineFuzzing.connection(RUNTIME);
         EmbeddedChannel app = EngineFuzzing.appConnection(alloc);
         connection.connectingInAdvance(app, upstream.eventLoop().<Channel>newSucceededFuture(upstream));
-        app.pipeline().addLast(Pipelines.HTTP_CODEC, Pipelines.newServerCodec(RUNTIME.settings()));
-        app.pipeline().addLast(Pipelines.HTTP_RELAY, new Http1Relay(connection));
+        if (bytes) {
+            app.pipeline().addLast(Pipelines.HTTP_RELAY, new Http1ByteRelay(connection));
+        } else {
+            app.pipeline().addLast(Pipelines.HTTP_CODEC, Pipelines.newServerCodec(RUNTIME.settings()));
+            app.pipeline().addLast(Pipelines.HTTP_RELAY, new Http1Relay(connection));
+        }
 
         app.writeInbound(alloc.copy(REQUEST));
         app.runPendingTasks();
