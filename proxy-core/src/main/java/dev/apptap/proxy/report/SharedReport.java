@@ -46,7 +46,7 @@ public final class SharedReport {
         this.page = page;
         this.run = run;
         this.parts = page.resolveSibling(stem(page) + "-parts");
-        this.lock = page.resolveSibling(page.getFileName() + ".lock");
+        this.lock = parts.resolve(".lock"); // beside the parts, so target/apptap shows only the page and its parts
     }
 
     /**
