@@ -19,7 +19,17 @@ fi
 
 log=/var/log/apptap-dockerd.log
 # Without systemd (containers, CI sandboxes) nothing else starts it. containerd is started by dockerd itself.
-PATH="$PATH:/usr/sbin:/sbin" nohup dockerd --host=unix:///var/run/docker.sock >"$log" 2>&1 &
+# The daemon outlives this script, so it must not keep any descriptor of its caller: an inherited pipe would keep the
+# caller's log open, and an inherited `flock` descriptor (flock /tmp/apptap-kernel-tests.lock .ci/run) would hold that
+# lock for as long as dockerd runs.
+(
+  cd /
+  for fd in /proc/self/fd/*; do
+    n=${fd##*/}
+    if [[ $n -gt 2 ]]; then eval "exec $n>&-" 2>/dev/null || true; fi
+  done
+  PATH="$PATH:/usr/sbin:/sbin" exec setsid dockerd --host=unix:///var/run/docker.sock </dev/null >"$log" 2>&1
+) &
 for _ in $(seq 1 60); do
   if docker info >/dev/null 2>&1; then
     exit 0
