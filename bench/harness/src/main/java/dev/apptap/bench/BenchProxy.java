@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>
  * java -jar bench-harness.jar --mode launch|osproxy [--intercept wrk,h2load] [--trust nginx-ca.pem]
- *                             [--body-limit BYTES] [--insecure] [--passthrough HOST]... [--threads N] [--max-flows N]
+ *                             [--body-limit BYTES] [--insecure] [--passthrough HOST]... [--threads N]
+ *                             [--max-flows N] [--max-body-bytes N (0: unbounded)]
  * </pre>
  *
  * <p>Prints {@code READY explicit=HOST:PORT transparent=HOST:PORT,...} once it listens (and, in osproxy mode,
@@ -55,9 +56,11 @@ public final class BenchProxy {
         boolean insecure = false;
         List<String> passthrough = new ArrayList<>();
         int threads = 0;
-        // The store the throughput figures were measured with: 100,000 flows, bodies unbounded (the window a watch
-        // gets by default, 10,000 flows or 64 MiB, would make this engine keep less than the earlier runs did).
-        int maxFlows = 100_000;
+        // The window `apptap watch` keeps by default (10,000 flows or 64 MiB of bodies), so that the warm engine's
+        // figures are a watch's; the runs before 2026-12-05 kept 100,000 flows with unbounded bodies
+        // (--max-flows 100000 --max-body-bytes 0 measures that again).
+        int maxFlows = FlowWindow.DEFAULT.maxFlows();
+        long maxBodyBytes = FlowWindow.DEFAULT.maxBodyBytes();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--mode" -> mode = args[++i];
@@ -68,6 +71,10 @@ public final class BenchProxy {
                 case "--passthrough" -> passthrough.add(args[++i]);
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--max-flows" -> maxFlows = Integer.parseInt(args[++i]);
+                case "--max-body-bytes" -> {
+                    long bytes = Long.parseLong(args[++i]);
+                    maxBodyBytes = bytes == 0 ? Long.MAX_VALUE : bytes;
+                }
                 default -> throw new IllegalArgumentException("BenchProxy does not know the option " + args[i]);
             }
         }
@@ -77,7 +84,7 @@ public final class BenchProxy {
             default -> throw new IllegalArgumentException("--mode is launch or osproxy, not " + mode);
         };
 
-        FlowStore flows = new FlowStore(new FlowWindow(maxFlows, Long.MAX_VALUE));
+        FlowStore flows = new FlowStore(new FlowWindow(maxFlows, maxBodyBytes));
         SessionOptions.Builder options = SessionOptions.builder()
                 .flows(flows)
                 .bodyLimit(bodyLimit)

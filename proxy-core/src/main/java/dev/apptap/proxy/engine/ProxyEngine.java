@@ -372,6 +372,7 @@ public final class ProxyEngine implements AutoCloseable {
         /** Binds the listeners and starts relaying. */
         public ProxyEngine start() {
             CertificateAuthority authority = ca != null ? ca : CertificateAuthority.userDefault();
+            LeakSampling.offUnlessAsked();
             // Without epoll (macOS) transparent listeners still bind: a redirector that hands connections over
             // (ConnectionHandover) never sends any there, and one that does gets each connection closed with the reason.
             Transport transport = Transport.best();
