@@ -277,7 +277,7 @@ for variant in launch osproxy mitmproxy mockttp mockserver; do
     fi
     # at the measured concurrency: C2 compiles what 16 busy connections run, not what 4 do
     with_variant "$variant" wrk -t2 -c16 -d3s "$(https_url "$variant" 1k)" >/dev/null 2>&1 || true
-    with_variant "$variant" wrk -t1 -c4 -d2s -H 'Connection: close' "$(https_url "$variant" 1k)" >/dev/null 2>&1 || true
+    with_variant "$variant" wrk -t2 -c16 -d3s -H 'Connection: close' "$(https_url "$variant" 1k)" >/dev/null 2>&1 || true
     with_variant "$variant" wrk -t1 -c4 -d1s "$(http_url "$variant" 1k)" >/dev/null 2>&1 || true
     with_variant "$variant" h2load -c4 -m10 -n 2000 "$(https_url "$variant" 1k)" >/dev/null 2>&1 || true
   done

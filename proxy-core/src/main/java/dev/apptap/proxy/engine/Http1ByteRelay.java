@@ -243,9 +243,20 @@ final class Http1ByteRelay extends ChannelInboundHandlerAdapter implements Http1
         ctx.fireChannelReadComplete();
     }
 
-    /** Asks the app for more once its last bytes went upstream, unless it must wait for a response. */
+    /**
+     * Asks the app for more once its last bytes went upstream. While a response is due the app's socket stays armed
+     * for one read ahead: a keep-alive app is silent then, and letting Netty's epoll clear the read interest after
+     * every request and set it again after every response cost two epoll_ctl calls per exchange. What a pipelining
+     * app sends meanwhile waits in {@code pending}, and nothing more is read until the response is done.
+     */
     private void readFromAppIfIdle() {
-        if (phase == Phase.CLOSED || phase == Phase.ANSWERED || phase == Phase.AWAITING_RESPONSE || upstream.busy()) {
+        if (phase == Phase.CLOSED || phase == Phase.ANSWERED || upstream.busy()) {
+            return;
+        }
+        if (phase == Phase.AWAITING_RESPONSE) {
+            if (pending == null) {
+                ctx.read();
+            }
             return;
         }
         if (phase == Phase.AWAITING_HEAD && exchange != null && !exchange.isComplete()) {

@@ -110,6 +110,9 @@ final class Http1ByteServerSide extends ChannelInboundHandlerAdapter {
                 exchange.responseEndWithTrailers(body.trailers());
                 relay.responseFinished(written);
                 in.skipBytes(in.readableBytes()); // a server may not answer what was not asked
+                // Stay armed for the next response (or the server's close): letting Netty's epoll clear the read
+                // interest here and set it again with the next request cost two epoll_ctl calls per exchange.
+                ctx.read();
                 return;
             }
         }
