@@ -6,8 +6,8 @@ import io.netty.util.ResourceLeakDetector;
  * Netty's leak detector, off for an engine unless someone asked for a level.
  *
  * <p>Netty samples one buffer in 128 by default and captures a stack trace for it, and a relay allocates several
- * buffers per exchange: on the HTTPS keep-alive benchmark that sampling cost about a seventh of the engine's
- * throughput (docs/benchmarks.md). apptap's own builds run Netty at {@code PARANOID} through the property, so a leak
+ * buffers per exchange: on the HTTPS keep-alive benchmark the engine relayed 5-20% more with it off
+ * (docs/benchmarks.md). apptap's own builds run Netty at {@code PARANOID} through the property, so a leak
  * still fails a test; a user who wants the detector in their JVM sets the property too, and it is left alone.
  */
 final class LeakSampling {
