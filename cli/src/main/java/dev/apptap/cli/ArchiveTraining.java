@@ -55,16 +55,17 @@ import picocli.CommandLine;
  * needs, so each command still loaded about 900 classes from the jar while the app waited.
  *
  * <p>It does what {@code run} and {@code watch} do, but on loopback only and with a throwaway CA in a temporary
- * directory (never the user's CA or trust stores): parses their command lines, runs {@code run --mode launch -- true},
- * and sends HTTP/1.1 (through the proxy and through a CONNECT tunnel, as transparent apps' bytes arrive) and HTTPS
- * to loopback origins through two sessions, one without rules (the byte relay, upstream TLS) and one with a stub and
- * a route (the codec relay, a minted leaf), printing the flows as JSON and as lines to nowhere and writing a HAR and
- * a report; a third session starts what OSPROXY needs (apptap's DNS responder, which answers one query for a stubbed
- * name, and the transparent listeners) for a stand-in redirector that redirects nothing. h2 is not trained: the
- * JDK's client offers HTTP/1.1 too, and the engine then agrees on it. It asks the installed redirectors whether they
- * could run, as every command does, and never starts one. Run by the launcher as
- * {@code java -XX:ArchiveClassesAtExit=FILE -cp apptap-cli.jar dev.apptap.cli.ArchiveTraining}; exits 0 when it
- * did all of it.
+ * directory (never the user's CA or trust stores): parses their command lines, runs {@code run --mode launch -- true}
+ * and a gated {@code true} as OSPROXY starts commands, and sends HTTP/1.1 (through the proxy and through a CONNECT
+ * tunnel, as transparent apps' bytes arrive) and HTTPS to loopback origins through two sessions, one without rules
+ * (the byte relay, upstream TLS) and one with a stub and a route (the codec relay, a minted leaf), printing the flows
+ * as JSON and as lines to nowhere and writing a HAR and a report; a third session starts what OSPROXY needs (apptap's
+ * DNS responder, which answers one query for a stubbed name, and the transparent listeners) for a stand-in
+ * redirector that redirects nothing. h2 is not trained: the JDK's client offers HTTP/1.1 too, and the engine then
+ * agrees on it. It asks the installed redirectors whether they could run, as every command does, and never starts
+ * one. Run by the launcher as
+ * {@code java -XX:ArchiveClassesAtExit=FILE -cp apptap-cli.jar dev.apptap.cli.ArchiveTraining}; exits 0 when it did
+ * all of it.
  */
 final class ArchiveTraining {
 
@@ -109,6 +110,11 @@ final class ArchiveTraining {
         if (exit != 0) {
             throw new IllegalStateException("apptap run --mode launch -- true exited with " + exit);
         }
+
+        // OSPROXY's gated start, whose FIFO its opener deletes long before this JVM exits
+        Child.Gated gated = Child.startGated(List.of("true"), System.getenv(), ChildOutput.decide());
+        gated.open();
+        gated.process().waitFor();
 
         CertificateAuthority ca = CertificateAuthority.loadOrCreate(caDir);
         ExecutorService minter = Executors.newSingleThreadExecutor();
