@@ -14,6 +14,28 @@ import dev.apptap.proxy.redirect.RedirectTarget;
 import dev.apptap.proxy.redirect.Redirector;
 import dev.apptap.proxy.redirect.RedirectorProvider;
 import dev.apptap.proxy.session.InterceptionSession;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2StreamFrame;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.util.ReferenceCountUtil;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,15 +57,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManagerFactory;
 import picocli.CommandLine;
 
@@ -57,13 +82,12 @@ import picocli.CommandLine;
  * <p>It does what {@code run} and {@code watch} do, but on loopback only and with a throwaway CA in a temporary
  * directory (never the user's CA or trust stores): parses their command lines, runs {@code run --mode launch -- true}
  * and a gated {@code true} as OSPROXY starts commands, and sends HTTP/1.1 (through the proxy and through a CONNECT
- * tunnel, as transparent apps' bytes arrive) and HTTPS to loopback origins through two sessions, one without rules
- * (the byte relay, upstream TLS) and one with a stub and a route (the codec relay, a minted leaf), printing the flows
+ * tunnel, as transparent apps' bytes arrive), HTTPS and h2 to loopback origins through two sessions, one without
+ * rules (the byte and frame relays, upstream TLS) and one with a stub and a route (the codec relay), printing the flows
  * as JSON and as lines to nowhere and writing a HAR and a report; a third session starts what OSPROXY needs (apptap's
  * DNS responder, which answers one query for a stubbed name, and the transparent listeners) for a stand-in
- * redirector that redirects nothing. h2 is not trained: the JDK's client offers HTTP/1.1 too, and the engine then
- * agrees on it. It asks the installed redirectors whether they could run, as every command does, and never starts
- * one. Run by the launcher as
+ * redirector that redirects nothing. It asks the installed redirectors whether they could run, as every command does,
+ * and never starts one. Run by the launcher as
  * {@code java -XX:ArchiveClassesAtExit=FILE -cp apptap-cli.jar dev.apptap.cli.ArchiveTraining}; exits 0 when it did
  * all of it.
  */
@@ -120,6 +144,7 @@ final class ArchiveTraining {
         ExecutorService minter = Executors.newSingleThreadExecutor();
         HttpServer plain = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
         HttpsServer tls = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+        EventLoopGroup h2Loop = new NioEventLoopGroup(1);
         try {
             LeafCertificate leaf = new LeafCertificates(ca, minter).forHost("localhost").get();
             tls.setHttpsConfigurator(new HttpsConfigurator(serverContext(leaf)));
@@ -127,6 +152,7 @@ final class ArchiveTraining {
                 server.createContext("/", ArchiveTraining::answer);
                 server.start();
             }
+            int h2Port = h2Origin(h2Loop, leaf);
             int plainPort = plain.getAddress().getPort();
             String upstreamTrust = ca.certificateFile().orElseThrow().toString();
 
@@ -136,6 +162,8 @@ final class ArchiveTraining {
             exchange(bytes, Optional.empty(), session -> {
                 HttpClient client = client(session, ca, HttpClient.Version.HTTP_1_1);
                 send(client, "https://localhost:" + tls.getAddress().getPort() + "/tls");
+                // the origin speaks h2, so the engine agrees on h2 with the client: the frame relay
+                send(client(session, ca, HttpClient.Version.HTTP_2), "https://localhost:" + h2Port + "/h2");
                 send(client, "http://127.0.0.1:" + plainPort + "/absolute-form");
                 tunnelledPlainRequest(session.explicitProxy(), plainPort);
             });
@@ -162,6 +190,46 @@ final class ArchiveTraining {
             plain.stop(0);
             tls.stop(0);
             minter.shutdownNow();
+            h2Loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    /** A loopback HTTPS origin that speaks h2 only, answering each request with 200; returns its port. */
+    private static int h2Origin(EventLoopGroup loop, LeafCertificate leaf) throws SSLException {
+        SslContext tls = SslContextBuilder.forServer(leaf.key(), leaf.chain().toArray(new X509Certificate[0]))
+                .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                        ApplicationProtocolNames.HTTP_2))
+                .build();
+        Channel server = new ServerBootstrap().group(loop).channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel channel) {
+                        channel.pipeline().addLast(tls.newHandler(channel.alloc()),
+                                Http2FrameCodecBuilder.forServer().build(), new H2Answer());
+                    }
+                })
+                .bind(InetAddress.getLoopbackAddress(), 0).syncUninterruptibly().channel();
+        return ((InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    /** Answers each h2 request, once it has ended, with 200 and a small JSON body. */
+    private static final class H2Answer extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object message) {
+            try {
+                boolean ended = message instanceof Http2HeadersFrame headers ? headers.isEndStream()
+                        : message instanceof Http2DataFrame data && data.isEndStream();
+                if (ended && message instanceof Http2StreamFrame frame) {
+                    ctx.write(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200"), false)
+                            .stream(frame.stream()));
+                    ctx.writeAndFlush(new DefaultHttp2DataFrame(Unpooled.copiedBuffer("{\"origin\":true}",
+                            StandardCharsets.US_ASCII), true).stream(frame.stream()));
+                }
+            } finally {
+                ReferenceCountUtil.release(message);
+            }
         }
     }
 

@@ -64,10 +64,11 @@ class LauncherTest {
         String dictionary = new String(print.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         print.waitFor();
 
-        assertThat(dictionary).contains("dev.apptap.proxy.engine.Http1ByteRelay ", "dev.apptap.proxy.engine.Http1Relay ",
+        assertThat(dictionary).contains("dev.apptap.proxy.engine.Http1ByteRelay ",
+                "dev.apptap.proxy.engine.Http1Relay ", "dev.apptap.proxy.engine.Http2FrameRelay ",
                 "dev.apptap.proxy.engine.MitmClientHelloHandler ", "dev.apptap.proxy.dns.DnsResponder ",
-                "dev.apptap.cli.FlowJson ", "dev.apptap.proxy.har.HarStream ", "com.fasterxml.jackson.core.JsonFactory ",
-                "com.sun.jna.Native ");
+                "dev.apptap.cli.FlowJson ", "dev.apptap.proxy.har.HarStream ",
+                "com.fasterxml.jackson.core.JsonFactory ", "com.sun.jna.Native ");
     }
 
     @Test
