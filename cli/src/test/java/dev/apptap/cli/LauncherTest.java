@@ -132,6 +132,24 @@ class LauncherTest {
     }
 
     @Test
+    void aTrainingThatFailsLeavesTheCommandToArchiveItsOwnClasses() throws Exception {
+        Path cache = work.resolve("cache");
+        // the training needs a temporary directory; `run --mode launch --ca-dir DIR -- true` does not
+        Map<String, String> noTemporaryDirectory = Map.of("APPTAP_JAVA_OPTS",
+                "-Djava.io.tmpdir=" + work.resolve("missing"));
+
+        CliProcess.Result first = launch(work, cache, noTemporaryDirectory, "run", "--mode", "launch", "--ca-dir",
+                work.resolve("ca").toString(), "--", "true");
+        CliProcess.Result next = launch(cache, "--version");
+
+        assertThat(first.exit()).as(first.toString()).isZero();
+        assertThat(first.stderr()).as(first.toString())
+                .contains("apptap: the archive's training failed; this command's own classes are archived instead.");
+        assertThat(next.exit()).as(next.toString()).isZero();
+        assertThat(names(cache)).singleElement().asString().matches(ARCHIVE);
+    }
+
+    @Test
     void aBrokenArchiveIsIgnoredSilently() throws Exception {
         Path cache = trainedCopy();
         Path archive = cache.resolve(names(cache).get(0));
