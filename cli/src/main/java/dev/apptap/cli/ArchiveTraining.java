@@ -33,8 +33,10 @@ import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2StreamFrame;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.JdkSslContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import io.netty.util.ReferenceCountUtil;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -56,7 +58,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
-import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Comparator;
@@ -66,7 +67,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManagerFactory;
@@ -147,7 +147,7 @@ final class ArchiveTraining {
         EventLoopGroup h2Loop = new NioEventLoopGroup(1);
         try {
             LeafCertificate leaf = new LeafCertificates(ca, minter).forHost("localhost").get();
-            tls.setHttpsConfigurator(new HttpsConfigurator(serverContext(leaf)));
+            tls.setHttpsConfigurator(new HttpsConfigurator(((JdkSslContext) originTls(leaf)).context()));
             for (HttpServer server : List.of(plain, tls)) {
                 server.createContext("/", ArchiveTraining::answer);
                 server.start();
@@ -196,12 +196,7 @@ final class ArchiveTraining {
 
     /** A loopback HTTPS origin that speaks h2 only, answering each request with 200; returns its port. */
     private static int h2Origin(EventLoopGroup loop, LeafCertificate leaf) throws SSLException {
-        SslContext tls = SslContextBuilder.forServer(leaf.key(), leaf.chain().toArray(new X509Certificate[0]))
-                .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
-                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-                        ApplicationProtocolNames.HTTP_2))
-                .build();
+        SslContext tls = originTls(leaf, ApplicationProtocolNames.HTTP_2);
         Channel server = new ServerBootstrap().group(loop).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -345,16 +340,16 @@ final class ArchiveTraining {
         }
     }
 
-    private static SSLContext serverContext(LeafCertificate leaf) throws Exception {
-        char[] password = "training".toCharArray();
-        KeyStore keys = KeyStore.getInstance("PKCS12");
-        keys.load(null, null);
-        keys.setKeyEntry("leaf", leaf.key(), password, leaf.chain().toArray(new Certificate[0]));
-        KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        factory.init(keys, password);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(factory.getKeyManagers(), null, null);
-        return context;
+    /** The origins' TLS for {@code localhost}, offering {@code protocols} by ALPN (none: no ALPN). */
+    private static SslContext originTls(LeafCertificate leaf, String... protocols) throws SSLException {
+        SslContextBuilder builder = SslContextBuilder.forServer(leaf.key(),
+                leaf.chain().toArray(new X509Certificate[0])).sslProvider(SslProvider.JDK);
+        if (protocols.length > 0) {
+            builder.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                    ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                    ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, protocols));
+        }
+        return builder.build();
     }
 
     private static void answer(HttpExchange exchange) throws IOException {
