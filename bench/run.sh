@@ -283,8 +283,8 @@ for variant in launch osproxy mitmproxy mockttp mockserver; do
   done
 done
 if [[ " ${SCENARIOS[*]} " == *" cold "* ]]; then
-  # The launcher archives the CLI's classes (CDS) at the end of the first run after a build, as an install would;
-  # the cold scenario measures the runs after it.
+  # The first run after a build trains the launcher's class archive (CDS; an older launcher, APPTAP_BIN, archives
+  # that run's own classes at its exit), as a user's first command would; the cold scenario measures the runs after.
   timeout 120 "$APPTAP" run --mode launch --ca-dir "$WORK/apptap-ca" -- true >/dev/null 2>&1 || log "apptap run -- true failed"
 fi
 declare -A RESULTS=()   # "scenario variant" -> newline-separated values

@@ -1,5 +1,7 @@
 package dev.apptap.cli;
 
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Native;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -36,10 +38,7 @@ final class Child {
         try {
             dir = Files.createTempDirectory("apptap-gate");
             Path fifo = dir.resolve("go");
-            Process mkfifo = new ProcessBuilder("mkfifo", "-m", "600", fifo.toString()).inheritIO().start();
-            if (mkfifo.waitFor() != 0) {
-                throw new CliFailure("apptap could not create a FIFO with mkfifo in " + dir, Apptap.FAILED);
-            }
+            makeFifo(fifo);
             List<String> gated = new ArrayList<>(List.of("/bin/sh", "-c", "read -r _ < \"$0\"; exec \"$@\"",
                     fifo.toString()));
             gated.addAll(command);
@@ -50,6 +49,26 @@ final class Child {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CliFailure("apptap was interrupted while starting " + command.get(0), Apptap.FAILED);
+        }
+    }
+
+    /**
+     * libc's {@code mkfifo}, which JNA has loaded already for the redirector, rather than the {@code mkfifo} program:
+     * one program fewer to start before the command; the program where JNA cannot reach libc.
+     */
+    private static void makeFifo(Path fifo) throws IOException, InterruptedException {
+        try {
+            LibC.mkfifo(fifo.toString(), 0600);
+            return;
+        } catch (LastErrorException e) {
+            throw new CliFailure("apptap could not create the FIFO " + fifo + " (errno " + e.getErrorCode() + ")",
+                    Apptap.FAILED);
+        } catch (LinkageError e) {
+            // no libc through JNA on this platform
+        }
+        Process mkfifo = new ProcessBuilder("mkfifo", "-m", "600", fifo.toString()).inheritIO().start();
+        if (mkfifo.waitFor() != 0) {
+            throw new CliFailure("apptap could not create a FIFO with mkfifo in " + fifo.getParent(), Apptap.FAILED);
         }
     }
 
@@ -85,6 +104,15 @@ final class Child {
             }
         }
         throw new CliFailure("apptap cannot run " + command + ": no such command on the PATH", NOT_FOUND);
+    }
+
+    /** Direct mapping, as in {@code SoOriginalDst}: one JNI hop, errno captured by JNA. */
+    private static final class LibC {
+        static {
+            Native.register("c");
+        }
+
+        static native int mkfifo(String path, int mode) throws LastErrorException;
     }
 
     /** A started command that waits for {@link #open()} before it runs. */
