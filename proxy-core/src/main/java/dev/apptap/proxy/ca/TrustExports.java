@@ -31,7 +31,9 @@ import java.util.Set;
  *       Go- and Rust-based programs, which replace their roots with the file they are given;</li>
  *   <li>{@code truststore.p12}: PKCS12 with this JVM's default roots plus the CA (alias {@value #CA_ALIAS},
  *       password {@value #TRUST_STORE_PASSWORD}), for launched Java programs, and beside it
- *       {@code truststore.p12.sha256}, a digest of its entries, so that a later run need not read it back;</li>
+ *       {@code truststore.p12.sha256}, a digest of its entries, so that a later run need not read it back, and
+ *       {@code truststore.p12.source}, a digest of where the entries come from, so that it need not read those
+ *       either;</li>
  *   <li>{@code certs/}: an OpenSSL hashed directory ({@code <subject-hash>.0}) holding the CA, for
  *       {@code SSL_CERT_DIR}.</li>
  * </ul>
@@ -156,8 +158,28 @@ public final class TrustExports {
      * PKCS12 output differs on every run (random salts), so a store that already holds the entries is left alone.
      * Reading one back costs a cold JVM most of a second (the password's key derivation, interpreted), so a digest
      * of the entries written beside the store says so first; a store without one is compared by its contents.
+     * Even the entries cost a cold JVM 0.3 s (the JDK's roots), so a digest of where they come from
+     * ({@code truststore.p12.source}: the JDK's trust-store files and properties, and the CA) is checked before them.
      */
     private static void writeTrustStore(Path target, CertificateAuthority ca) throws IOException, GeneralSecurityException {
+        Path digestFile = target.resolveSibling(target.getFileName() + ".sha256");
+        Path sourceFile = target.resolveSibling(target.getFileName() + ".source");
+        String source = sha256Hex((SystemTrustAnchors.jdkSource() + "ca " + sha256Hex(ca.certificate().getEncoded()))
+                .getBytes(StandardCharsets.UTF_8));
+        // the source's digest, then the entries' digest it led to: a store rewritten since (its .sha256 changed)
+        // is checked again
+        if (Files.isRegularFile(target) && Files.isRegularFile(digestFile) && Files.isRegularFile(sourceFile)
+                && Files.readString(sourceFile, StandardCharsets.US_ASCII).equals(source
+                        + Files.readString(digestFile, StandardCharsets.US_ASCII))) {
+            return;
+        }
+        writeTrustStore(target, ca, digestFile);
+        AtomicFiles.writeIfChanged(sourceFile, (source + Files.readString(digestFile, StandardCharsets.US_ASCII))
+                .getBytes(StandardCharsets.US_ASCII), AtomicFiles.PUBLIC_READ);
+    }
+
+    private static void writeTrustStore(Path target, CertificateAuthority ca, Path digestFile)
+            throws IOException, GeneralSecurityException {
         Map<String, X509Certificate> entries = new LinkedHashMap<>();
         for (X509Certificate anchor : SystemTrustAnchors.jdk()) {
             // the test JVM may itself run with apptap's trust store: don't carry the CA in twice
@@ -166,7 +188,6 @@ public final class TrustExports {
             }
         }
         entries.put(CA_ALIAS, ca.certificate());
-        Path digestFile = target.resolveSibling(target.getFileName() + ".sha256");
         byte[] digest = digest(entries).getBytes(StandardCharsets.US_ASCII);
         if (Files.isRegularFile(target)) {
             if (Files.isRegularFile(digestFile) && Arrays.equals(Files.readAllBytes(digestFile), digest)) {
@@ -212,6 +233,10 @@ public final class TrustExports {
             // unreadable or written with another password: rewrite it
             return Set.of();
         }
+    }
+
+    private static String sha256Hex(byte[] bytes) throws GeneralSecurityException {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)) + "\n";
     }
 
     private static String fingerprint(X509Certificate certificate) throws GeneralSecurityException {

@@ -387,6 +387,7 @@ public final class ProxyEngine implements AutoCloseable {
             leaves.warmUpOnce();
             MitmServerContexts contexts = new MitmServerContexts(leaves);
             EngineRuntime runtime = new EngineRuntime(settings, transport, workers, blocking, contexts);
+            blocking.execute(runtime.upstreamTls()::loadTrustAhead);
             List<Channel> bound = new ArrayList<>();
             try {
                 Channel explicit = bind(runtime, bosses, explicitListener, ConnectionContext.Entry.EXPLICIT);

@@ -59,6 +59,23 @@ final class UpstreamTls {
         return handler;
     }
 
+    /**
+     * Loads the roots now, for an engine that is starting: the first HTTPS connection otherwise waits for them on
+     * the event loop (about 0.3 s in a cold JVM: the JDK's roots and the system bundle's 150 certificates). A failure
+     * is left for that connection to report.
+     */
+    void loadTrustAhead() {
+        if (settings.upstreamInsecure()) {
+            return;
+        }
+        try {
+            trust();
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "Loading the upstream roots ahead failed; the first HTTPS connection"
+                    + " will try again.", e);
+        }
+    }
+
     private SslContext build(String alpn, boolean insecure, List<X509Certificate> routeTrust) {
         try {
             SslContextBuilder builder = SslContextBuilder.forClient()

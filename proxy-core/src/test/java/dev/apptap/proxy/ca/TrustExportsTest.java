@@ -152,6 +152,45 @@ class TrustExportsTest {
     }
 
     @Test
+    void aSecondWriteFromTheSameRootsAndCaReadsNeitherTheRootsNorTheStore() throws Exception {
+        TrustExports exports = TrustExports.write(ca, dir);
+        // a store that could not even be loaded: only a write that reads it would notice
+        Files.writeString(exports.trustStore(), "left alone");
+
+        TrustExports.write(ca, dir);
+
+        assertThat(Files.readString(exports.trustStore())).isEqualTo("left alone");
+    }
+
+    @Test
+    void anotherCaExportingIntoTheSameDirectoryGetsAStoreWithItself(@TempDir Path otherHome) throws Exception {
+        TrustExports.write(ca, dir);
+        CertificateAuthority other = CertificateAuthority.loadOrCreate(otherHome);
+
+        TrustExports exports = TrustExports.write(other, dir);
+
+        KeyStore store = KeyStore.getInstance(exports.trustStoreType());
+        try (InputStream in = Files.newInputStream(exports.trustStore())) {
+            store.load(in, exports.trustStorePassword().toCharArray());
+        }
+        assertThat(store.getCertificate(TrustExports.CA_ALIAS)).isEqualTo(other.certificate());
+    }
+
+    @Test
+    void theJdkRootsSourceChangesWithTheTrustStoreFileItNames(@TempDir Path home) throws Exception {
+        Path store = Files.writeString(home.resolve("roots.p12"), "one");
+        Map<String, String> properties = Map.of("java.home", home.toString(), "javax.net.ssl.trustStore",
+                store.toString());
+        String before = SystemTrustAnchors.jdkSource(properties::get);
+
+        Files.writeString(store, "two, longer");
+
+        assertThat(SystemTrustAnchors.jdkSource(properties::get)).isNotEqualTo(before).contains(store.toString());
+        assertThat(SystemTrustAnchors.jdkSource(Map.of("java.home", home.toString())::get))
+                .isNotEqualTo(before).contains(home.resolve("lib/security/cacerts") + " absent");
+    }
+
+    @Test
     void concurrentWritersLeaveCompleteFilesAndNoTemporaries() throws Exception {
         ExecutorService writers = Executors.newFixedThreadPool(8);
         try {

@@ -111,4 +111,51 @@ class ProcfsProcessResolverTest {
         assertThat(new ProcfsProcessResolver().resolve(new InetSocketAddress("127.0.0.1", 1),
                 new InetSocketAddress("127.0.0.1", 2))).isEqualTo(ProcessInfo.UNKNOWN);
     }
+    @Test
+    void describesAPidThatANewProcessReusedAfresh(@TempDir Path proc) throws Exception {
+        ProcfsProcessResolver resolver = new ProcfsProcessResolver(proc);
+        fakeProcess(proc.resolve("4242"), "/usr/bin/curl", "curl", "https://a.test/");
+        assertThat(resolver.describe(4242).commandLine()).containsExactly("curl", "https://a.test/");
+
+        // the old process's directory still exists while the new one appears, as procfs numbers them apart
+        Files.move(proc.resolve("4242"), proc.resolve("gone"));
+        fakeProcess(proc.resolve("4242"), "/usr/bin/curl", "curl", "https://b.test/");
+
+        assertThat(resolver.describe(4242).commandLine()).containsExactly("curl", "https://b.test/");
+    }
+
+    @Test
+    void describesAProcessAfreshOnceItExecutedAnotherProgram(@TempDir Path proc) throws Exception {
+        ProcfsProcessResolver resolver = new ProcfsProcessResolver(proc);
+        Path dir = fakeProcess(proc.resolve("4242"), "/bin/sh", "sh", "-c", "exec wget https://a.test/");
+        assertThat(resolver.describe(4242).name()).isEqualTo("sh");
+
+        Files.delete(dir.resolve("exe"));
+        Files.createSymbolicLink(dir.resolve("exe"), Path.of("/usr/bin/wget"));
+        Files.write(dir.resolve("cmdline"), "wget\0https://a.test/\0".getBytes(StandardCharsets.UTF_8));
+
+        assertThat(resolver.describe(4242).name()).isEqualTo("wget");
+    }
+
+    @Test
+    void describesTheSameLiveProcessFromWhatItRemembered(@TempDir Path proc) throws Exception {
+        ProcfsProcessResolver resolver = new ProcfsProcessResolver(proc);
+        Path dir = fakeProcess(proc.resolve("4242"), "/usr/bin/python3", "python3", "serve.py");
+        ProcessInfo first = resolver.describe(4242);
+
+        // a process that rewrites its argv (setproctitle) is still the process first described
+        Files.write(dir.resolve("cmdline"), "renamed\0".getBytes(StandardCharsets.UTF_8));
+
+        assertThat(resolver.describe(4242)).isSameAs(first);
+    }
+
+    private static Path fakeProcess(Path dir, String executable, String... commandLine) throws Exception {
+        Files.createDirectories(dir);
+        Files.createSymbolicLink(dir.resolve("exe"), Path.of(executable));
+        Files.writeString(dir.resolve("comm"), Path.of(executable).getFileName() + "\n");
+        Files.write(dir.resolve("cmdline"), (String.join("\0", commandLine) + "\0").getBytes(StandardCharsets.UTF_8));
+        Files.writeString(dir.resolve("status"), "Name:\t" + Path.of(executable).getFileName() + "\nTgid:\t"
+                + dir.getFileName() + "\n");
+        return dir;
+    }
 }
