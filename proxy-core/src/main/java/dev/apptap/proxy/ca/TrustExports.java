@@ -158,7 +158,7 @@ public final class TrustExports {
      * PKCS12 output differs on every run (random salts), so a store that already holds the entries is left alone.
      * Reading one back costs a cold JVM most of a second (the password's key derivation, interpreted), so a digest
      * of the entries written beside the store says so first; a store without one is compared by its contents.
-     * Even the entries cost a cold JVM 0.3 s (the JDK's roots), so a digest of where they come from
+     * Even the entries cost a cold JVM 0.05-0.3 s (the JDK's roots), so a digest of where they come from
      * ({@code truststore.p12.source}: the JDK's trust-store files and properties, and the CA) is checked before them.
      */
     private static void writeTrustStore(Path target, CertificateAuthority ca) throws IOException, GeneralSecurityException {

@@ -61,8 +61,8 @@ final class UpstreamTls {
 
     /**
      * Loads the roots now, for an engine that is starting: the first HTTPS connection otherwise waits for them on
-     * the event loop (about 0.3 s in a cold JVM: the JDK's roots and the system bundle's 150 certificates). A failure
-     * is left for that connection to report.
+     * the event loop (a tenth of a second or more in a cold JVM: the JDK's roots and the system bundle's 150
+     * certificates). A failure is left for that connection to report.
      */
     void loadTrustAhead() {
         if (settings.upstreamInsecure()) {
